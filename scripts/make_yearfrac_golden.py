@@ -76,35 +76,85 @@ def build_pairs():
     add(D(2000, 6, 26), D(2001, 6, 26))
 
     # --- Identical start and end -------------------------------------------
-    for d in (D(2000, 6, 26), D(2008, 2, 29), D(2007, 2, 28), D(1900, 3, 1),
-              D(2099, 12, 31), D(2010, 1, 31)):
+    for d in (
+        D(2000, 6, 26),
+        D(2008, 2, 29),
+        D(2007, 2, 28),
+        D(1900, 3, 1),
+        D(2099, 12, 31),
+        D(2010, 1, 31),
+    ):
         add(d, d)
 
     # --- End of February (leap and non-leap) as start and/or end -----------
-    febs = [D(2007, 2, 28), D(2008, 2, 28), D(2008, 2, 29), D(2000, 2, 29),
-            D(2000, 2, 28), D(2100, 2, 28), D(2009, 2, 28), D(2012, 2, 29)]
-    others = [D(2007, 3, 31), D(2008, 3, 31), D(2007, 3, 1), D(2008, 3, 1),
-              D(2007, 3, 30), D(2008, 3, 30), D(2008, 12, 31), D(2009, 2, 28),
-              D(2010, 2, 28), D(2012, 2, 29), D(2008, 8, 31), D(2008, 1, 31)]
+    febs = [
+        D(2007, 2, 28),
+        D(2008, 2, 28),
+        D(2008, 2, 29),
+        D(2000, 2, 29),
+        D(2000, 2, 28),
+        D(2100, 2, 28),
+        D(2009, 2, 28),
+        D(2012, 2, 29),
+    ]
+    others = [
+        D(2007, 3, 31),
+        D(2008, 3, 31),
+        D(2007, 3, 1),
+        D(2008, 3, 1),
+        D(2007, 3, 30),
+        D(2008, 3, 30),
+        D(2008, 12, 31),
+        D(2009, 2, 28),
+        D(2010, 2, 28),
+        D(2012, 2, 29),
+        D(2008, 8, 31),
+        D(2008, 1, 31),
+    ]
     for a in febs:
         for b in others:
             if a < b:
                 add(a, b)
     # Feb-end to Feb-end
-    for a, b in [(D(2007, 2, 28), D(2008, 2, 29)), (D(2008, 2, 29), D(2009, 2, 28)),
-                 (D(2008, 2, 29), D(2012, 2, 29)), (D(2007, 2, 28), D(2009, 2, 28)),
-                 (D(2000, 2, 29), D(2100, 2, 28)), (D(1900, 3, 1), D(2000, 2, 29)),
-                 (D(2008, 2, 28), D(2008, 2, 29)), (D(2007, 2, 28), D(2007, 3, 1))]:
+    for a, b in [
+        (D(2007, 2, 28), D(2008, 2, 29)),
+        (D(2008, 2, 29), D(2009, 2, 28)),
+        (D(2008, 2, 29), D(2012, 2, 29)),
+        (D(2007, 2, 28), D(2009, 2, 28)),
+        (D(2000, 2, 29), D(2100, 2, 28)),
+        (D(1900, 3, 1), D(2000, 2, 29)),
+        (D(2008, 2, 28), D(2008, 2, 29)),
+        (D(2007, 2, 28), D(2007, 3, 1)),
+    ]:
         add(a, b)
 
     # --- 30th / 31st combinations ------------------------------------------
     # start day in {28/29-Feb-end, 30, 31, other}, end day in {30, 31, other}
-    starts = [D(2007, 1, 30), D(2007, 1, 31), D(2007, 3, 30), D(2007, 3, 31),
-              D(2008, 1, 30), D(2008, 1, 31), D(2007, 4, 30), D(2008, 4, 30),
-              D(2007, 1, 15), D(2007, 2, 28), D(2008, 2, 29)]
-    ends = [D(2007, 5, 30), D(2007, 5, 31), D(2007, 6, 30), D(2007, 7, 31),
-            D(2008, 3, 30), D(2008, 3, 31), D(2008, 5, 30), D(2008, 5, 31),
-            D(2008, 7, 15), D(2009, 1, 31)]
+    starts = [
+        D(2007, 1, 30),
+        D(2007, 1, 31),
+        D(2007, 3, 30),
+        D(2007, 3, 31),
+        D(2008, 1, 30),
+        D(2008, 1, 31),
+        D(2007, 4, 30),
+        D(2008, 4, 30),
+        D(2007, 1, 15),
+        D(2007, 2, 28),
+        D(2008, 2, 29),
+    ]
+    ends = [
+        D(2007, 5, 30),
+        D(2007, 5, 31),
+        D(2007, 6, 30),
+        D(2007, 7, 31),
+        D(2008, 3, 30),
+        D(2008, 3, 31),
+        D(2008, 5, 30),
+        D(2008, 5, 31),
+        D(2008, 7, 15),
+        D(2009, 1, 31),
+    ]
     for a in starts:
         for b in ends:
             if a < b:
@@ -127,60 +177,100 @@ def build_pairs():
 
     # --- Around one year, crossing (or not) Feb 29 -------------------------
     around = [
-        (D(2007, 3, 1), D(2008, 3, 1)), (D(2007, 2, 28), D(2008, 2, 29)),
-        (D(2007, 2, 28), D(2008, 2, 28)), (D(2008, 2, 29), D(2009, 2, 28)),
-        (D(2008, 2, 29), D(2009, 3, 1)), (D(2008, 1, 1), D(2009, 1, 1)),
-        (D(2008, 1, 1), D(2008, 12, 31)), (D(2008, 1, 1), D(2009, 1, 2)),
-        (D(2007, 1, 1), D(2008, 1, 1)), (D(2007, 3, 1), D(2008, 2, 29)),
-        (D(2007, 3, 1), D(2008, 3, 2)), (D(2008, 3, 1), D(2009, 3, 1)),
-        (D(2008, 3, 1), D(2009, 2, 28)), (D(2008, 2, 28), D(2009, 2, 28)),
-        (D(2008, 2, 28), D(2009, 3, 1)), (D(2007, 6, 15), D(2008, 6, 15)),
-        (D(2007, 6, 15), D(2008, 6, 14)), (D(2007, 6, 15), D(2008, 6, 16)),
-        (D(2011, 3, 1), D(2012, 3, 1)), (D(2011, 3, 2), D(2012, 3, 1)),
-        (D(2012, 2, 29), D(2013, 2, 28)), (D(2012, 2, 29), D(2013, 3, 1)),
-        (D(1999, 12, 31), D(2000, 12, 31)), (D(2000, 1, 1), D(2001, 1, 1)),
-        (D(1900, 3, 1), D(1901, 3, 1)), (D(1900, 3, 1), D(1901, 2, 28)),
-        (D(2099, 3, 1), D(2100, 3, 1)), (D(2100, 2, 28), D(2101, 2, 28)),
-        (D(2007, 12, 31), D(2008, 12, 31)), (D(2008, 12, 31), D(2009, 12, 31)),
-        (D(2007, 1, 31), D(2008, 1, 31)), (D(2007, 3, 31), D(2008, 3, 31)),
-        (D(2006, 12, 31), D(2007, 12, 31)), (D(2007, 1, 2), D(2008, 1, 1)),
+        (D(2007, 3, 1), D(2008, 3, 1)),
+        (D(2007, 2, 28), D(2008, 2, 29)),
+        (D(2007, 2, 28), D(2008, 2, 28)),
+        (D(2008, 2, 29), D(2009, 2, 28)),
+        (D(2008, 2, 29), D(2009, 3, 1)),
+        (D(2008, 1, 1), D(2009, 1, 1)),
+        (D(2008, 1, 1), D(2008, 12, 31)),
+        (D(2008, 1, 1), D(2009, 1, 2)),
+        (D(2007, 1, 1), D(2008, 1, 1)),
+        (D(2007, 3, 1), D(2008, 2, 29)),
+        (D(2007, 3, 1), D(2008, 3, 2)),
+        (D(2008, 3, 1), D(2009, 3, 1)),
+        (D(2008, 3, 1), D(2009, 2, 28)),
+        (D(2008, 2, 28), D(2009, 2, 28)),
+        (D(2008, 2, 28), D(2009, 3, 1)),
+        (D(2007, 6, 15), D(2008, 6, 15)),
+        (D(2007, 6, 15), D(2008, 6, 14)),
+        (D(2007, 6, 15), D(2008, 6, 16)),
+        (D(2011, 3, 1), D(2012, 3, 1)),
+        (D(2011, 3, 2), D(2012, 3, 1)),
+        (D(2012, 2, 29), D(2013, 2, 28)),
+        (D(2012, 2, 29), D(2013, 3, 1)),
+        (D(1999, 12, 31), D(2000, 12, 31)),
+        (D(2000, 1, 1), D(2001, 1, 1)),
+        (D(1900, 3, 1), D(1901, 3, 1)),
+        (D(1900, 3, 1), D(1901, 2, 28)),
+        (D(2099, 3, 1), D(2100, 3, 1)),
+        (D(2100, 2, 28), D(2101, 2, 28)),
+        (D(2007, 12, 31), D(2008, 12, 31)),
+        (D(2008, 12, 31), D(2009, 12, 31)),
+        (D(2007, 1, 31), D(2008, 1, 31)),
+        (D(2007, 3, 31), D(2008, 3, 31)),
+        (D(2006, 12, 31), D(2007, 12, 31)),
+        (D(2007, 1, 2), D(2008, 1, 1)),
     ]
     for a, b in around:
         add(a, b)
 
     # --- Multi-year spans across century years -----------------------------
-    anchors = [D(1900, 3, 1), D(1900, 12, 31), D(1999, 2, 28), D(1999, 6, 30),
-               D(2000, 2, 29), D(2000, 3, 1), D(2086, 1, 31), D(2095, 8, 15)]
+    anchors = [
+        D(1900, 3, 1),
+        D(1900, 12, 31),
+        D(1999, 2, 28),
+        D(1999, 6, 30),
+        D(2000, 2, 29),
+        D(2000, 3, 1),
+        D(2086, 1, 31),
+        D(2095, 8, 15),
+    ]
     for a in anchors:
         for years in (2, 3, 4, 5, 7, 10, 15, 20, 30):
             y = a.year + years
             b = D(y, a.month, min(a.day, _last_day(y, a.month)))
             add(a, b)
-    for a, b in [(D(1900, 3, 1), D(1930, 3, 1)), (D(1980, 2, 29), D(2010, 2, 28)),
-                 (D(2080, 2, 29), D(2110, 3, 1)), (D(1901, 1, 1), D(1931, 12, 31)),
-                 (D(1996, 2, 29), D(2004, 2, 29)), (D(1996, 1, 1), D(2004, 12, 31)),
-                 (D(2098, 2, 28), D(2102, 2, 28)), (D(1900, 3, 1), D(2099, 12, 31)),
-                 (D(2000, 1, 1), D(2100, 1, 1)), (D(2000, 6, 30), D(2030, 6, 30))]:
+    for a, b in [
+        (D(1900, 3, 1), D(1930, 3, 1)),
+        (D(1980, 2, 29), D(2010, 2, 28)),
+        (D(2080, 2, 29), D(2110, 3, 1)),
+        (D(1901, 1, 1), D(1931, 12, 31)),
+        (D(1996, 2, 29), D(2004, 2, 29)),
+        (D(1996, 1, 1), D(2004, 12, 31)),
+        (D(2098, 2, 28), D(2102, 2, 28)),
+        (D(1900, 3, 1), D(2099, 12, 31)),
+        (D(2000, 1, 1), D(2100, 1, 1)),
+        (D(2000, 6, 30), D(2030, 6, 30)),
+    ]:
         add(a, b)
 
     # --- Reversed pairs (YEARFRAC swaps start and end) ---------------------
     rev_src = [
-        (D(2007, 2, 28), D(2007, 3, 31)), (D(2008, 2, 29), D(2008, 3, 31)),
-        (D(2007, 1, 30), D(2007, 3, 31)), (D(2007, 1, 31), D(2007, 3, 31)),
-        (D(2007, 3, 1), D(2008, 3, 1)), (D(2008, 2, 29), D(2009, 2, 28)),
-        (D(2007, 2, 28), D(2008, 2, 29)), (D(2008, 1, 1), D(2009, 1, 1)),
-        (D(2000, 6, 26), D(2005, 6, 30)), (D(2000, 6, 15), D(2000, 6, 30)),
-        (D(1900, 3, 1), D(2000, 2, 29)), (D(2008, 3, 1), D(2008, 12, 31)),
-        (D(2007, 1, 15), D(2007, 5, 31)), (D(2007, 4, 30), D(2007, 7, 31)),
-        (D(2099, 2, 28), D(2100, 2, 28)), (D(2012, 2, 29), D(2013, 3, 1)),
+        (D(2007, 2, 28), D(2007, 3, 31)),
+        (D(2008, 2, 29), D(2008, 3, 31)),
+        (D(2007, 1, 30), D(2007, 3, 31)),
+        (D(2007, 1, 31), D(2007, 3, 31)),
+        (D(2007, 3, 1), D(2008, 3, 1)),
+        (D(2008, 2, 29), D(2009, 2, 28)),
+        (D(2007, 2, 28), D(2008, 2, 29)),
+        (D(2008, 1, 1), D(2009, 1, 1)),
+        (D(2000, 6, 26), D(2005, 6, 30)),
+        (D(2000, 6, 15), D(2000, 6, 30)),
+        (D(1900, 3, 1), D(2000, 2, 29)),
+        (D(2008, 3, 1), D(2008, 12, 31)),
+        (D(2007, 1, 15), D(2007, 5, 31)),
+        (D(2007, 4, 30), D(2007, 7, 31)),
+        (D(2099, 2, 28), D(2100, 2, 28)),
+        (D(2012, 2, 29), D(2013, 3, 1)),
     ]
     for a, b in rev_src:
         add(b, a)
 
     # --- Hand-checkable rows ------------------------------------------------
-    add(D(2007, 1, 31), D(2007, 3, 31))   # basis 4: 60/360
-    add(D(2007, 1, 1), D(2007, 12, 27))   # 360 actual days: basis 2 == 1.0
-    add(D(2008, 1, 1), D(2008, 12, 26))   # 360 actual days in a leap year
+    add(D(2007, 1, 31), D(2007, 3, 31))  # basis 4: 60/360
+    add(D(2007, 1, 1), D(2007, 12, 27))  # 360 actual days: basis 2 == 1.0
+    add(D(2008, 1, 1), D(2008, 12, 26))  # 360 actual days in a leap year
 
     # --- Seeded random fill --------------------------------------------------
     rng = random.Random(SEED)
@@ -210,8 +300,9 @@ def build_pairs():
 
 
 def soffice_version():
-    out = subprocess.run(["soffice", "--version"], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        ["soffice", "--version"], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     return out.strip()
 
 
@@ -221,8 +312,10 @@ _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema"
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+ <prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
 """
 
@@ -249,13 +342,13 @@ def _col(n):
 def _reconstruct(hi, lo, shown, where):
     for v in (hi, lo):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or v != int(v):
-            sys.exit("%s: non-integer split parts %r %r" % (where, hi, lo))
-    m = int(hi) * 2 ** 35 + int(lo) - 2 ** 35
-    x = float(m) / 2 ** 61
-    if m < 0 or float(m) != m or x * 2 ** 61 != m:
-        sys.exit("%s: bad split %r %r" % (where, hi, lo))
+            sys.exit(f"{where}: non-integer split parts {hi!r} {lo!r}")
+    m = int(hi) * 2**35 + int(lo) - 2**35
+    x = float(m) / 2**61
+    if m < 0 or float(m) != m or x * 2**61 != m:
+        sys.exit(f"{where}: bad split {hi!r} {lo!r}")
     if abs(x - shown) > 1e-14 * max(abs(x), 1e-3):
-        sys.exit("%s: split value %r disagrees with shown %r" % (where, x, shown))
+        sys.exit(f"{where}: split value {x!r} disagrees with shown {shown!r}")
     return x
 
 
@@ -273,14 +366,12 @@ def compute(pairs, tmp):
         ws.cell(row=i, column=2, value=b).number_format = "yyyy-mm-dd"
         for j, basis in enumerate(BASES):
             ref = "%s%d" % (_col(3 + j), i)
-            c = ws.cell(row=i, column=3 + j,
-                        value="=YEARFRAC(A%d,B%d,%d)" % (i, i, basis))
+            c = ws.cell(row=i, column=3 + j, value="=YEARFRAC(A%d,B%d,%d)" % (i, i, basis))
             c.number_format = "0.000000000000000000"
             hcol = 3 + nb + 2 * j
             href = "%s%d" % (_col(hcol), i)
             ws.cell(row=i, column=hcol, value=_HI % ref).number_format = "0"
-            ws.cell(row=i, column=hcol + 1,
-                    value=_LO % (ref, href)).number_format = "0"
+            ws.cell(row=i, column=hcol + 1, value=_LO % (ref, href)).number_format = "0"
     in_dir = os.path.join(tmp, "in")
     out_dir = os.path.join(tmp, "out")
     prof = os.path.join(tmp, "profile")
@@ -292,29 +383,36 @@ def compute(pairs, tmp):
     src = os.path.join(in_dir, "yearfrac.xlsx")
     wb.save(src)
 
-    cmd = ["timeout", "120", "soffice", "--headless", "--norestore",
-           "-env:UserInstallation=file://" + prof,
-           "--convert-to", "xlsx:Calc MS Excel 2007 XML",
-           "--outdir", out_dir, src]
+    cmd = [
+        "timeout",
+        "120",
+        "soffice",
+        "--headless",
+        "--norestore",
+        "-env:UserInstallation=file://" + prof,
+        "--convert-to",
+        "xlsx:Calc MS Excel 2007 XML",
+        "--outdir",
+        out_dir,
+        src,
+    ]
     r = subprocess.run(cmd, capture_output=True, text=True)
     dst = os.path.join(out_dir, "yearfrac.xlsx")
     if r.returncode != 0 or not os.path.exists(dst):
-        sys.exit("soffice conversion failed (rc=%s)\n%s\n%s"
-                 % (r.returncode, r.stdout, r.stderr))
+        sys.exit(f"soffice conversion failed (rc={r.returncode})\n{r.stdout}\n{r.stderr}")
 
     ws2 = openpyxl.load_workbook(dst, data_only=True).active
     results = []
     for i, (a, b) in enumerate(pairs, start=2):
         ra, rb = ws2.cell(row=i, column=1).value, ws2.cell(row=i, column=2).value
         if not (hasattr(ra, "date") and ra.date() == a and rb.date() == b):
-            sys.exit("row %d: dates did not round-trip: %r %r vs %s %s"
-                     % (i, ra, rb, a, b))
+            sys.exit("row %d: dates did not round-trip: %r %r vs %s %s" % (i, ra, rb, a, b))
         vals = []
         for j, basis in enumerate(BASES):
             where = "row %d basis %d" % (i, basis)
             shown = ws2.cell(row=i, column=3 + j).value
             if isinstance(shown, bool) or not isinstance(shown, (int, float)):
-                sys.exit("%s: LibreOffice gave no numeric value: %r" % (where, shown))
+                sys.exit(f"{where}: LibreOffice gave no numeric value: {shown!r}")
             hcol = 3 + nb + 2 * j
             hi = ws2.cell(row=i, column=hcol).value
             lo = ws2.cell(row=i, column=hcol + 1).value
@@ -337,8 +435,8 @@ def main():
     with open(OUT_CSV, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["start", "end", "basis", "yearfrac"])
-        for (a, b), vals in zip(pairs, results):
-            for basis, v in zip(BASES, vals):
+        for (a, b), vals in zip(pairs, results, strict=False):
+            for basis, v in zip(BASES, vals, strict=False):
                 w.writerow([a.isoformat(), b.isoformat(), basis, repr(v)])
                 n += 1
     print("pairs: %d, rows: %d -> %s" % (len(pairs), n, OUT_CSV))

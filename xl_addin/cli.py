@@ -28,10 +28,20 @@ def _date(text: str) -> dt.date:
 def demo(as_of: dt.date) -> str:
     s = SAMPLE
     rows = [
-        ("Class I", s.class_i_shares, s.class_i_stated_value, s.class_i_issue_date,
-         s.class_i_conversion_price),
-        ("Class II", s.class_ii_shares, s.class_ii_stated_value, s.class_ii_issue_date,
-         s.class_ii_conversion_price),
+        (
+            "Class I",
+            s.class_i_shares,
+            s.class_i_stated_value,
+            s.class_i_issue_date,
+            s.class_i_conversion_price,
+        ),
+        (
+            "Class II",
+            s.class_ii_shares,
+            s.class_ii_stated_value,
+            s.class_ii_issue_date,
+            s.class_ii_conversion_price,
+        ),
     ]
     lines = [
         "IFX Corporation - Series A Convertible Preferred Stock (certificate of June 2000)",
@@ -50,8 +60,11 @@ def demo(as_of: dt.date) -> str:
             f"{name:<9}{shares:>12,}{float(sv):>9.2f}{issued.isoformat():>12}"
             f"{pref:>20,.2f}{float(cp):>13.4f}{common:>15,}"
         )
-    lines += ["", f"Total Liquidation Preference: ${total:,.2f}",
-              "Sample figures: Class II Stated Value and issue dates are inputs, not certificate terms."]
+    lines += [
+        "",
+        f"Total Liquidation Preference: ${total:,.2f}",
+        "Sample figures: Class II Stated Value and issue dates are inputs, not certificate terms.",
+    ]
     return "\n".join(lines)
 
 
@@ -60,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"xl-addin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="print the sample scenario's key figures")
-    p_demo.add_argument("--as-of", type=_date, default=dt.date.today(),
-                        help="valuation date YYYY-MM-DD (default: today)")
+    p_demo.add_argument(
+        "--as-of",
+        type=_date,
+        default=dt.date.today(),
+        help="valuation date YYYY-MM-DD (default: today)",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

@@ -78,5 +78,3 @@ def excel_function(fn: _F) -> _F:
             return message
 
     return wrapper  # type: ignore[return-value]
-
-

@@ -95,7 +95,11 @@ def CASHINLIEU(
 @arg("event", ndim=2, doc="SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, CONVERTIBLE or PERMITTED")
 @arg("fd_before", ndim=2, doc="Fully Diluted Outstanding Common Stock just before the event")
 @arg("shares", ndim=2, doc="change in Fully Diluted Outstanding (negative for a COMBINATION)")
-@arg("price", ndim=2, doc="[optional] consideration per share; required for ISSUE, WARRANT, CONVERTIBLE")  # noqa: E501
+@arg(
+    "price",
+    ndim=2,
+    doc="[optional] consideration per share; required for ISSUE, WARRANT, CONVERTIBLE",
+)
 @arg("after_qpo", ndim=2, doc="[optional] TRUE once the Qualified Private Offering has closed")
 @arg("par_value", ndim=2, doc="[optional] floor: par value of the Common Stock (default 0.02)")
 @excel_function

@@ -49,6 +49,7 @@ def refine(
 ) -> None:
     """Recompute ``out`` exactly where ``suspicious``, with ``scalar`` on the exact inputs."""
     for i in np.flatnonzero(suspicious):
-        args = [_exact_or_none(a.flat[i]) if a.dtype.kind == "f" else a.flat[i].item()
-                for a in arrays]
+        args = [
+            _exact_or_none(a.flat[i]) if a.dtype.kind == "f" else a.flat[i].item() for a in arrays
+        ]
         out.flat[i] = float(scalar(*args))

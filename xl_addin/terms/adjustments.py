@@ -115,7 +115,8 @@ def adjust(
     else:
         return conversion_price
     if new < conversion_price and new < par_value:
-        return par_value
+        # Section 6(i) stops a decrease at par; it never lifts a price already below par.
+        return min(conversion_price, par_value)
     return new
 
 
@@ -212,8 +213,9 @@ def _bool_array(value: Any) -> npt.NDArray[np.bool_]:
         try:
             out[i] = parse_bool(v, "after_qpo", False)
         except TermsError as exc:
-            raise TermsError(f"{exc.message} in {location(grid.shape, i)}",
-                             argument="after_qpo") from None
+            raise TermsError(
+                f"{exc.message} in {location(grid.shape, i)}", argument="after_qpo"
+            ) from None
     return out.reshape(grid.shape)
 
 
@@ -253,8 +255,11 @@ def _adjust_array(
     # validation, first offending element named
     checks: list[tuple[npt.NDArray[np.bool_], str, str]] = [
         (fd + n <= 0, "fd_before + shares must be > 0", "shares"),
-        (np.isin(ev, [_CODES["SPLIT"], _CODES["DIVIDEND"]]) & (n < 0),
-         "shares must be >= 0 for SPLIT and DIVIDEND", "shares"),
+        (
+            np.isin(ev, [_CODES["SPLIT"], _CODES["DIVIDEND"]]) & (n < 0),
+            "shares must be >= 0 for SPLIT and DIVIDEND",
+            "shares",
+        ),
         ((ev == _CODES["COMBINATION"]) & (n > 0), "shares must be <= 0 for COMBINATION", "shares"),
         (iss & (n < 0), "shares must be >= 0 for ISSUE, WARRANT and CONVERTIBLE", "shares"),
         (iss & np.isnan(p), "price is required for ISSUE, WARRANT and CONVERTIBLE", "price"),
@@ -269,18 +274,24 @@ def _adjust_array(
     lower = iss & (p < cp)
     new = np.where(sub, ratio, cp)
     new = np.where(lower, np.where(qpo, weighted, p), new)
-    out = np.where((new < cp) & (new < par), par, new)
+    out = np.where((new < cp) & (new < par), np.minimum(par, cp), new)
     # comparisons within a hair of equality are re-decided exactly
-    close = (iss & (np.abs(p - cp) <= NEAR * cp)) | (np.abs(new - par) <= NEAR * np.maximum(par, 1e-300))
+    close = (iss & (np.abs(p - cp) <= NEAR * cp)) | (
+        np.abs(new - par) <= NEAR * np.maximum(par, 1e-300)
+    )
     if close.any():
         names = [e.value for e in Event]
         refine(
             out,
             close,
-            lambda c, e, f, s, pr, q, pv: adjust(
-                c, Event(names[e]), f, s, pr, bool(q), pv
-            ),
-            cp, ev, fd, n, p, qpo, par,
+            lambda c, e, f, s, pr, q, pv: adjust(c, Event(names[e]), f, s, pr, bool(q), pv),
+            cp,
+            ev,
+            fd,
+            n,
+            p,
+            qpo,
+            par,
         )
     result: npt.NDArray[np.float64] = np.ascontiguousarray(out, dtype=np.float64)
     return result

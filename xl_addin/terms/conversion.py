@@ -94,14 +94,16 @@ def conversion_shares(
     whole_flag = parse_bool(parse_optional(whole, True), "whole", True)
     if not any(is_range(a) for a in (shares, stated_value, conversion_price, dividends)):
         n, sv, cp, div = _parse_scalars(shares, stated_value, conversion_price, dividends)
-        q = conversion_quotient(n, sv, cp, div)
-        return Fraction(math.floor(q)) if whole_flag else q
+        exact_q = conversion_quotient(n, sv, cp, div)
+        return Fraction(math.floor(exact_q)) if whole_flag else exact_q
     a = _parse_arrays(shares, stated_value, conversion_price, dividends)
     ordered = (a["shares"], a["stated_value"], a["conversion_price"], a["dividends"])
-    q = (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
+    q: npt.NDArray[np.float64] = (
+        (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
+    )
     if not whole_flag:
         return q
-    out = np.floor(q)
+    out: npt.NDArray[np.float64] = np.floor(q)
     refine(out, near_integer(q), _whole, *ordered)
     return out
 
@@ -125,9 +127,11 @@ def cash_in_lieu(
         n, sv, cp, div = _parse_scalars(shares, stated_value, conversion_price, dividends)
         closing = parse_number(closing_price, "closing_price", minimum=0, strict=True)
         return _fraction_cash(n, sv, cp, closing, div)
-    a = _parse_arrays(shares, stated_value, conversion_price, dividends, closing_price=closing_price)
+    a = _parse_arrays(
+        shares, stated_value, conversion_price, dividends, closing_price=closing_price
+    )
     q = (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
-    out = (q - np.floor(q)) * a["closing_price"]
+    out: npt.NDArray[np.float64] = (q - np.floor(q)) * a["closing_price"]
     refine(
         out,
         near_integer(q),

@@ -27,9 +27,11 @@ Worked examples (checked against LibreOffice in ``tests/golden/yearfrac_libreoff
 
 >>> from xl_addin.terms.parse import parse_date
 >>> import datetime as dt
->>> yearfrac(parse_date(dt.date(2008, 3, 1), "s"), parse_date(dt.date(2008, 12, 31), "e"), 1)  # 305/366
+>>> start, end = parse_date(dt.date(2008, 3, 1), "s"), parse_date(dt.date(2008, 12, 31), "e")
+>>> yearfrac(start, end, 1)  # 305/366
 Fraction(5, 6)
->>> yearfrac(parse_date(dt.date(2007, 2, 28), "s"), parse_date(dt.date(2007, 3, 31), "e"), 0)
+>>> start, end = parse_date(dt.date(2007, 2, 28), "s"), parse_date(dt.date(2007, 3, 31), "e")
+>>> yearfrac(start, end, 0)
 Fraction(31, 360)
 """
 
@@ -135,7 +137,8 @@ def _ymd(serials: IntArray) -> tuple[IntArray, IntArray, IntArray]:
 
 
 def _leap(y: IntArray) -> npt.NDArray[np.bool_]:
-    return (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    leap: npt.NDArray[np.bool_] = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    return leap
 
 
 def _jan1(y: IntArray) -> IntArray:

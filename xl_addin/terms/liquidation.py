@@ -73,6 +73,20 @@ def liquidation_preference(
         if end < start:
             raise TermsError("payment_date must not be before issue_date", argument="payment_date")
         return n * (sv + div + sv * r * yearfrac(start, end, b))
+    return _liquidation_preference_array(
+        shares, stated_value, issue_date, payment_date, dividends, rate, basis
+    )
+
+
+def _liquidation_preference_array(
+    shares: Any,
+    stated_value: Any,
+    issue_date: Any,
+    payment_date: Any,
+    dividends: Any,
+    rate: Any,
+    basis: Any,
+) -> npt.NDArray[np.float64]:
     a = broadcast_all(
         {
             "shares": number_array(shares, "shares", minimum=0),
@@ -92,7 +106,8 @@ def liquidation_preference(
             argument="payment_date",
         )
     yf = yearfrac_array(a["issue_date"], a["payment_date"], a["basis"])
-    sv = a["stated_value"]
-    result: npt.NDArray[np.float64] = a["shares"] * (sv + a["dividends"] + sv * a["rate"] * yf)
+    value = a["stated_value"]
+    result: npt.NDArray[np.float64] = a["shares"] * (
+        value + a["dividends"] + value * a["rate"] * yf
+    )
     return result
-

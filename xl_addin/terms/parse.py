@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from numbers import Real
@@ -94,6 +94,10 @@ def _check_finite(value: float, name: str) -> None:
         raise TermsError(f"{name} must be a finite number (got {value})", argument=name)
 
 
+def _fmt_bound(minimum: float) -> Fraction:
+    return exact(minimum)
+
+
 def _bound_message(name: str, minimum: Fraction | int | None, strict: bool) -> str:
     op = ">" if strict else ">="
     return f"{name} must be {op} {_fmt(minimum)}"
@@ -129,10 +133,11 @@ def parse_number(
         raise TermsError(f"{name} must be a number (got an empty cell)", argument=name)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (Real, Decimal)):
         raise TermsError(f"{name} must be a number (got {describe(value)})", argument=name)
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise TermsError(f"{name} must be a finite number (got {value})", argument=name)
-    if isinstance(value, (float, np.floating)):
-        _check_finite(float(value), name)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise TermsError(f"{name} must be a finite number (got {value})", argument=name)
+    elif not isinstance(value, (int, Fraction, np.integer)):
+        _check_finite(float(value), name)  # float, numpy float or another Real
     try:
         number = exact(value)  # type: ignore[arg-type]
     except (InvalidOperation, ValueError, OverflowError) as exc:  # pragma: no cover - defensive
@@ -167,9 +172,7 @@ def parse_text(value: Any, name: str, choices: Iterable[str]) -> str:
     options = tuple(choices)
     if not isinstance(value, str) or not value.strip():
         shown = "an empty cell" if value is None or value == "" else describe(value)
-        raise TermsError(
-            f"{name} must be one of {', '.join(options)} (got {shown})", argument=name
-        )
+        raise TermsError(f"{name} must be one of {', '.join(options)} (got {shown})", argument=name)
     key = value.strip().upper()
     if key not in options:
         raise TermsError(
@@ -185,8 +188,9 @@ def parse_basis(value: Any, name: str = "basis") -> int:
     number = parse_number(value, name)
     basis = math.floor(number)
     if not 0 <= basis <= 4:
-        raise TermsError(f"{name} must be 0, 1, 2, 3 or 4 (got {_fmt(number)})", code=NUM,
-                         argument=name)
+        raise TermsError(
+            f"{name} must be 0, 1, 2, 3 or 4 (got {_fmt(number)})", code=NUM, argument=name
+        )
     return basis
 
 
@@ -239,7 +243,7 @@ class Grid:
 
     def __init__(self, value: Any, name: str) -> None:
         self.name = name
-        rows: list[Sequence[Any]]
+        rows: list[Any]
         if isinstance(value, np.ndarray):
             arr = value.reshape(-1, 1) if value.ndim == 1 else value
             if arr.ndim != 2:
@@ -348,9 +352,9 @@ def parse_number_grid(
         below = (arr <= minimum) if strict else (arr < minimum)
         bad = first_bad(below)
         if bad is not None:
+            bound = _bound_message(name, _fmt_bound(minimum), strict)
             raise TermsError(
-                f"{_bound_message(name, int(minimum) if float(minimum).is_integer() else None, strict)}"
-                f" (got {format(arr.flat[bad], '.15g')} in {location(arr.shape, bad)})",
+                f"{bound} (got {format(arr.flat[bad], '.15g')} in {location(arr.shape, bad)})",
                 argument=name,
             )
     return arr
@@ -433,7 +437,8 @@ def number_array(
     """A single number (0-d) or a range (2-D) as float64, checked like :func:`parse_number`."""
     if is_range(value):
         return parse_number_grid(value, name, minimum=minimum, strict=strict)
-    return np.asarray(float(parse_number(value, name, minimum=minimum, strict=strict)))
+    bound = None if minimum is None else exact(minimum)
+    return np.asarray(float(parse_number(value, name, minimum=bound, strict=strict)))
 
 
 def date_array(value: Any, name: str) -> npt.NDArray[np.int64]:

@@ -164,8 +164,10 @@ def pro_rata_allocation(
     if requested is not None and not (isinstance(requested, str) and not requested.strip()):
         req, req_shape = _values(requested, "requested")
         if req_shape != shape:
+
             def dims(s: tuple[int, int] | None) -> str:
                 return "a single cell" if s is None else f"{s[0]}×{s[1]}"
+
             raise TermsError(
                 f"requested must have the shape of holdings ({dims(shape)}, got {dims(req_shape)})",
                 argument="requested",
@@ -174,5 +176,3 @@ def pro_rata_allocation(
     if shape is None:
         return result[0]
     return np.array([float(x) for x in result], dtype=np.float64).reshape(shape)
-
-

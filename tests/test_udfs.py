@@ -1,0 +1,187 @@
+"""The Excel functions as xlwings calls them, and their registration by xlwings' own code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import io
+import sys
+import types
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+import xl_addin.udfs as udfs
+from xl_addin.terms import TermsError
+
+FUNCTIONS = {
+    # name: (required args, optional args) in Excel order
+    "LIQPREF": (
+        ["shares", "stated_value", "issue_date", "payment_date"],
+        ["dividends", "rate", "basis"],
+    ),
+    "CONVSHARES": (["shares", "stated_value", "conversion_price"], ["dividends", "whole"]),
+    "CASHINLIEU": (
+        ["shares", "stated_value", "conversion_price", "closing_price"],
+        ["dividends"],
+    ),
+    "ADJPRICE": (
+        ["conversion_price", "event", "fd_before", "shares"],
+        ["price", "after_qpo", "par_value"],
+    ),
+    "PRORATA": (["holdings", "total_fd", "offered"], ["requested", "whole"]),
+}
+
+
+@pytest.fixture
+def text_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
+
+
+# --- what classic xlwings passes: datetimes for date cells, 2-D lists (ndim=2), None for blanks
+
+
+def test_scalars_in_plain_python() -> None:
+    assert udfs.LIQPREF(1000, 12.31, dt.datetime(2000, 6, 26), dt.datetime(2001, 6, 26)) == 13541.0
+    assert udfs.CONVSHARES(97, 12.31, 12.31) == 97.0
+    assert udfs.CASHINLIEU(100, 12.31, 10, 8) == pytest.approx(0.8)
+    assert udfs.ADJPRICE(12.31, "ISSUE", 10_000_000, 1_000_000, 10.00, True) == pytest.approx(12.1)
+    assert udfs.PRORATA([[600], [400]], 2000, 100, [[10], [50]]) == [[10.0], [40.0]]
+
+
+def test_single_cells_arrive_as_1x1_lists_and_return_one_number() -> None:
+    got = udfs.LIQPREF(
+        [[1000]], [[12.31]], [[dt.datetime(2000, 6, 26)]], [[dt.datetime(2001, 6, 26)]]
+    )
+    assert got == 13541.0 and isinstance(got, float)
+
+
+def test_ranges_return_lists_of_rows() -> None:
+    got = udfs.CONVSHARES([[97, 1000]], 12.31, [[12.31, 10.0]])
+    assert got == [[97.0, 1231.0]]
+
+
+def test_omitted_optionals_take_the_certificate_defaults() -> None:
+    # classic xlwings hands an omitted optional argument over as its default; a blank cell as None
+    a = udfs.LIQPREF(
+        1000, 12.31, dt.datetime(2000, 6, 26), dt.datetime(2001, 6, 26), None, None, None
+    )
+    assert a == 13541.0  # dividends 0, rate 10%, basis 3
+
+
+def test_xlwings_lite_passes_serials_and_zero_for_blanks() -> None:
+    # Lite: dates are serial numbers, an empty dividends cell is 0
+    assert udfs.LIQPREF(1000, 12.31, 36703, 37068, 0) == 13541.0
+
+
+@pytest.mark.usefixtures("text_errors")
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda: udfs.LIQPREF(-5, 12.31, 36703, 37068), "#VALUE! shares must be >= 0 (got -5)"),
+        (
+            lambda: udfs.LIQPREF(5, 12.31, 37068, 36703),
+            "#VALUE! payment_date must not be before issue_date",
+        ),
+        (
+            lambda: udfs.LIQPREF(5, 12.31, 36703, 37068, 0, 0.1, 9),
+            "#NUM! basis must be 0, 1, 2, 3 or 4 (got 9)",
+        ),
+        (
+            lambda: udfs.CONVSHARES("abc", 12.31, 12.31),
+            "#VALUE! shares must be a number (got text 'abc')",
+        ),
+        (
+            lambda: udfs.ADJPRICE(12.31, "MERGER", 10, 1, 1),
+            "#VALUE! event must be one of SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, "
+            "CONVERTIBLE, "
+            "PERMITTED (got 'MERGER')",
+        ),
+        (lambda: udfs.PRORATA([[1], [2]], 2, 1), "#VALUE! holdings add up to more than total_fd"),
+        (
+            lambda: udfs.CASHINLIEU(1, 12.31, 12.31, float("nan")),
+            "#VALUE! closing_price must be a number (got NaN)",
+        ),
+    ],
+)
+def test_classic_cells_show_one_line(call, expected) -> None:
+    text = call()
+    assert isinstance(text, str)
+    assert text.startswith(expected)
+    assert "\n" not in text and "Traceback" not in text
+
+
+def test_lite_raises_a_real_error_with_the_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "raise")
+    with pytest.raises(TermsError, match=r"^#VALUE! shares must be >= 0 \(got -5\)$"):
+        udfs.CONVSHARES(-5, 12.31, 12.31)
+
+
+def test_pyodide_means_lite(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("XL_ADDIN_ERRORS", raising=False)
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    with pytest.raises(TermsError):
+        udfs.CONVSHARES(-5, 12.31, 12.31)
+
+
+@pytest.mark.usefixtures("text_errors")
+def test_unexpected_errors_are_one_line_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_args):
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(udfs, "conversion_shares", boom)
+    assert udfs.CONVSHARES(1, 1, 1) == (
+        "#VALUE! internal error in CONVSHARES: RuntimeError: disk on fire"
+    )
+
+
+# --- registration: xlwings' own code writes the VBA that 'Import Functions' would write
+
+
+@pytest.fixture
+def registered_module(monkeypatch: pytest.MonkeyPatch):
+    """xl_addin.udfs loaded with xlwings' real Windows decorators (COM modules stubbed)."""
+    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
+        monkeypatch.setitem(sys.modules, name, mock.MagicMock(name=name))
+    sys.modules["pywintypes"].com_error = Exception  # type: ignore[attr-defined]
+    monkeypatch.delitem(sys.modules, "xlwings.udfs", raising=False)
+    xlwings_udfs = importlib.import_module("xlwings.udfs")
+    import xlwings
+
+    monkeypatch.setattr(xlwings, "func", xlwings_udfs.xlfunc)
+    monkeypatch.setattr(xlwings, "arg", xlwings_udfs.xlarg)
+    monkeypatch.setattr(xlwings, "ret", xlwings_udfs.xlret)
+    path = Path(udfs.__file__)
+    spec = importlib.util.spec_from_file_location("xl_addin._udfs_as_on_windows", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return xlwings_udfs, module
+
+
+def test_import_functions_writes_every_function_with_its_optionals(registered_module) -> None:
+    xlwings_udfs, module = registered_module
+    out = io.StringIO()
+    workbook = types.SimpleNamespace(Name="series_a_model.xlsm")
+    xlwings_udfs.generate_vba_wrapper("xl_addin.udfs", module, out, workbook)
+    vba = out.getvalue()
+    for name, (required, optional) in FUNCTIONS.items():
+        params = ", ".join(required + [f"Optional {o}" for o in optional])
+        assert f"Function {name}({params})" in vba, name
+        assert f'XLPy.CallUDF("xl_addin.udfs", "{name}"' in vba
+
+
+def test_each_function_has_a_description_and_argument_help(registered_module) -> None:
+    _, module = registered_module
+    for name, (required, optional) in FUNCTIONS.items():
+        info = getattr(module, name).__xlfunc__
+        assert info["category"] == "IFX Series A"
+        assert 20 < len(info["ret"]["doc"]) <= 255, name  # Excel's description limit
+        assert "Section" in info["ret"]["doc"]
+        docs = {a["name"]: a["doc"] for a in info["args"]}
+        assert list(docs) == required + optional
+        for arg, doc in docs.items():
+            assert not doc.startswith("Positional argument"), (name, arg)
+        for arg in optional:
+            assert "optional" in {a["name"]: a for a in info["args"]}[arg], (name, arg)
