@@ -357,19 +357,19 @@ def compute(pairs, tmp):
     ws = wb.active
     ws.title = "yf"
     nb = len(BASES)
-    header = ["start", "end"] + ["basis%d" % b for b in BASES]
+    header = ["start", "end"] + [f"basis{b}" for b in BASES]
     for b in BASES:
-        header += ["hi%d" % b, "lo%d" % b]
+        header += [f"hi{b}", f"lo{b}"]
     ws.append(header)
     for i, (a, b) in enumerate(pairs, start=2):
         ws.cell(row=i, column=1, value=a).number_format = "yyyy-mm-dd"
         ws.cell(row=i, column=2, value=b).number_format = "yyyy-mm-dd"
         for j, basis in enumerate(BASES):
-            ref = "%s%d" % (_col(3 + j), i)
-            c = ws.cell(row=i, column=3 + j, value="=YEARFRAC(A%d,B%d,%d)" % (i, i, basis))
+            ref = f"{_col(3 + j)}{i}"
+            c = ws.cell(row=i, column=3 + j, value=f"=YEARFRAC(A{i},B{i},{basis})")
             c.number_format = "0.000000000000000000"
             hcol = 3 + nb + 2 * j
-            href = "%s%d" % (_col(hcol), i)
+            href = f"{_col(hcol)}{i}"
             ws.cell(row=i, column=hcol, value=_HI % ref).number_format = "0"
             ws.cell(row=i, column=hcol + 1, value=_LO % (ref, href)).number_format = "0"
     in_dir = os.path.join(tmp, "in")
@@ -406,10 +406,10 @@ def compute(pairs, tmp):
     for i, (a, b) in enumerate(pairs, start=2):
         ra, rb = ws2.cell(row=i, column=1).value, ws2.cell(row=i, column=2).value
         if not (hasattr(ra, "date") and ra.date() == a and rb.date() == b):
-            sys.exit("row %d: dates did not round-trip: %r %r vs %s %s" % (i, ra, rb, a, b))
+            sys.exit(f"row {i}: dates did not round-trip: {ra!r} {rb!r} vs {a} {b}")
         vals = []
         for j, basis in enumerate(BASES):
-            where = "row %d basis %d" % (i, basis)
+            where = f"row {i} basis {basis}"
             shown = ws2.cell(row=i, column=3 + j).value
             if isinstance(shown, bool) or not isinstance(shown, (int, float)):
                 sys.exit(f"{where}: LibreOffice gave no numeric value: {shown!r}")
@@ -439,7 +439,7 @@ def main():
             for basis, v in zip(BASES, vals, strict=False):
                 w.writerow([a.isoformat(), b.isoformat(), basis, repr(v)])
                 n += 1
-    print("pairs: %d, rows: %d -> %s" % (len(pairs), n, OUT_CSV))
+    print(f"pairs: {len(pairs)}, rows: {n} -> {OUT_CSV}")
 
 
 if __name__ == "__main__":
