@@ -86,3 +86,17 @@ def test_whole_is_the_floor_of_exact(shares, sv, cp, div) -> None:
     assert whole <= exact < whole + 1
     arr = conversion_shares([[shares]], [[float(sv)]], float(cp), float(div))
     assert arr[0, 0] == whole  # array path decides exactly as well
+
+
+def test_a_long_column_of_exact_conversions() -> None:
+    # every row converts into exactly its own number of shares at $12.31 / $12.31 and into ten
+    # times as many at $1.231; no row may lose a share to floating point
+    shares = [[n] for n in range(1, 5001)]
+    assert conversion_shares(shares, 12.31, 12.31).ravel().tolist() == list(range(1, 5001))
+    assert conversion_shares(shares, 12.31, 1.231).ravel().tolist() == list(range(10, 50001, 10))
+    assert cash_in_lieu(shares, 12.31, 12.31, 9.99).ravel().tolist() == [0.0] * 5000
+
+
+def test_more_than_six_decimals_still_exact() -> None:
+    # 7 decimal places are outside the scaled-integer path: decided one by one, exactly
+    assert conversion_shares([[3], [7]], 0.1234567, 0.1234567).ravel().tolist() == [3, 7]

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import broadcast_all, near_integer, refine
+from ._vector import SCALE, broadcast_all, near_integer, refine, scaled_decimals
 from .parse import is_range, number_array, parse_bool, parse_number, parse_optional
 
 __all__ = ["cash_in_lieu", "conversion_quotient", "conversion_shares"]
@@ -104,8 +104,34 @@ def conversion_shares(
     if not whole_flag:
         return q
     out: npt.NDArray[np.float64] = np.floor(q)
-    refine(out, near_integer(q), _whole, *ordered)
+    near = near_integer(q)
+    if near.any():
+        num, den, ok = _scaled_quotient(*ordered, near)
+        exact_rows = near & ok
+        out[exact_rows] = (num[exact_rows] // den[exact_rows]).astype(np.float64)
+        refine(out, near & ~ok, _whole, *ordered)
     return out
+
+
+def _scaled_quotient(
+    shares: npt.NDArray[np.float64],
+    sv: npt.NDArray[np.float64],
+    cp: npt.NDArray[np.float64],
+    div: npt.NDArray[np.float64],
+    where: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
+    """Section 5(a)(i) as an exact integer ratio num/den, vectorised, where inputs are decimals.
+
+    With every input scaled by 10**6: (SV + DIV) × SHARES / (CP × 10**6) -- the same quotient.
+    """
+    n, ok_n = scaled_decimals(np.where(where, shares, 0.0))
+    s, ok_s = scaled_decimals(np.where(where, sv, 0.0))
+    c, ok_c = scaled_decimals(np.where(where, cp, 1.0))
+    d, ok_d = scaled_decimals(np.where(where, div, 0.0))
+    ok = ok_n & ok_s & ok_c & ok_d & (c != 0)
+    num = (s + d) * n
+    den = np.where(ok, c, 1) * SCALE
+    return num, den, ok
 
 
 def cash_in_lieu(
@@ -132,9 +158,18 @@ def cash_in_lieu(
     )
     q = (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
     out: npt.NDArray[np.float64] = (q - np.floor(q)) * a["closing_price"]
+    near = near_integer(q)
+    if near.any():
+        num, den, ok = _scaled_quotient(
+            a["shares"], a["stated_value"], a["conversion_price"], a["dividends"], near
+        )
+        rows = near & ok
+        fraction = (num[rows] % den[rows]) / den[rows]  # Python ints: correctly rounded
+        out[rows] = fraction.astype(np.float64) * a["closing_price"][rows]
+        near &= ~ok
     refine(
         out,
-        near_integer(q),
+        near,
         _fraction_cash,
         a["shares"],
         a["stated_value"],
