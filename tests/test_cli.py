@@ -31,3 +31,35 @@ def test_demo_rejects_a_bad_date() -> None:
 def test_valuation_before_issue_is_a_clear_error(capsys) -> None:
     assert main(["demo", "--as-of", "1999-01-01"]) == 2
     assert "payment_date must not be before issue_date" in capsys.readouterr().err
+
+
+LOG = """date,event,shares,price,instrument,note
+2001-01-01,WARRANT,1000000,8,W1,bridge warrant
+2001-06-01,EXPIRE,,,W1,expired unexercised
+"""
+
+
+def test_certificate_of_adjustment_from_the_cli(tmp_path, capsys) -> None:
+    log = tmp_path / "events.csv"
+    log.write_text(LOG)
+    out = tmp_path / "cert.html"
+    args = [str(log), "--common-outstanding", "10,000,000", "--class-i-shares", "100000"]
+    assert main(["certificate", *args, "--row", "2"]) == 0
+    md = capsys.readouterr().out
+    # 6(d) before the QPO: 1,000,000 warrants at $8 < $12.31 → full ratchet (6(c)(i)) to $8;
+    # Class I then converts into 100,000 × 12.31 / 8 = 153,875 Common shares
+    assert "| Class I | $12.31 | $8.00 | 100,000 | 153,875 |" in md
+    assert main(["certificate", *args, "--row", "3", "--format", "html", "-o", str(out)]) == 0
+    page = out.read_text()
+    # 6(f): expired wholly unexercised → rescinded, back to $12.31 (100,000 shares → 100,000)
+    assert "<td>$12.31</td>" in page and "rescinded" in page
+
+
+def test_certificate_bad_input_is_one_line(tmp_path, capsys) -> None:
+    log = tmp_path / "events.csv"
+    log.write_text(LOG)
+    args = [str(log), "--common-outstanding", "1e7", "--class-i-shares", "100000"]
+    assert main(["certificate", *args, "--row", "two"]) == 2
+    assert "--row must be a number (got 'two')" in capsys.readouterr().err
+    assert main(["certificate", str(tmp_path / "missing.csv"), *args[1:], "--row", "2"]) == 2
+    assert "event log not found" in capsys.readouterr().err

@@ -31,7 +31,38 @@ FUNCTIONS = {
         ["price", "after_qpo", "par_value"],
     ),
     "PRORATA": (["holdings", "total_fd", "offered"], ["requested", "whole"]),
+    # Section 6 history (xl_addin.udfs_history, re-exported by xl_addin.udfs)
+    "CPHISTORY": (
+        ["event_log", "common_outstanding", "rights_outstanding", "class_i_shares"],
+        [
+            "class_i_price",
+            "class_ii_shares",
+            "class_ii_stated_value",
+            "class_ii_price",
+            "qpo_closed",
+            "option_plan_used",
+        ],
+    ),
+    "CPASOF": (
+        [
+            "event_log",
+            "class_name",
+            "as_of",
+            "common_outstanding",
+            "rights_outstanding",
+            "class_i_shares",
+        ],
+        [
+            "class_i_price",
+            "class_ii_shares",
+            "class_ii_stated_value",
+            "class_ii_price",
+            "qpo_closed",
+            "option_plan_used",
+        ],
+    ),
 }
+ADAPTER_MODULES = ("xl_addin.udfs_history",)
 
 
 @pytest.fixture
@@ -152,6 +183,8 @@ def registered_module(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(xlwings, "func", xlwings_udfs.xlfunc)
     monkeypatch.setattr(xlwings, "arg", xlwings_udfs.xlarg)
     monkeypatch.setattr(xlwings, "ret", xlwings_udfs.xlret)
+    for name in ADAPTER_MODULES:  # re-imported below under the real decorators
+        monkeypatch.delitem(sys.modules, name, raising=False)
     path = Path(udfs.__file__)
     spec = importlib.util.spec_from_file_location("xl_addin._udfs_as_on_windows", path)
     assert spec and spec.loader

@@ -25,7 +25,9 @@ from .terms import (
 )
 from .terms.constants import ACCRUAL_RATE, COMMON_PAR_VALUE, DEFAULT_DAYCOUNT_BASIS
 
-__all__ = ["ADJPRICE", "CASHINLIEU", "CONVSHARES", "LIQPREF", "PRORATA"]
+from .udfs_history import CPASOF, CPHISTORY
+
+__all__ = ["ADJPRICE", "CASHINLIEU", "CONVSHARES", "CPASOF", "CPHISTORY", "LIQPREF", "PRORATA"]
 
 _DATE_DOC = "a date or an Excel date serial number"
 

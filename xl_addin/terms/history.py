@@ -1,0 +1,1148 @@
+"""Section 6 in full: the Conversion Price history of both classes over an event log.
+
+ADJPRICE (:mod:`.adjustments`) applies one event to a Fully Diluted count typed in by hand. This
+module keeps the whole capitalization and applies an event log in order, deriving Fully Diluted
+Outstanding at every step, so each line shows what each class's price became and why -- the
+content of the Section 6(j) certificate (:mod:`.certificate_of_adjustment`).
+
+Starting capitalization (:class:`Capitalization`, built with :func:`capitalization`)
+    ``common_outstanding``   Common Stock Outstanding (6(a): treasury and subsidiary-held shares
+                             excluded; scrip and fractional certificates included).
+    ``rights_outstanding``   shares issuable under options, warrants and Convertible Securities
+                             outstanding at the start (not listed in the log).
+    each class               Series A shares, Stated Value and current Conversion Price. Class I
+                             defaults to Stated Value $12.31 and price = Stated Value (5(c));
+                             Class II (Stated Value = the Closing Per Share Price, Section 1) is
+                             tracked only when its Stated Value is given.
+    ``option_plan_used``     option-plan shares already granted against the 2,460,000 cap.
+    ``qpo_closed``           TRUE if the Qualified Private Offering closed before the log starts.
+
+Event log: a range whose first row is the header. Header names are case-insensitive; spaces and
+underscores are interchangeable; columns may come in any order; only ``date`` and ``event`` are
+compulsory columns. Entirely blank rows are skipped. Row numbers in messages count the header as
+row 1, as in the range you selected.
+
+    ==============  ==================================================================
+    date            date of the event (a date or an Excel serial). Dates must not go
+                    backwards; events on one date apply in log order. An event is
+                    deemed to occur at the close of business on its date (6(g)(ii)).
+    event           one of the event types below (case-insensitive).
+    shares          number of shares (see each event type). Never negative.
+    price           consideration per share, $: cash, or non-cash at the Board's good-
+                    faith fair value (6(g)(i)). For a warrant or Convertible Security,
+                    the lowest total consideration per Common share: what is paid for
+                    the instrument plus the exercise/conversion payment (6(d), 6(e),
+                    6(g)(i)).
+    ratio           SPLIT and COMBINATION only: new shares per old share (2 for a
+                    2-for-1 split, 0.1 for a 1-for-10 combination).
+    instrument      an id you choose (e.g. ``W-2001-1``) on a WARRANT, CONVERTIBLE or
+                    DIVIDEND row; later EXERCISE / EXPIRE / REPRICE / ABANDON rows
+                    repeat it.
+    category        the Permitted Issuance claimed, if any (see below); blank = none.
+    gross proceeds  QPO rows only: gross proceeds of the offering, $.
+    note            free text, copied to the output.
+    ==============  ==================================================================
+
+Event types
+    ``SPLIT`` / ``COMBINATION`` (ratio)  6(b)(ii)/(iii) subdivision or combination.
+    ``DIVIDEND`` (shares)                6(b)(i) record date of a dividend of ``shares``
+                                         Additional Shares of Common Stock.
+    ``ISSUE`` (shares, price)            6(c) issue or sale of Additional Shares.
+    ``WARRANT`` (shares, price, id)      6(d) warrants, options or rights (or a record date
+                                         for distributing them): ``shares`` = maximum issuable.
+    ``CONVERTIBLE`` (shares, price, id)  6(e) Convertible Securities: ``shares`` = maximum
+                                         Common shares issuable on conversion.
+    ``EXERCISE`` (id, shares, [price])   exercise of a warrant or conversion of a Convertible
+                                         Security; ``price`` = consideration actually paid per
+                                         share (blank: the instrument's price).
+    ``EXPIRE`` (id)                      the unexercised remainder expires (6(f)(i)).
+    ``REPRICE`` (id, price)              the consideration per share changes (6(f)(ii)).
+    ``ABANDON`` (id)                     the plan for a record date's distribution is legally
+                                         abandoned (6(g)(iii)).
+    ``QPO`` (shares, price, gross proceeds)  the Qualified Private Offering closes.
+
+Permitted Issuance categories (6(a)), on ISSUE / WARRANT / CONVERTIBLE rows
+    ``OPTION_PLAN``       (i) options under the Stock Option Plan, cap 2,460,000 (WARRANT rows).
+    ``PUBLIC_OFFERING``   (ii) shares issued in connection with a Qualified *Public* Offering.
+    ``ACQUISITION``       (iv) consideration for an acquisition approved with the Series A
+                          Preferred Director's vote.
+    ``BOARD_BASKET``      (vi) up to 100,000 Common shares approved by a Board majority.
+    ``DIRECTOR_BASKET``   (vii) up to another 100,000 approved with the Series A Director.
+    ``SPINWAY_WARRANT``   (viii)-(ix) the Spinway Warrant, 210,000 shares (WARRANT rows).
+    The two baskets are split-adjusted (every 6(b) event multiplies the cap). Caps are
+    cumulative over the log; an issue beyond a cap is not a Permitted Issuance for the excess:
+    the permitted part is issued first (no adjustment) and the excess is adjusted for, flagged.
+    Exercise of a permitted option or warrant is never adjusted (6(c)(iii)).
+
+Rules (each cited in the output)
+    * Fully Diluted Outstanding (6(a)) is derived at every step: Common Outstanding + each
+      class's Series A shares as converted at that class's then-current price (5(a)(i)
+      ``conversion_quotient``; **full shares only**, since no fractional share is issuable,
+      5(e)(ii); declared dividends ignored) + shares issuable under rights outstanding.
+    * Each class compares the price per share with its own Conversion Price (6(c)); every step
+      uses :func:`.adjustments.adjust`, the one-event rule.
+    * Before, or in connection with, the QPO: full ratchet (6(c)(i)); after it: weighted average
+      (6(c)(ii)) with the "immediately after" count taken as Fully Diluted before + the shares
+      issued (the Series A's own as-converted growth is a consequence of the adjustment, counted
+      from the next event on). A QPO row below $30 million gross proceeds is not a Qualified
+      Private Offering: it is treated as an ordinary issue and ratcheting continues.
+    * 6(b) events: the count of every Fully Diluted component is multiplied by the event's
+      factor (``ratio``; for a DIVIDEND, (Outstanding + shares) / Outstanding), i.e. options,
+      warrants and Convertible Securities are assumed to be adjusted proportionally under their
+      own terms, so the Conversion Price is divided by the factor. Excluded from 6(c) (6(c)(iii)).
+    * Warrants and Convertible Securities are deemed issued at the maximum number of shares and
+      the lowest price (6(d)(i)-(ii), 6(e)(i)-(ii)); exercise or conversion adjusts nothing
+      (6(c)(iii)) and leaves Fully Diluted unchanged (the shares were already counted).
+    * Par floor (6(i)): a price that would fall below par ($.02) is clamped at par and flagged
+      as a transaction the Corporation may not enter into.
+
+Rescission (6(f), 6(g)(iii)) -- by replay
+    The engine is a pure function of (starting capitalization, log). When an instrument that
+    was not wholly a Permitted Issuance EXPIRES or is REPRICED, or a record date is ABANDONED,
+    the history up to and including that row is *recomputed from the start* on a rewritten
+    log in which:
+
+    * the instrument's WARRANT / CONVERTIBLE (or DIVIDEND) row is struck out -- its deemed
+      Additional Shares "shall no longer be deemed to have been issued" (6(f)), so they also
+      leave the Fully Diluted counts of the replay;
+    * each earlier EXERCISE of it becomes an ISSUE on its own date for the consideration
+      actually paid (6(f)(iii));
+    * on REPRICE, the unexercised remainder becomes a new deemed 6(d)/(e) issue at the new
+      price immediately after the REPRICE row (6(f)(iv)); on EXPIRE it simply disappears;
+      earlier REPRICE rows of the same instrument are superseded.
+
+    Rows that are not such triggers never change how an earlier row is read, so between
+    triggers the engine continues incrementally from the previous state; at a trigger the state
+    is the replay's final state. The output rows already printed are not rewritten: they are the
+    history as adjusted at the time. Consequence (tested as a property): a warrant that expires
+    wholly unexercised leaves exactly the prices that never issuing it would have left.
+    Instruments wholly within a Permitted Issuance cap never adjusted anything and are not
+    replayed: their expiry just removes the unexercised shares from Fully Diluted.
+
+Not modelled: conversions of Series A (set the starting figures after them), the Subsequent
+Closing issue of Class II shares (6(a) Permitted Issuance (v)) and
+shares issued on conversion ((iii)), Other Property (6(h), 5(g)), escrow (6(g)(iv)).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from .adjustments import Event, adjust
+from .constants import (
+    BOARD_BASKET_APPROVED_WITH_SERIES_A_DIRECTOR,
+    BOARD_BASKET_MAJORITY,
+    CLASS_I_STATED_VALUE,
+    COMMON_PAR_VALUE,
+    OPTION_PLAN_CAP,
+    QUALIFIED_PRIVATE_OFFERING_PROCEEDS,
+    SPINWAY_WARRANT_SHARES,
+)
+from .conversion import conversion_quotient
+from .daycount import serial_to_date
+from .errors import TermsError, describe
+from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional
+
+__all__ = [
+    "CATEGORIES",
+    "COLUMNS",
+    "EVENT_TYPES",
+    "Capitalization",
+    "LogRow",
+    "SeriesAClass",
+    "Step",
+    "capitalization",
+    "conversion_price_history",
+    "format_money",
+    "format_shares",
+    "history_frame",
+    "history_steps",
+    "price_as_of",
+    "read_event_log",
+]
+
+#: The event-log columns, canonical names (header matching is case-insensitive).
+COLUMNS = (
+    "date",
+    "event",
+    "shares",
+    "price",
+    "ratio",
+    "instrument",
+    "category",
+    "gross_proceeds",
+    "note",
+)
+_REQUIRED_COLUMNS = ("date", "event")
+
+#: Event types of the log.
+EVENT_TYPES = (
+    "SPLIT",
+    "COMBINATION",
+    "DIVIDEND",
+    "ISSUE",
+    "WARRANT",
+    "CONVERTIBLE",
+    "EXERCISE",
+    "EXPIRE",
+    "REPRICE",
+    "ABANDON",
+    "QPO",
+)
+_CREATORS = ("WARRANT", "CONVERTIBLE")
+_ISSUING = ("ISSUE", "WARRANT", "CONVERTIBLE")
+
+
+@dataclass(frozen=True)
+class _Category:
+    clause: str
+    label: str
+    cap: int | None
+    split_adjusted: bool
+    events: tuple[str, ...]
+
+
+#: Permitted Issuance categories (6(a)): clause, description, cap, split-adjusted, allowed rows.
+CATEGORIES: dict[str, _Category] = {
+    "OPTION_PLAN": _Category(
+        "(i)", "Stock Option Plan options", OPTION_PLAN_CAP, False, ("WARRANT",)
+    ),
+    "PUBLIC_OFFERING": _Category(
+        "(ii)", "Qualified Public Offering shares", None, False, ("ISSUE",)
+    ),
+    "ACQUISITION": _Category("(iv)", "approved acquisition consideration", None, False, _ISSUING),
+    "BOARD_BASKET": _Category(
+        "(vi)", "Board-majority basket", BOARD_BASKET_MAJORITY, True, ("ISSUE",)
+    ),
+    "DIRECTOR_BASKET": _Category(
+        "(vii)",
+        "Series A Director basket",
+        BOARD_BASKET_APPROVED_WITH_SERIES_A_DIRECTOR,
+        True,
+        ("ISSUE",),
+    ),
+    "SPINWAY_WARRANT": _Category(
+        "(viii)-(ix)", "Spinway Warrant", SPINWAY_WARRANT_SHARES, False, ("WARRANT",)
+    ),
+}
+
+_QPO_MIN = exact(QUALIFIED_PRIVATE_OFFERING_PROCEEDS)
+
+
+# =========================================================================== inputs
+@dataclass(frozen=True)
+class SeriesAClass:
+    """One class of Series A: shares outstanding, Stated Value and current Conversion Price."""
+
+    name: str
+    shares: Fraction
+    stated_value: Fraction
+    conversion_price: Fraction
+
+    @property
+    def key(self) -> str:
+        return self.name.lower().replace(" ", "_")
+
+
+@dataclass(frozen=True)
+class Capitalization:
+    """The starting figures (see the module docstring)."""
+
+    common_outstanding: Fraction
+    rights_outstanding: Fraction
+    classes: tuple[SeriesAClass, ...]
+    option_plan_used: Fraction = Fraction(0)
+    qpo_closed: bool = False
+    par_value: Fraction = field(default_factory=lambda: exact(COMMON_PAR_VALUE))
+
+
+def capitalization(
+    common_outstanding: Any,
+    rights_outstanding: Any = 0,
+    class_i_shares: Any = 0,
+    class_ii_shares: Any = 0,
+    class_ii_stated_value: Any = None,
+    class_i_price: Any = None,
+    class_ii_price: Any = None,
+    *,
+    class_i_stated_value: Any = None,
+    option_plan_used: Any = 0,
+    qpo_closed: Any = False,
+    par_value: Any = None,
+) -> Capitalization:
+    """Parse and validate the starting capitalization (each argument named in errors).
+
+    Class I: Stated Value $12.31 and price = Stated Value unless given (5(c)). Class II is
+    tracked only when ``class_ii_stated_value`` is given; its price defaults to it (5(c)).
+    """
+    common = parse_number(common_outstanding, "common_outstanding", minimum=0)
+    rights = parse_number(parse_optional(rights_outstanding, 0), "rights_outstanding", minimum=0)
+    sv1 = parse_number(
+        parse_optional(class_i_stated_value, CLASS_I_STATED_VALUE),
+        "class_i_stated_value",
+        minimum=0,
+        strict=True,
+    )
+    n1 = parse_number(parse_optional(class_i_shares, 0), "class_i_shares", minimum=0)
+    cp1 = parse_number(parse_optional(class_i_price, sv1), "class_i_price", minimum=0, strict=True)
+    classes = [SeriesAClass("Class I", n1, sv1, cp1)]
+    n2 = parse_number(parse_optional(class_ii_shares, 0), "class_ii_shares", minimum=0)
+    sv2_raw = parse_optional(class_ii_stated_value, None)
+    if sv2_raw is None:
+        if n2 > 0:
+            raise TermsError(
+                "class_ii_stated_value is required when class_ii_shares > 0 (got an empty cell)",
+                argument="class_ii_stated_value",
+            )
+    else:
+        sv2 = parse_number(sv2_raw, "class_ii_stated_value", minimum=0, strict=True)
+        cp2 = parse_number(
+            parse_optional(class_ii_price, sv2), "class_ii_price", minimum=0, strict=True
+        )
+        classes.append(SeriesAClass("Class II", n2, sv2, cp2))
+    return Capitalization(
+        common_outstanding=common,
+        rights_outstanding=rights,
+        classes=tuple(classes),
+        option_plan_used=parse_number(
+            parse_optional(option_plan_used, 0), "option_plan_used", minimum=0
+        ),
+        qpo_closed=parse_bool(parse_optional(qpo_closed, False), "qpo_closed", False),
+        par_value=parse_number(parse_optional(par_value, COMMON_PAR_VALUE), "par_value", minimum=0),
+    )
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One validated event-log row. ``row`` counts the header as row 1."""
+
+    row: int
+    date: int
+    event: str
+    shares: Fraction | None = None
+    price: Fraction | None = None
+    ratio: Fraction | None = None
+    instrument: str | None = None
+    category: str | None = None
+    gross_proceeds: Fraction | None = None
+    note: str = ""
+
+
+def _blank(v: Any) -> bool:
+    return (
+        v is None
+        or (isinstance(v, str) and not v.strip())
+        or (isinstance(v, float) and math.isnan(v))
+    )
+
+
+def _header_key(v: Any) -> str:
+    return " ".join(str(v).strip().lower().replace("_", " ").split())
+
+
+def _instrument_id(v: Any, where: str) -> str:
+    if isinstance(v, str):
+        return v.strip().upper()
+    if isinstance(v, (int, float, Fraction)) and not isinstance(v, bool):
+        f = exact(v)
+        return str(f.numerator) if f.denominator == 1 else format(float(f), ".15g")
+    raise TermsError(
+        f"{where} must be an id, text or a number (got {describe(v)})", argument="event_log"
+    )
+
+
+def read_event_log(log: Any) -> list[LogRow]:
+    """Validate an event-log range (header row first) or a DataFrame into :class:`LogRow` s.
+
+    Checks: known header names, the required columns, event types, the fields each event type
+    needs, non-negative shares, instruments referring to an earlier row of the right kind,
+    unique ids, dates in order. Errors name the row and column.
+    """
+    if isinstance(log, pd.DataFrame):
+        table: list[list[Any]] = [list(log.columns), *log.astype(object).values.tolist()]
+    else:
+        table = [list(r) for r in Grid(log, "event_log").rows]
+    header = table[0]
+    names = {_header_key(c): c for c in COLUMNS}
+    index: dict[str, int] = {}
+    for j, h in enumerate(header):
+        if _blank(h):
+            if any(not _blank(r[j]) for r in table[1:]):
+                raise TermsError(
+                    f"event log row 1, column {j + 1}: a column with values needs a header "
+                    f"(one of {', '.join(COLUMNS)})",
+                    argument="event_log",
+                )
+            continue
+        key = _header_key(h) if isinstance(h, str) else ""
+        if key not in names:
+            raise TermsError(
+                f"event log row 1, column {j + 1}: unknown header {describe(h)} "
+                f"(expected {', '.join(COLUMNS)})",
+                argument="event_log",
+            )
+        if names[key] in index:
+            raise TermsError(
+                f"event log row 1, column {j + 1}: header {names[key]!r} appears twice",
+                argument="event_log",
+            )
+        index[names[key]] = j
+    for c in _REQUIRED_COLUMNS:
+        if c not in index:
+            raise TermsError(f"event log row 1: missing column {c!r}", argument="event_log")
+
+    rows: list[LogRow] = []
+    created: dict[str, LogRow] = {}
+    last_date: tuple[int, int] | None = None
+    for i, raw in enumerate(table[1:], start=2):
+        if all(_blank(v) for v in raw):
+            continue
+
+        def cell(col: str, raw: list[Any] = raw) -> Any:
+            return None if col not in index or _blank(raw[index[col]]) else raw[index[col]]
+
+        def where(col: str, i: int = i) -> str:
+            return f"event log row {i}, column {col!r}:"
+
+        def need(col: str, event: str, i: int = i, cell: Any = cell) -> Any:
+            v = cell(col)
+            if v is None:
+                raise TermsError(
+                    f"event log row {i}, column {col!r}: required for {event} (got an empty cell)",
+                    argument="event_log",
+                )
+            return v
+
+        ev_raw = cell("event")
+        ev = ev_raw.strip().upper() if isinstance(ev_raw, str) else None
+        if ev not in EVENT_TYPES:
+            shown = "an empty cell" if ev_raw is None else describe(ev_raw)
+            raise TermsError(
+                f"{where('event')} must be one of {', '.join(EVENT_TYPES)} (got {shown})",
+                argument="event_log",
+            )
+        date = parse_date(need("date", ev), where("date"))
+        if last_date is not None and date < last_date[0]:
+            raise TermsError(
+                f"{where('date')} dates must not go backwards ({serial_to_date(date)} is before "
+                f"{serial_to_date(last_date[0])} on row {last_date[1]}); the log is not re-sorted",
+                argument="event_log",
+            )
+        last_date = (date, i)
+
+        def num(col: str, value: Any, **kw: Any) -> Fraction:
+            return parse_number(value, where(col), **kw)
+
+        shares = price = ratio = gross = None
+        instrument = category = None
+        if ev in ("SPLIT", "COMBINATION"):
+            ratio = num("ratio", need("ratio", ev), minimum=0, strict=True)
+            if (ev == "SPLIT") != (ratio > 1) or ratio == 1:
+                expected = "> 1" if ev == "SPLIT" else "< 1"
+                raise TermsError(
+                    f"{where('ratio')} must be {expected} for {ev} (got {_count(ratio)})",
+                    argument="event_log",
+                )
+        elif ev == "DIVIDEND":
+            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+        elif ev in _ISSUING or ev == "QPO":
+            shares = num("shares", need("shares", ev), minimum=0)
+            price = num("price", need("price", ev), minimum=0)
+        elif ev == "EXERCISE":
+            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            if cell("price") is not None:
+                price = num("price", cell("price"), minimum=0)
+        elif ev == "REPRICE":
+            price = num("price", need("price", ev), minimum=0)
+        if ev == "QPO":
+            gross = num("gross_proceeds", need("gross_proceeds", ev), minimum=0)
+        if ev in ("EXPIRE", "ABANDON") and cell("shares") is not None:
+            raise TermsError(
+                f"{where('shares')} leave blank for {ev}: the whole unexercised remainder "
+                f"is affected (got {describe(cell('shares'))})",
+                argument="event_log",
+            )
+
+        # instrument ids
+        inst_raw = cell("instrument")
+        if ev in (*_CREATORS, "EXERCISE", "EXPIRE", "REPRICE", "ABANDON"):
+            instrument = _instrument_id(need("instrument", ev), where("instrument"))
+        elif ev == "DIVIDEND" and inst_raw is not None:
+            instrument = _instrument_id(inst_raw, where("instrument"))
+        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+            if instrument in created:
+                raise TermsError(
+                    f"{where('instrument')} id {instrument!r} is already used on row "
+                    f"{created[instrument].row}",
+                    argument="event_log",
+                )
+        elif instrument is not None:
+            origin = created.get(instrument)
+            kinds = ("WARRANT", "CONVERTIBLE", "DIVIDEND") if ev == "ABANDON" else _CREATORS
+            if origin is None or origin.event not in kinds:
+                raise TermsError(
+                    f"{where('instrument')} no {' or '.join(kinds)} row above has instrument "
+                    f"{instrument!r}",
+                    argument="event_log",
+                )
+
+        # category
+        cat_raw = cell("category")
+        if cat_raw is not None:
+            cat_key = cat_raw.strip().upper().replace(" ", "_") if isinstance(cat_raw, str) else ""
+            if cat_key not in CATEGORIES:
+                raise TermsError(
+                    f"{where('category')} must be blank or one of {', '.join(CATEGORIES)} "
+                    f"(got {describe(cat_raw)})",
+                    argument="event_log",
+                )
+            if ev not in CATEGORIES[cat_key].events:
+                raise TermsError(
+                    f"{where('category')} {cat_key} applies to "
+                    f"{' or '.join(CATEGORIES[cat_key].events)} rows, not {ev}",
+                    argument="event_log",
+                )
+            category = cat_key
+        note = cell("note")
+        row = LogRow(
+            row=i,
+            date=date,
+            event=ev,
+            shares=shares,
+            price=price,
+            ratio=ratio,
+            instrument=instrument,
+            category=category,
+            gross_proceeds=gross,
+            note="" if note is None else str(note).strip(),
+        )
+        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+            created[instrument] = row
+        rows.append(row)
+    return rows
+
+
+# =========================================================================== state
+@dataclass
+class _Instrument:
+    id: str
+    kind: str  # WARRANT or CONVERTIBLE
+    remaining: Fraction
+    price: Fraction
+    category: str | None
+    rescindable: bool  # not wholly a Permitted Issuance: 6(f) applies
+    row: int
+
+
+@dataclass
+class _State:
+    common: Fraction
+    rights: Fraction  # starting rights outstanding
+    classes: list[SeriesAClass]
+    instruments: dict[str, _Instrument]
+    qpo_closed: bool
+    qpo_row: int | None
+    used: dict[str, Fraction]
+    scale: Fraction  # cumulative 6(b) factor (split-adjusted caps)
+    par: Fraction
+    ghosts: dict[str, _Instrument] = field(default_factory=dict)  # struck, see _action_for
+
+    def copy(self) -> _State:
+        return dataclasses.replace(
+            self,
+            classes=list(self.classes),
+            instruments={k: dataclasses.replace(v) for k, v in self.instruments.items()},
+            ghosts={k: dataclasses.replace(v) for k, v in self.ghosts.items()},
+            used=dict(self.used),
+        )
+
+    def as_converted(self, c: SeriesAClass) -> Fraction:
+        """5(a)(i): Common shares issuable on the class, full shares only (5(e)(ii))."""
+        return Fraction(
+            math.floor(
+                conversion_quotient(c.shares, c.stated_value, c.conversion_price, Fraction(0))
+            )
+        )
+
+    def fully_diluted(self) -> Fraction:
+        """6(a) Fully Diluted Outstanding."""
+        return (
+            self.common
+            + self.rights
+            + sum((i.remaining for i in self.instruments.values()), Fraction(0))
+            + sum((self.as_converted(c) for c in self.classes), Fraction(0))
+        )
+
+
+def _initial(cap: Capitalization) -> _State:
+    return _State(
+        common=cap.common_outstanding,
+        rights=cap.rights_outstanding,
+        classes=list(cap.classes),
+        instruments={},
+        qpo_closed=cap.qpo_closed,
+        qpo_row=None,
+        used={"OPTION_PLAN": cap.option_plan_used},
+        scale=Fraction(1),
+        par=cap.par_value,
+    )
+
+
+# =========================================================================== formatting
+def format_money(x: Fraction) -> str:
+    """``$12.10``; up to 6 decimals, with ``…`` when the exact value was rounded."""
+    r = round(x * 10**6)
+    whole, frac = divmod(abs(r), 10**6)
+    decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
+    sign = "-" if r < 0 else ""
+    text = f"{sign}${whole:,}.{decimals}"
+    return text if Fraction(r, 10**6) == x else text + "…"
+
+
+def format_shares(x: Fraction) -> str:
+    """``1,000,000``; a fractional count to 6 decimals, with ``…`` when rounded."""
+    if x.denominator == 1:
+        return f"{x.numerator:,}"
+    r = round(x * 10**6)
+    whole, frac = divmod(abs(r), 10**6)
+    text = f"{'-' if r < 0 else ''}{whole:,}.{f'{frac:06d}'.rstrip('0') or '0'}"
+    return text if Fraction(r, 10**6) == x else text + "…"
+
+
+_money = format_money
+_count = format_shares
+
+
+def _where(row: LogRow, col: str) -> str:
+    return f"event log row {row.row}, column {col!r}:"
+
+
+# =========================================================================== actions
+@dataclass(frozen=True)
+class _Action:
+    """What a log row means in a (possibly rewritten) log. ``kind`` is an event type or one of
+    DEEMED_ISSUE (6(f)(iii)), DEEMED_WARRANT (6(f)(iv)), STRUCK (rescinded, 6(f)/6(g)(iii))."""
+
+    row: LogRow
+    kind: str
+    shares: Fraction | None = None
+    price: Fraction | None = None
+    category: str | None = None
+    creator: str | None = None  # WARRANT/CONVERTIBLE for deemed actions
+
+
+@dataclass
+class _Outcome:
+    section: str
+    explanation: str
+    flags: list[str]
+
+
+def _action_for(
+    rows: Sequence[LogRow], i: int, triggers: dict[str, int], creators: dict[str, LogRow]
+) -> _Action:
+    """How row ``i`` reads given the rescission triggers in force (see the module docstring).
+
+    A struck WARRANT / CONVERTIBLE leaves a *ghost* in the replay: it counts nowhere (not in
+    Fully Diluted, no adjustment) but follows splits, exercises and reprices, so that the
+    6(f)(iii) exercises and the 6(f)(iv) remainder are in the share units of their own date.
+    """
+    row = rows[i]
+    inst = row.instrument
+    if inst is None or inst not in triggers or i > triggers[inst]:
+        return _Action(row, row.event, row.shares, row.price, row.category)
+    t = triggers[inst]
+    origin = creators[inst]
+    if row.event == "EXERCISE":
+        return _Action(row, "DEEMED_ISSUE", row.shares, row.price, origin.category, origin.event)
+    if i == t and row.event == "REPRICE":
+        return _Action(row, "DEEMED_WARRANT", None, row.price, origin.category, origin.event)
+    # the creating row, an earlier REPRICE, or the EXPIRE / ABANDON trigger itself
+    return _Action(row, "STRUCK", row.shares, row.price)
+
+
+def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fraction, str]:
+    """(permitted part, text) of an issue claiming ``category``; consumes the cap."""
+    if category is None:
+        return Fraction(0), ""
+    c = CATEGORIES[category]
+    if c.cap is None:
+        return n, f"6(a) Permitted Issuance {c.clause} ({c.label}), no cap"
+    cap = Fraction(c.cap) * (state.scale if c.split_adjusted else 1)
+    used = state.used.get(category, Fraction(0))
+    permitted = min(n, max(cap - used, Fraction(0)))
+    state.used[category] = used + permitted
+    adj = " as split-adjusted" if c.split_adjusted and state.scale != 1 else ""
+    return permitted, (
+        f"6(a) Permitted Issuance {c.clause} ({c.label}): cap {_count(cap)}{adj}, "
+        f"{_count(used)} used before"
+    )
+
+
+def _issue(state: _State, a: _Action) -> _Outcome:
+    """6(c)/(d)/(e): an issue (or deemed issue) of ``a.shares`` at ``a.price`` per share."""
+    assert a.shares is not None and a.price is not None
+    n, p = a.shares, a.price
+    creator = a.creator or a.kind
+    is_right = a.kind in (*_CREATORS, "DEEMED_WARRANT")
+    kind = creator if is_right else "ISSUE"
+    event = Event(kind)
+    deemed = {
+        "WARRANT": "6(d): warrants/rights deemed issued for the maximum "
+        f"{_count(n)} shares at the lowest price {_money(p)}",
+        "CONVERTIBLE": "6(e): Convertible Securities deemed converted into the maximum "
+        f"{_count(n)} shares at the lowest price {_money(p)}",
+        "ISSUE": f"{_count(n)} Additional Shares at {_money(p)}",
+    }[kind]
+    prefix = {
+        "DEEMED_ISSUE": "6(f)(iii) recomputation: exercised shares treated as issued on the "
+        "exercise date for the consideration paid; ",
+        "DEEMED_WARRANT": "6(f)(iv) recomputation: the remainder treated as issued immediately "
+        "after the change; ",
+    }.get(a.kind, "")
+    parts = [prefix + deemed]
+    sections = [event.section]
+    flags: list[str] = []
+    permitted, cap_text = _split_by_cap(state, a.category, n)
+    excess = n - permitted
+    if a.category is not None:
+        parts.append(cap_text)
+        sections.append(f"6(a) {CATEGORIES[a.category].clause}")
+        if excess > 0:
+            flags.append(
+                f"CAP EXCEEDED: {_count(excess)} of {_count(n)} shares are beyond the "
+                f"{a.category} cap and not a Permitted Issuance; adjusted for"
+            )
+            parts.append(
+                f"{_count(permitted)} permitted, no adjustment; "
+                f"{_count(excess)} beyond the cap adjusted for"
+            )
+        else:
+            parts.append(
+                "within the cap: no adjustment (6(c), 6(d), 6(e) except Permitted Issuances)"
+            )
+    # the permitted part first, then the excess (the only part 6(c) applies to)
+    if is_right:
+        inst = _Instrument(
+            a.row.instrument or "",
+            creator,
+            Fraction(0),
+            p,
+            a.category,
+            rescindable=excess > 0 or a.category is None,
+            row=a.row.row,
+        )
+        state.instruments[inst.id] = inst
+        inst.remaining += permitted
+    else:
+        state.common += permitted
+    fd = state.fully_diluted()
+    if excess > 0:
+        after_qpo = state.qpo_closed
+        new_classes = []
+        for c in state.classes:
+            cp = c.conversion_price
+            new = adjust(cp, event, fd, excess, p, after_qpo, state.par)
+            raw = adjust(cp, event, fd, excess, p, after_qpo, Fraction(0))
+            if p >= cp:
+                parts.append(
+                    f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
+                )
+            elif after_qpo:
+                sections.append("6(c)(ii)")
+                parts.append(
+                    f"{c.name} 6(c)(ii) weighted average: ({_count(fd)} × {_money(cp)} + "
+                    f"{_money(excess * p)}) / {_count(fd + excess)} = {_money(raw)}"
+                )
+            else:
+                sections.append("6(c)(i)")
+                parts.append(f"{c.name} 6(c)(i) full ratchet: {_money(cp)} → {_money(raw)}")
+            if new != raw:
+                sections.append("6(i)")
+                flags.append(
+                    f"PAR FLOOR 6(i): {c.name} would fall to {_money(raw)}, below par "
+                    f"{_money(state.par)}; clamped at par -- a transaction the Corporation "
+                    "may not enter into"
+                )
+            new_classes.append(dataclasses.replace(c, conversion_price=new))
+        state.classes = new_classes
+        if is_right:
+            state.instruments[a.row.instrument or ""].remaining += excess
+        else:
+            state.common += excess
+    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags)
+
+
+def _subdivide(state: _State, a: _Action) -> _Outcome:
+    """6(b): the Fully Diluted ratio; every component scales by the factor."""
+    row = a.row
+    if row.event == "DIVIDEND":
+        assert row.shares is not None
+        if state.common == 0:
+            raise TermsError(
+                f"{_where(row, 'shares')} a stock dividend needs Common Stock "
+                "Outstanding > 0 (got 0)",
+                argument="event_log",
+            )
+        factor = (state.common + row.shares) / state.common
+        how = (
+            f"{_count(row.shares)} shares on {_count(state.common)} Outstanding: "
+            f"factor {_count(factor)}"
+        )
+    else:
+        assert row.ratio is not None
+        factor = row.ratio
+        how = f"ratio {_count(factor)}"
+    event = Event(row.event)
+    fd = state.fully_diluted()
+    fd_after = fd * factor
+    parts = [f"6(b): {row.event.lower()}, {how}; excluded from 6(c) (6(c)(iii))"]
+    flags: list[str] = []
+    new_classes = []
+    for c in state.classes:
+        cp = c.conversion_price
+        new = adjust(cp, event, fd, fd_after - fd, None, state.qpo_closed, state.par)
+        raw = adjust(cp, event, fd, fd_after - fd, None, state.qpo_closed, Fraction(0))
+        parts.append(
+            f"{c.name} {event.section}: {_money(cp)} × {_count(fd)} / "
+            f"{_count(fd_after)} = {_money(raw)}"
+        )
+        if new != raw:
+            flags.append(
+                f"PAR FLOOR 6(i): {c.name} would fall to {_money(raw)}, below par "
+                f"{_money(state.par)}; clamped at par -- a transaction the "
+                "Corporation may not enter into"
+            )
+        new_classes.append(dataclasses.replace(c, conversion_price=new))
+    state.classes = new_classes
+    state.common *= factor
+    state.rights *= factor
+    for inst in (*state.instruments.values(), *state.ghosts.values()):
+        inst.remaining *= factor
+        inst.price /= factor
+    for k in state.used:
+        state.used[k] *= factor if CATEGORIES[k].split_adjusted else 1
+    state.scale *= factor
+    return _Outcome(event.section + (", 6(i)" if flags else ""), "; ".join(parts), flags)
+
+
+def _apply(state: _State, a: _Action) -> _Outcome:
+    row = a.row
+    k = a.kind
+    if k in ("SPLIT", "COMBINATION", "DIVIDEND"):
+        return _subdivide(state, a)
+    if k in _ISSUING:
+        return _issue(state, a)
+    if k in ("DEEMED_ISSUE", "DEEMED_WARRANT"):
+        ghost = state.ghosts[row.instrument or ""]
+        if k == "DEEMED_WARRANT":  # 6(f)(iv): the remainder, in today's share units
+            del state.ghosts[ghost.id]
+            return _issue(state, dataclasses.replace(a, shares=ghost.remaining))
+        assert a.shares is not None  # 6(f)(iii): exercised, at the price paid (or in force)
+        if a.shares > ghost.remaining:
+            raise TermsError(
+                f"{_where(row, 'shares')} exercise of {_count(a.shares)} exceeds the "
+                f"{_count(ghost.remaining)} remaining on instrument {ghost.id!r}",
+                argument="event_log",
+            )
+        ghost.remaining -= a.shares
+        return _issue(
+            state, dataclasses.replace(a, price=ghost.price if a.price is None else a.price)
+        )
+    if k == "QPO":
+        if state.qpo_closed:
+            where = f"on row {state.qpo_row}" if state.qpo_row else "before the log starts"
+            raise TermsError(
+                f"{_where(row, 'event')} the Qualified Private Offering already closed {where}",
+                argument="event_log",
+            )
+        assert row.gross_proceeds is not None
+        out = _issue(state, dataclasses.replace(a, kind="ISSUE", category=None))
+        if row.gross_proceeds >= _QPO_MIN:
+            state.qpo_closed, state.qpo_row = True, row.row
+            out.explanation = (
+                f"6(a) Qualified Private Offering closes: gross proceeds "
+                f"{_money(row.gross_proceeds)} ≥ {_money(_QPO_MIN)}; its own issue is "
+                f"ratcheted ('in connection with', 6(c)(i)); weighted average (6(c)(ii)) from "
+                f"the next event: " + out.explanation
+            )
+        else:
+            out.flags.append(
+                f"NOT A QPO: gross proceeds {_money(row.gross_proceeds)} < "
+                f"{_money(_QPO_MIN)} (6(a)); treated as an ordinary issue, full ratchet continues"
+            )
+            out.explanation = "not a Qualified Private Offering; " + out.explanation
+        out.section = "6(a), " + out.section
+        return out
+    if k == "STRUCK":
+        key = row.instrument or ""
+        if row.event in _CREATORS:
+            assert a.shares is not None and a.price is not None
+            state.ghosts[key] = _Instrument(
+                key, row.event, a.shares, a.price, row.category, rescindable=True, row=row.row
+            )
+        elif row.event == "REPRICE" and key in state.ghosts:
+            assert a.price is not None
+            state.ghosts[key].price = a.price
+        elif row.event in ("EXPIRE", "ABANDON"):
+            state.ghosts.pop(key, None)
+        return _Outcome("6(f)", "struck out by a later rescission", [])
+    inst = state.instruments.get(row.instrument or "")
+    if inst is None:
+        raise TermsError(
+            f"{_where(row, 'instrument')} instrument {row.instrument!r} is no longer outstanding",
+            argument="event_log",
+        )
+    if k == "EXERCISE":
+        assert row.shares is not None
+        if row.shares > inst.remaining:
+            raise TermsError(
+                f"{_where(row, 'shares')} exercise of {_count(row.shares)} exceeds the "
+                f"{_count(inst.remaining)} remaining on instrument {inst.id!r}",
+                argument="event_log",
+            )
+        inst.remaining -= row.shares
+        state.common += row.shares
+        return _Outcome(
+            "6(c)(iii)",
+            f"6(c)(iii), 6(d): {_count(row.shares)} shares issued on exercise/conversion of "
+            f"{inst.id!r}; no further adjustment; Fully Diluted unchanged (already counted); "
+            f"{_count(inst.remaining)} remain",
+            [],
+        )
+    if k == "EXPIRE":  # a wholly permitted instrument: nothing was adjusted, nothing to rescind
+        gone = inst.remaining
+        del state.instruments[inst.id]
+        return _Outcome(
+            "6(a)",
+            f"{inst.id!r} expires: {_count(gone)} unexercised shares leave Fully Diluted; it "
+            "was a Permitted Issuance, so no adjustment was made and none is rescinded",
+            [],
+        )
+    if k == "REPRICE":
+        assert row.price is not None
+        old, inst.price = inst.price, row.price
+        return _Outcome(
+            "6(a)",
+            f"{inst.id!r} repriced {_money(old)} → {_money(row.price)}; a Permitted Issuance "
+            "within its cap, so no adjustment",
+            [],
+        )
+    raise AssertionError(k)  # pragma: no cover
+
+
+# =========================================================================== the engine
+@dataclass(frozen=True)
+class Step:
+    """One output line: the event, the counts and prices around it, and why."""
+
+    row: int
+    date: int
+    event: str
+    instrument: str | None
+    shares: Fraction | None
+    price: Fraction | None
+    fd_before: Fraction
+    fd_after: Fraction
+    prices_before: dict[str, Fraction]
+    prices_after: dict[str, Fraction]
+    converts_into: dict[str, Fraction]  # Common shares each class converts into, after
+    class_shares: dict[str, Fraction]
+    section: str
+    explanation: str
+    flags: tuple[str, ...]
+    note: str
+    qpo_closed: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.prices_before != self.prices_after
+
+
+def history_steps(cap: Capitalization, log: Any) -> list[Step]:
+    """Run the log (a range with header, a DataFrame, or parsed :class:`LogRow` s)."""
+    rows: list[LogRow]
+    if isinstance(log, list) and log and all(isinstance(r, LogRow) for r in log):
+        rows = log
+    else:
+        rows = read_event_log(log)
+    creators = {
+        r.instrument: r
+        for r in rows
+        if r.instrument is not None and r.event in (*_CREATORS, "DIVIDEND")
+    }
+    state = _initial(cap)
+    triggers: dict[str, int] = {}
+    steps: list[Step] = []
+    for i, row in enumerate(rows):
+        fd_before = state.fully_diluted()
+        before = {c.name: c.conversion_price for c in state.classes}
+        inst = state.instruments.get(row.instrument or "")
+        is_trigger = row.event == "ABANDON" or (
+            row.event in ("EXPIRE", "REPRICE") and inst is not None and inst.rescindable
+        )
+        if row.event == "ABANDON":
+            assert row.instrument is not None
+            origin = creators[row.instrument]
+            done = [
+                r.row
+                for r in rows[:i]
+                if r.instrument == row.instrument and r.event in ("EXERCISE", "EXPIRE")
+            ]
+            if row.instrument in triggers:
+                raise TermsError(
+                    f"{_where(row, 'instrument')} {row.instrument!r} was already abandoned on "
+                    f"row {rows[triggers[row.instrument]].row}",
+                    argument="event_log",
+                )
+            if done:
+                raise TermsError(
+                    f"{_where(row, 'instrument')} cannot abandon {row.instrument!r}: it was "
+                    f"exercised or expired on row {done[0]}",
+                    argument="event_log",
+                )
+            if origin.event != "DIVIDEND" and inst is None:
+                raise TermsError(
+                    f"{_where(row, 'instrument')} instrument {row.instrument!r} is "
+                    "no longer outstanding",
+                    argument="event_log",
+                )
+        if is_trigger:
+            assert row.instrument is not None
+            triggers[row.instrument] = i
+            actions = [_action_for(rows, j, triggers, creators) for j in range(i + 1)]
+            new_state = _initial(cap)
+            recomputed: list[str] = []
+            for a in actions:
+                last = _apply(new_state, a)
+                if a.kind == "DEEMED_ISSUE" and a.row.instrument == row.instrument:
+                    recomputed.append(f"row {a.row.row} recomputed: {last.explanation}")
+            state = new_state
+            origin = creators[row.instrument]
+            exercised = sum(
+                (
+                    r.shares or Fraction(0)
+                    for r in rows[:i]
+                    if r.instrument == row.instrument and r.event == "EXERCISE"
+                ),
+                Fraction(0),
+            )
+            what = {
+                "EXPIRE": f"6(f)(i): {row.instrument!r} expires with {_count(exercised)} of "
+                f"{_count(origin.shares or Fraction(0))} shares exercised",
+                "REPRICE": f"6(f)(ii): the price of {row.instrument!r} changes to "
+                f"{_money(row.price or Fraction(0))}",
+                "ABANDON": f"6(g)(iii): the distribution of record-date row {origin.row} "
+                f"({row.instrument!r}) is abandoned",
+            }[row.event]
+            section = "6(g)(iii)" if row.event == "ABANDON" else "6(f)"
+            moves = "; ".join(
+                f"{c.name}: {_money(before[c.name])} → {_money(c.conversion_price)}"
+                for c in state.classes
+            )
+            explanation = (
+                f"{what}; the adjustment made on row {origin.row} is rescinded and annulled and "
+                f"the history recomputed from the start"
+                + (
+                    ", exercised shares as issued on their exercise dates for the consideration "
+                    "paid (6(f)(iii))"
+                    if row.event != "ABANDON"
+                    else ""
+                )
+                + f": {moves}"
+            )
+            flags = list(last.flags) if row.event == "REPRICE" else []
+            if recomputed:
+                explanation += "; " + "; ".join(recomputed)
+                section += ", 6(f)(iii)"
+            if row.event == "REPRICE":
+                explanation += "; then " + last.explanation
+                section += ", " + last.section
+            outcome = _Outcome(section, explanation, flags)
+        else:
+            outcome = _apply(state, _action_for(rows, i, triggers, creators))
+        steps.append(
+            Step(
+                row=row.row,
+                date=row.date,
+                event=row.event,
+                instrument=row.instrument,
+                shares=row.shares,
+                price=row.price,
+                fd_before=fd_before,
+                fd_after=state.fully_diluted(),
+                prices_before=before,
+                prices_after={c.name: c.conversion_price for c in state.classes},
+                converts_into={c.name: state.as_converted(c) for c in state.classes},
+                class_shares={c.name: c.shares for c in state.classes},
+                section=outcome.section,
+                explanation=outcome.explanation,
+                flags=tuple(outcome.flags),
+                note=row.note,
+                qpo_closed=state.qpo_closed,
+            )
+        )
+    return steps
+
+
+def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
+    """The steps as a DataFrame (exact Fractions in object columns; dates as ``datetime.date``)."""
+    records: list[dict[str, Any]] = []
+    for s in steps:
+        rec: dict[str, Any] = {
+            "row": s.row,
+            "date": serial_to_date(s.date),
+            "event": s.event,
+            "instrument": s.instrument,
+            "fd_before": s.fd_before,
+            "fd_after": s.fd_after,
+        }
+        for c in cap.classes:
+            rec[f"{c.key}_before"] = s.prices_before[c.name]
+            rec[f"{c.key}_after"] = s.prices_after[c.name]
+            rec[f"{c.key}_converts_into"] = s.converts_into[c.name]
+        rec["section"] = s.section
+        rec["explanation"] = s.explanation
+        rec["flags"] = "; ".join(s.flags)
+        rec["note"] = s.note
+        records.append(rec)
+    columns = ["row", "date", "event", "instrument", "fd_before", "fd_after"]
+    for c in cap.classes:
+        columns += [f"{c.key}_before", f"{c.key}_after", f"{c.key}_converts_into"]
+    columns += ["section", "explanation", "flags", "note"]
+    return pd.DataFrame.from_records(records, columns=columns)
+
+
+def conversion_price_history(cap: Capitalization, log: Any) -> pd.DataFrame:
+    """Section 6 over an event log: one row per event (see the module docstring)."""
+    return history_frame(cap, history_steps(cap, log))
+
+
+def price_as_of(cap: Capitalization, log: Any, class_name: Any, as_of: Any) -> Fraction:
+    """The Conversion Price of one class at the close of business on ``as_of`` (6(g)(ii))."""
+    names = {c.name.upper(): c.name for c in cap.classes}
+    names.update({c.name.upper().replace("CLASS ", ""): c.name for c in cap.classes})
+    key = class_name.strip().upper() if isinstance(class_name, str) else None
+    if isinstance(class_name, (int, float)) and not isinstance(class_name, bool):
+        key = {1: "I", 2: "II"}.get(int(class_name)) if float(class_name).is_integer() else None
+    if key not in names:
+        raise TermsError(
+            f"class must be one of {', '.join(c.name for c in cap.classes)} "
+            f"(got {describe(class_name)})",
+            argument="class",
+        )
+    name = names[key]
+    day = parse_date(as_of, "as_of")
+    price = next(c.conversion_price for c in cap.classes if c.name == name)
+    for s in history_steps(cap, log):
+        if s.date > day:
+            break
+        price = s.prices_after[name]
+    return price

@@ -1,0 +1,166 @@
+"""Excel functions over a Section 6 event log: CPHISTORY (the table) and CPASOF (one price).
+
+Adapter only: arguments are converted by :func:`xl_addin.terms.history.capitalization` and the
+event log is read by :func:`xl_addin.terms.history.read_event_log`; the history is computed in
+:mod:`xl_addin.terms.history`. Errors become cell text in :func:`xl_addin.excel.excel_function`.
+The column spec of the event log is in the docstring of :mod:`xl_addin.terms.history`.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+from xlwings import arg, func
+
+from .excel import CATEGORY, excel_function
+from .terms.history import capitalization, conversion_price_history, price_as_of
+from .terms.parse import EXCEL_EPOCH
+
+__all__ = ["CPASOF", "CPHISTORY"]
+
+_LOG_DOC = "event log range, header row first: date, event, shares, price, ratio, instrument, category, gross proceeds, note"  # noqa: E501
+
+
+def _cell(value: Any) -> Any:
+    """One table value as a cell: Fraction → float, date → serial, missing → empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, Fraction):
+        return float(value)
+    if hasattr(value, "toordinal"):
+        return float((value - EXCEL_EPOCH).days)
+    return value
+
+
+def _start(
+    common_outstanding: Any,
+    rights_outstanding: Any,
+    class_i_shares: Any,
+    class_i_price: Any,
+    class_ii_shares: Any,
+    class_ii_stated_value: Any,
+    class_ii_price: Any,
+    qpo_closed: Any,
+    option_plan_used: Any,
+) -> Any:
+    return capitalization(
+        common_outstanding,
+        rights_outstanding,
+        class_i_shares,
+        class_ii_shares,
+        class_ii_stated_value,
+        class_i_price,
+        class_ii_price,
+        option_plan_used=option_plan_used,
+        qpo_closed=qpo_closed,
+    )
+
+
+@func(category=CATEGORY)
+@arg("event_log", ndim=2, doc=_LOG_DOC)
+@arg("common_outstanding", ndim=2, doc="Common Stock Outstanding at the start (6(a))")
+@arg(
+    "rights_outstanding",
+    ndim=2,
+    doc="shares issuable under options, warrants, Convertible Securities at the start",
+)
+@arg("class_i_shares", ndim=2, doc="Class I Series A shares outstanding")
+@arg(
+    "class_i_price", ndim=2, doc="[optional] Class I Conversion Price at the start (default 12.31)"
+)
+@arg("class_ii_shares", ndim=2, doc="[optional] Class II Series A shares outstanding (default 0)")
+@arg("class_ii_stated_value", ndim=2, doc="[optional] Class II Stated Value; blank: no Class II")
+@arg(
+    "class_ii_price", ndim=2, doc="[optional] Class II Conversion Price (default its Stated Value)"
+)
+@arg(
+    "qpo_closed",
+    ndim=2,
+    doc="[optional] TRUE if the Qualified Private Offering closed before the log",
+)
+@arg("option_plan_used", ndim=2, doc="[optional] option-plan shares already granted (default 0)")
+@excel_function
+def CPHISTORY(
+    event_log: Any,
+    common_outstanding: Any,
+    rights_outstanding: Any,
+    class_i_shares: Any,
+    class_i_price: Any = None,
+    class_ii_shares: Any = 0,
+    class_ii_stated_value: Any = None,
+    class_ii_price: Any = None,
+    qpo_closed: Any = False,
+    option_plan_used: Any = 0,
+) -> Any:
+    """Conversion Price history (Section 6): per event, Fully Diluted before/after, each class's price before/after, section and explanation."""  # noqa: E501
+    cap = _start(
+        common_outstanding,
+        rights_outstanding,
+        class_i_shares,
+        class_i_price,
+        class_ii_shares,
+        class_ii_stated_value,
+        class_ii_price,
+        qpo_closed,
+        option_plan_used,
+    )
+    frame = conversion_price_history(cap, event_log)
+    header = [str(c) for c in frame.columns]
+    return [header] + [[_cell(v) for v in r] for r in frame.itertuples(index=False)]
+
+
+@func(category=CATEGORY)
+@arg("event_log", ndim=2, doc=_LOG_DOC)
+@arg("class_name", ndim=2, doc='"I" or "II" (or "Class I", "Class II")')
+@arg("as_of", ndim=2, doc="a date or an Excel date serial number (events on it included)")
+@arg("common_outstanding", ndim=2, doc="Common Stock Outstanding at the start (6(a))")
+@arg(
+    "rights_outstanding",
+    ndim=2,
+    doc="shares issuable under options, warrants, Convertible Securities at the start",
+)
+@arg("class_i_shares", ndim=2, doc="Class I Series A shares outstanding")
+@arg(
+    "class_i_price", ndim=2, doc="[optional] Class I Conversion Price at the start (default 12.31)"
+)
+@arg("class_ii_shares", ndim=2, doc="[optional] Class II Series A shares outstanding (default 0)")
+@arg("class_ii_stated_value", ndim=2, doc="[optional] Class II Stated Value; blank: no Class II")
+@arg(
+    "class_ii_price", ndim=2, doc="[optional] Class II Conversion Price (default its Stated Value)"
+)
+@arg(
+    "qpo_closed",
+    ndim=2,
+    doc="[optional] TRUE if the Qualified Private Offering closed before the log",
+)
+@arg("option_plan_used", ndim=2, doc="[optional] option-plan shares already granted (default 0)")
+@excel_function
+def CPASOF(
+    event_log: Any,
+    class_name: Any,
+    as_of: Any,
+    common_outstanding: Any,
+    rights_outstanding: Any,
+    class_i_shares: Any,
+    class_i_price: Any = None,
+    class_ii_shares: Any = 0,
+    class_ii_stated_value: Any = None,
+    class_ii_price: Any = None,
+    qpo_closed: Any = False,
+    option_plan_used: Any = 0,
+) -> Any:
+    """Conversion Price of one class at the close of business on a date (Sections 6, 6(g)(ii)), after every event in the log dated on or before it."""  # noqa: E501
+    cap = _start(
+        common_outstanding,
+        rights_outstanding,
+        class_i_shares,
+        class_i_price,
+        class_ii_shares,
+        class_ii_stated_value,
+        class_ii_price,
+        qpo_closed,
+        option_plan_used,
+    )
+    return price_as_of(cap, event_log, class_name, as_of)
