@@ -24,7 +24,6 @@ from .terms import (
     pro_rata_allocation,
 )
 from .terms.constants import ACCRUAL_RATE, COMMON_PAR_VALUE, DEFAULT_DAYCOUNT_BASIS
-
 from .udfs_history import CPASOF, CPHISTORY
 
 __all__ = ["ADJPRICE", "CASHINLIEU", "CONVSHARES", "CPASOF", "CPHISTORY", "LIQPREF", "PRORATA"]
