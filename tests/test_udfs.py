@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import inspect
 import io
 import sys
 import types
@@ -62,7 +63,7 @@ FUNCTIONS = {
         ],
     ),
 }
-ADAPTER_MODULES = ("xl_addin.udfs_history",)
+ADAPTER_MODULES = ("xl_addin.udfs_history", "xl_addin.udfs_exits")
 
 
 @pytest.fixture
@@ -218,3 +219,25 @@ def test_each_function_has_a_description_and_argument_help(registered_module) ->
             assert not doc.startswith("Positional argument"), (name, arg)
         for arg in optional:
             assert "optional" in {a["name"]: a for a in info["args"]}[arg], (name, arg)
+
+
+def test_every_exported_function_is_registered_with_its_signature(registered_module) -> None:
+    """Every name in xl_addin.udfs.__all__ is an Excel function; defaults become Optional."""
+    xlwings_udfs, module = registered_module
+    out = io.StringIO()
+    xlwings_udfs.generate_vba_wrapper(
+        "xl_addin.udfs", module, out, types.SimpleNamespace(Name="model.xlsm")
+    )
+    vba = out.getvalue()
+    assert len(module.__all__) >= 19
+    for name in module.__all__:
+        sig = inspect.signature(getattr(module, name))
+        params = ", ".join(
+            ("Optional " if p.default is not p.empty else "") + p.name
+            for p in sig.parameters.values()
+        )
+        assert f"Function {name}({params})" in vba, name
+        info = getattr(module, name).__xlfunc__
+        assert info["category"] == "IFX Series A", name
+        assert 20 < len(info["ret"]["doc"]) <= 255, name
+        assert all(not a["doc"].startswith("Positional argument") for a in info["args"]), name

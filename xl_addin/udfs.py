@@ -24,9 +24,45 @@ from .terms import (
     pro_rata_allocation,
 )
 from .terms.constants import ACCRUAL_RATE, COMMON_PAR_VALUE, DEFAULT_DAYCOUNT_BASIS
+from .udfs_exits import (
+    BOARDSEATS,
+    CONSENT,
+    LIQEVENT,
+    PARTDIV,
+    PUTDATE,
+    PUTPRICE,
+    QPOTEST,
+    RESERVATION,
+    SECVALUE,
+    VOTES,
+    WATERFALL,
+    WFBREAKS,
+)
 from .udfs_history import CPASOF, CPHISTORY
 
-__all__ = ["ADJPRICE", "CASHINLIEU", "CONVSHARES", "CPASOF", "CPHISTORY", "LIQPREF", "PRORATA"]
+# Core (this module): Sections 3(a), 5, 6, 9(a). Section 6 history: xl_addin.udfs_history.
+# Exits and the rest of the certificate: xl_addin.udfs_exits.
+__all__ = [
+    "ADJPRICE",
+    "BOARDSEATS",
+    "CASHINLIEU",
+    "CONSENT",
+    "CONVSHARES",
+    "CPASOF",
+    "CPHISTORY",
+    "LIQEVENT",
+    "LIQPREF",
+    "PARTDIV",
+    "PRORATA",
+    "PUTDATE",
+    "PUTPRICE",
+    "QPOTEST",
+    "RESERVATION",
+    "SECVALUE",
+    "VOTES",
+    "WATERFALL",
+    "WFBREAKS",
+]
 
 _DATE_DOC = "a date or an Excel date serial number"
 

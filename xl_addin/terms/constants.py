@@ -80,7 +80,7 @@ DIRECTOR_SURVIVAL_FRACTION = Decimal("0.25")
 #: Section 4(b): protective provisions last until holdings fall below 50% of the shares issued
 #: under the Preferred Stock Purchase Agreement (as adjusted under Section 6).
 PROTECTIVE_SURVIVAL_FRACTION = Decimal("0.50")
-#: Section 4(b)(B)(iv), (F), (H), (J), (K), (L), (P): the "$15 million" thresholds.
+#: Section 4(b)(B)(iv), (H), (J), (K), (L), (M), (P): the "$15 million" thresholds.
 PROTECTIVE_THRESHOLD = Decimal("15000000")
 
 # --- Section 5: Conversion --------------------------------------------------------------------

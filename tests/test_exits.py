@@ -1,0 +1,264 @@
+"""Sections 2(b), 3(b)-(c), 4(b)-(c), 5(b), 5(f), 8: hand-worked tests, and the Excel adapters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction as F
+
+import pytest
+
+from xl_addin import udfs_exits as udf
+from xl_addin.terms import TermsError
+from xl_addin.terms.liquidation_event import liquidation_event, security_value, valuation_window
+from xl_addin.terms.parse import parse_date
+from xl_addin.terms.participation import participating_dividend
+from xl_addin.terms.protective import consent_required
+from xl_addin.terms.qualified_public_offering import qualified_public_offering
+from xl_addin.terms.remedies import (
+    as_converted_distribution,
+    directors_to_add,
+    earliest_repurchase_date,
+    holidays,
+    is_business_day,
+    put_price,
+)
+from xl_addin.terms.reservation import reservation_check
+from xl_addin.terms.voting import as_converted_votes
+
+D = dt.date
+ISSUE, CLOSE = D(2000, 6, 26), D(2001, 6, 26)  # 365 days: preference 12.31 × 1.10 = 13.541
+
+
+def serial(d: dt.date) -> int:
+    return parse_date(d, "d")
+
+
+# ------------------------------------------------------------------------ 5(b) QPO
+def test_qpo_at_the_thresholds_qualifies() -> None:
+    r = qualified_public_offering(75_000_000, 56_250_000, 400_000_000)
+    assert r.qualified and r.message() == "Qualified Public Offering (5(b))"
+
+
+def test_qpo_missing_one_condition() -> None:
+    r = qualified_public_offering(80_000_000, 50_000_000, 450_000_000)
+    assert not r.qualified
+    assert r.message() == "fails 5(b): gross proceeds $50,000,000 < $56,250,000"
+    r2 = qualified_public_offering(74_999_999, 60_000_000, 400_000_000)
+    assert r2.failures == ("firm commitment $74,999,999 < $75,000,000",)
+    assert not qualified_public_offering(80e6, 60e6, 500e6, underwritten=False).qualified
+
+
+# ------------------------------------------------------------------------ 3(b) Liquidation Event
+# 1,210,398 Class I shares receive 1.5 Merger Shares each: 1,815,597 Merger Shares;
+# (III) needs volume >= 10 × 1,815,597 = 18,155,970. (II): 120% × 13.541 = 16.2492.
+MERGER = dict(
+    keeps_majority=False,
+    public_buyer=True,
+    registered_unrestricted=True,
+    exchange_ratio=1.5,
+    preference_per_share=13.541,
+    merger_shares=1_815_597,
+)
+
+
+def test_merger_passes_the_exception() -> None:
+    # 11.00 × 1.5 = 16.50 > 16.2492 and 20,000,000 >= 18,155,970 → not a Liquidation Event
+    r = liquidation_event(average_price=11, trading_volume=20_000_000, **MERGER)
+    assert not r.is_event
+    assert r.reason == "not a Liquidation Event: merger with a public company meets 3(b)(I)-(III)"
+
+
+def test_merger_fails_the_120_percent_test() -> None:
+    # 10.00 × 1.5 = 15.00, not greater than 16.2492 → Liquidation Event, fails (II)
+    r = liquidation_event(average_price=10, trading_volume=20_000_000, **MERGER)
+    assert r.is_event
+    assert r.reason == (
+        "Liquidation Event: fails 3(b)(II): value $15 per share <= 120% of Liquidation "
+        "Preference $16.2492"
+    )
+    # exactly 120%: 10.8328 × 1.5 = 16.2492 is not "greater than" → still fails
+    assert liquidation_event(average_price=10.8328, trading_volume=2e7, **MERGER).is_event
+    # a range of closing prices is averaged: (10.5 + 11.5) / 2 = 11 → passes
+    assert not liquidation_event(
+        average_price=[[10.5], [11.5]], trading_volume=2e7, **MERGER
+    ).is_event
+
+
+def test_merger_volume_and_majority() -> None:
+    r = liquidation_event(average_price=11, trading_volume=18_155_969, **MERGER)
+    assert (
+        r.is_event
+        and "3(b)(III): trading volume 18,155,969 < 10× Merger Shares 18,155,970" in r.reason
+    )
+    assert not liquidation_event(True).is_event
+    assert liquidation_event(True, asset_sale=True).is_event
+    assert "not a public company" in liquidation_event(False).reason
+    with pytest.raises(TermsError, match=r"keeps_majority must be TRUE or FALSE \(got an empty"):
+        liquidation_event(None)
+    with pytest.raises(TermsError, match=r"exchange_ratio must be a number \(got an empty cell\)"):
+        liquidation_event(False, public_buyer=True, average_price=11)
+
+
+# ------------------------------------------------------------------------ 3(c) valuation
+def test_security_value_window_and_discount() -> None:
+    # closing 2001-01-31: window ends 3 days before, 2001-01-28, and starts 29 days earlier,
+    # 2000-12-30. 2000-12-29 and 2001-01-29 fall outside; (10 + 12)/2 = 11; 25% off → 8.25.
+    assert valuation_window(D(2001, 1, 31)) == (serial(D(2000, 12, 30)), serial(D(2001, 1, 28)))
+    dates = [[D(2000, 12, 29)], [D(2001, 1, 2)], [D(2001, 1, 26)], [D(2001, 1, 29)]]
+    prices = [[100], [10], [12], [100]]
+    assert security_value(dates, prices, D(2001, 1, 31)) == 11
+    assert security_value(dates, prices, D(2001, 1, 31), 0.25) == F("8.25")
+    with pytest.raises(TermsError, match="prices must include a day from 2000-12-30"):
+        security_value([[D(2000, 1, 3)]], [[5]], D(2001, 1, 31))
+    with pytest.raises(TermsError, match=r"discount must be < 1 \(got 1\)"):
+        security_value(dates, prices, D(2001, 1, 31), 1)
+
+
+# ------------------------------------------------------------------------ 4(c), 2(b), 5(f)
+def test_votes_as_converted() -> None:
+    # 1,000 × 12.31 / 10 = 1,231 and 2,000 → 2,462 votes; 96,307 common → total 100,000
+    rows = as_converted_votes([[1000], [2000]], 12.31, 10, 96_307)
+    assert rows == [(1231, F(1231, 100_000)), (2462, F(2462, 100_000))]
+    # full shares only: 999 × 12.31 / 10 = 1,229.769 → 1,229 votes
+    assert as_converted_votes(999, 12.31, 10, 0)[0][0] == 1229
+    with pytest.raises(TermsError, match=r"conversion_price must be > 0 \(got 0\) in row 2"):
+        as_converted_votes([[1], [2]], 12.31, [[10], [0]], 5)
+    with pytest.raises(TermsError, match="stated_value must have 2 cells like shares"):
+        as_converted_votes([[1], [2]], [[1], [2], [3]], 10, 5)
+
+
+def test_participating_dividend_and_8a() -> None:
+    # 1,000 × 12.31 / 12.31 = 1,000 common × $0.50 = $500; CP 10 → 1,231 × 0.50 = $615.50
+    assert participating_dividend(1000, 12.31, 12.31, 0.5) == [F(500)]
+    assert participating_dividend([[1000]], 12.31, [[10]], 0.5) == [F("615.5")]
+    assert as_converted_distribution(1000, 12.31, 10, 0.5) == [F("615.5")]
+
+
+def test_reservation() -> None:
+    # initial prices: 1,210,398 + 820,471 = 2,030,869 = the reserve exactly → no shortfall
+    r = reservation_check([[1_210_398], [820_471]], [[12.31], [15]], [[12.31], [15]], 3_000_000)
+    assert (r.issuable, r.reserved_shortfall, r.authorized_shortfall) == (2_030_869, 0, 0)
+    assert r.sufficient
+    # CP 10: floor(1,210,398 × 1.231) = floor(1,489,999.938) = 1,489,999; 1,000,000 authorized
+    r2 = reservation_check(1_210_398, 12.31, 10, 1_000_000)
+    assert (r2.issuable, r2.reserved_shortfall, r2.authorized_shortfall) == (1_489_999, 0, 489_999)
+
+
+# ------------------------------------------------------------------------ 8(b), 8(c)
+def test_board_of_seven_with_one_series_a_director() -> None:
+    # need 2(1 + x) > 7 + x → x > 5 → 6 new seats: 7 of 13. (5 would give 6 of 12.)
+    assert directors_to_add(7, 1) == 6
+    assert directors_to_add(7, 4) == 0  # already 4 of 7
+    assert directors_to_add(8, 3) == 3  # 6 of 11; 2 would give 5 of 10
+    with pytest.raises(TermsError, match="series_a_directors must be <= board_size 7"):
+        directors_to_add(7, 8)
+    with pytest.raises(TermsError, match=r"board_size must be a whole number \(got 7.5\)"):
+        directors_to_add(7.5, 1)
+
+
+def test_put_price_is_the_liquidation_preference() -> None:
+    p = put_price(1000, 12.31, ISSUE, CLOSE)
+    assert (p.per_share, p.total) == (F("13.541"), F(13_541))
+    with pytest.raises(TermsError, match="repurchase_date must not be before issue_date"):
+        put_price(1000, 12.31, CLOSE, ISSUE)
+
+
+def test_put_notice_before_labor_day_weekend() -> None:
+    # Friday 2024-08-30; Monday 2024-09-02 is Labor Day. Business days after the notice:
+    # Sep 3, 4, 5, 6 (4), 9-13 (9), 16 (10) → 2024-09-16 (2024-09-13 without the holiday).
+    assert earliest_repurchase_date(D(2024, 8, 30)) == serial(D(2024, 9, 16))
+    assert earliest_repurchase_date(D(2024, 8, 30), "NYSE") == serial(D(2024, 9, 16))
+    assert not is_business_day(D(2024, 9, 2))
+
+
+def test_put_notice_calendars_differ() -> None:
+    # Thursday 2024-03-21; Good Friday 2024-03-29 is an NYSE holiday, not a federal one.
+    # FEDERAL: Mar 22, 25-29 (6), Apr 1-4 (10) → 2024-04-04; NYSE skips Mar 29 → 2024-04-05.
+    assert earliest_repurchase_date(D(2024, 3, 21)) == serial(D(2024, 4, 4))
+    assert earliest_repurchase_date(D(2024, 3, 21), "nyse") == serial(D(2024, 4, 5))
+    # Saturday holidays: Christmas 2021 → Fri Dec 24 (both); New Year 2022 → Fri Dec 31
+    # (federal only). From Thu 2021-12-23, FEDERAL: Dec 27-30 (4), Jan 3-7 (9), Jan 10;
+    # NYSE: Dec 27-31 (5), Jan 3-7 (10) → 2022-01-07.
+    assert D(2021, 12, 31) in holidays(2021) and D(2021, 12, 31) not in holidays(2021, "NYSE")
+    assert earliest_repurchase_date(D(2021, 12, 23)) == serial(D(2022, 1, 10))
+    assert earliest_repurchase_date(D(2021, 12, 23), "NYSE") == serial(D(2022, 1, 7))
+    with pytest.raises(TermsError, match="calendar must be one of FEDERAL, NYSE"):
+        earliest_repurchase_date(D(2024, 3, 21), "LSE")
+
+
+# ------------------------------------------------------------------------ 4(b)
+def test_consent_quantitative_clauses() -> None:
+    r = consent_required("DEBT", 20_000_000)
+    assert r.required and r.clauses == ("4(b)(M)",)
+    assert r.reason == (
+        "consent required: 4(b)(M) indebtedness $20,000,000 > $15,000,000 not in the Annual Budget"
+    )
+    assert not consent_required("DEBT", 15_000_000).required  # "in excess of": exactly 15M ok
+    assert not consent_required("DEBT", 20_000_000, in_budget=True).required
+    # (P) has no budget exception: an acquisition in the budget still needs (P)
+    assert consent_required("ACQUISITION", 20e6, in_budget=True).clauses == ("4(b)(P)",)
+    assert consent_required("ACQUISITION", 20e6).clauses == ("4(b)(L)", "4(b)(P)")
+    assert consent_required("JUNIOR_DIVIDEND").clauses == ("4(b)(F)",)
+    assert consent_required("STOCK_ACQUISITION", 16e6).clauses == ("4(b)(B)",)
+    assert not consent_required("STOCK_ACQUISITION", 15e6).required
+
+
+def test_consent_survival() -> None:
+    assert not consent_required("DEBT", 20e6, after_qpo=True).required
+    assert not consent_required("DEBT", 20e6, holdings_fraction=0.49).required
+    assert consent_required("DEBT", 20e6, holdings_fraction=0.5).required
+    with pytest.raises(TermsError, match="kind must be one of COMMITMENT"):
+        consent_required("LOAN", 1)
+
+
+# ------------------------------------------------------------------------ Excel adapters
+CAP = [[1_000_000, 12.31, serial(ISSUE), 10], [500_000, 20, serial(ISSUE), 20]]
+
+
+def test_each_udf_through_the_adapter() -> None:
+    pay = serial(ISSUE)
+    # WATERFALL over a column: one row per exit (see tests/test_waterfall.py for the numbers)
+    block = udf.WATERFALL([[15_000_000], [250_000_000]], CAP, [[8_269_000]], [[pay]])
+    assert block[0][:3] == [10_000_000, 5_000_000, 0]
+    assert block[1][:3] == [30_775_000, 12_500_000, 206_725_000]
+    assert block[1][-2:] == [1, 1]  # both rows convert
+    single = udf.WATERFALL([[150_000_000]], CAP, 8_269_000, pay, None, None, [[True]])
+    assert single[0][0] == "A1 payout" and len(single) == 2
+    assert udf.WFBREAKS(CAP, 8_269_000, pay) == [
+        [22_310_000.0, "preferences paid in full"],
+        [105_000_000.0, "Series A row 1 converts"],
+        [200_000_000.0, "Series A row 2 converts"],
+    ]
+    assert udf.QPOTEST(80e6, 50e6, 450e6) == [
+        [False, "fails 5(b): gross proceeds $50,000,000 < $56,250,000"]
+    ]
+    assert udf.LIQEVENT(True) == [
+        [False, "not a Liquidation Event: the shareholders keep a majority (3(b))"]
+    ]
+    assert udf.SECVALUE([[serial(D(2001, 1, 2))]], [[10]], serial(D(2001, 1, 31))) == 10
+    assert udf.VOTES([[1000], [2000]], [[12.31]], [[10]], 96_307) == [
+        [1231.0, 0.01231],
+        [2462.0, 0.02462],
+    ]
+    assert udf.PARTDIV([[1000]], [[12.31]], [[12.31]], 0.5) == [[500.0]]
+    assert udf.RESERVATION([[1_210_398]], [[12.31]], [[10]], 1_000_000) == [
+        [1_489_999.0, 0.0, 489_999.0]
+    ]
+    assert udf.BOARDSEATS(7, 1) == 6
+    assert udf.PUTPRICE(1000, 12.31, ISSUE, CLOSE) == [[13.541, 13_541.0]]
+    assert udf.PUTDATE(D(2024, 8, 30)) == serial(D(2024, 9, 16))
+    assert udf.CONSENT("debt", 20e6)[0][0] is True
+
+
+def test_udf_bad_input_is_one_line_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
+    assert udf.WATERFALL(-5, CAP, 8_269_000, serial(ISSUE)) == (
+        "#VALUE! proceeds must be >= 0 (got -5)"
+    )
+    assert udf.WATERFALL([[1], [-2]], CAP, 8_269_000, serial(ISSUE)) == (
+        "#VALUE! proceeds must be >= 0 (got -2 in row 2)"
+    )
+    assert udf.QPOTEST("lots", 1, 1) == "#VALUE! firm_commitment must be a number (got text 'lots')"
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "raise")
+    with pytest.raises(TermsError, match=r"^#VALUE! board_size must be >= 0 \(got -1\)$"):
+        udf.BOARDSEATS(-1, 0)

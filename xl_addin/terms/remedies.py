@@ -1,0 +1,217 @@
+"""Sections 7 and 8: remedies during a Triggering Event -- board control, the put, and
+as-converted distributions.
+
+Section 8(b): the Board "shall immediately be increased by the minimum number of directors
+which, if all of such additional directors were deemed 'Series A Preferred Directors,' would
+result in Series A Preferred Directors constituting a majority". With a board of ``n`` of whom
+``d`` are Series A Preferred Directors, the minimum ``x >= 0`` with ``2(d + x) > n + x`` is
+``max(0, n − 2d + 1)``. Worked example: board of 7 with 1 Series A director → 6 new seats;
+7 of 13 is a majority (5 would give 6 of 12, only half).
+
+Section 8(c): a holder may demand repurchase "for a cash purchase price in an amount per share
+equal to the Liquidation Preference" (Section 3(a), at the repurchase date), "on the date (not
+less than 10 business days after the date of the Put Notice) designated in such Put Notice".
+The earliest date is the 10th business day after the notice date.
+
+Business-day calendar (the certificate does not define "business day"): Monday-Friday except
+holidays, computed by rule, no network:
+
+* ``FEDERAL`` (default; the put is paid by wire or bank check, so bank holidays): the US federal
+  holidays of 5 U.S.C. 6103 -- New Year's Day, Martin Luther King Jr. Day (from 1986),
+  Washington's Birthday, Memorial Day, Juneteenth (from 2021), Independence Day, Labor Day,
+  Columbus Day, Veterans Day, Thanksgiving, Christmas; a Saturday holiday is observed on the
+  Friday before, a Sunday holiday on the Monday after.
+* ``NYSE``: New Year's Day (not observed when on a Saturday), Martin Luther King Jr. Day (from
+  1998), Washington's Birthday, Good Friday, Memorial Day, Juneteenth (from 2022), Independence
+  Day, Labor Day, Thanksgiving, Christmas; same weekend rule. One-off closures (e.g. 2001-09-11,
+  2012-10-29, national days of mourning) are not included.
+
+Worked example: a Put Notice on Friday 2024-08-30, before the Labor Day weekend (Monday
+2024-09-02): the 10 business days after it are Sep 3-6 and 9-13 (nine) and Sep 16 → 2024-09-16.
+
+Section 8(a): during a Triggering Event each holder receives every distribution payable on its
+as-converted Common Stock "without regard to the number of shares of Common Stock which are
+authorized or reserved" -- :func:`as_converted_distribution`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
+from .daycount import serial_to_date
+from .errors import TermsError
+from .liquidation import liquidation_preference
+from .parse import EXCEL_EPOCH, parse_date, parse_number, parse_optional, parse_text
+from .participation import participating_dividend
+
+__all__ = [
+    "CALENDARS",
+    "PUT_NOTICE_BUSINESS_DAYS",
+    "PutPrice",
+    "as_converted_distribution",
+    "directors_to_add",
+    "earliest_repurchase_date",
+    "holidays",
+    "is_business_day",
+    "put_price",
+]
+
+#: Section 8(c): the repurchase date is "not less than 10 business days after" the Put Notice.
+PUT_NOTICE_BUSINESS_DAYS = 10
+CALENDARS = ("FEDERAL", "NYSE")
+
+
+def directors_to_add(board_size: Any, series_a_directors: Any) -> int:
+    """Section 8(b): the minimum number of new directors giving the Series A a majority.
+
+    >>> directors_to_add(7, 1)
+    6
+    """
+    n = parse_number(board_size, "board_size", minimum=0, integral=True)
+    d = parse_number(series_a_directors, "series_a_directors", minimum=0, integral=True)
+    if d > n:
+        raise TermsError(
+            f"series_a_directors must be <= board_size {n} (got {d})",
+            argument="series_a_directors",
+        )
+    return int(max(Fraction(0), n - 2 * d + 1))
+
+
+@dataclass(frozen=True)
+class PutPrice:
+    """Section 8(c) repurchase price: per share and for all the shares put."""
+
+    per_share: Fraction
+    total: Fraction
+
+
+def put_price(
+    shares: Any,
+    stated_value: Any,
+    issue_date: Any,
+    repurchase_date: Any,
+    dividends: Any = 0,
+    rate: Any = ACCRUAL_RATE,
+    basis: Any = DEFAULT_DAYCOUNT_BASIS,
+) -> PutPrice:
+    """Section 8(c): the Liquidation Preference (3(a)) at the repurchase date, per share and total.
+
+    >>> put_price(1000, 12.31, 36703, 37068, basis=3).total
+    Fraction(13541, 1)
+    """
+    n = parse_number(shares, "shares", minimum=0)
+    try:
+        per = liquidation_preference(
+            1, stated_value, issue_date, repurchase_date, dividends, rate, basis
+        )
+    except TermsError as exc:
+        if exc.argument == "payment_date":
+            raise TermsError(
+                "repurchase_date must not be before issue_date", argument="repurchase_date"
+            ) from None
+        raise
+    assert isinstance(per, Fraction)
+    return PutPrice(per, per * n)
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The n-th ``weekday`` (Monday 0) of a month; n = -1 for the last."""
+    if n > 0:
+        first = dt.date(year, month, 1)
+        return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
+    last = nxt - dt.timedelta(days=1)
+    return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _easter(year: int) -> dt.date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    ell = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * ell) // 451
+    month, day = divmod(h + ell - 7 * m + 114, 31)
+    return dt.date(year, month, day + 1)
+
+
+def _observed(d: dt.date, saturday_to_friday: bool = True) -> dt.date | None:
+    if d.weekday() == 5:
+        return d - dt.timedelta(days=1) if saturday_to_friday else None
+    if d.weekday() == 6:
+        return d + dt.timedelta(days=1)
+    return d
+
+
+@lru_cache(maxsize=512)
+def holidays(year: int, calendar: str = "FEDERAL") -> frozenset[dt.date]:
+    """The observed holidays of ``calendar`` falling in ``year`` (see the module docstring)."""
+    out: set[dt.date | None] = set()
+    nyse = calendar == "NYSE"
+    for y in (year, year + 1):  # a Saturday 1 January is observed on 31 December before
+        out.add(_observed(dt.date(y, 1, 1), saturday_to_friday=not nyse))
+    if year >= (1998 if nyse else 1986):
+        out.add(_nth_weekday(year, 1, 0, 3))
+    out.add(_nth_weekday(year, 2, 0, 3))
+    if nyse:
+        out.add(_easter(year) - dt.timedelta(days=2))
+    out.add(_nth_weekday(year, 5, 0, -1))
+    if year >= (2022 if nyse else 2021):
+        out.add(_observed(dt.date(year, 6, 19)))
+    out.add(_observed(dt.date(year, 7, 4)))
+    out.add(_nth_weekday(year, 9, 0, 1))
+    if not nyse:
+        out.add(_nth_weekday(year, 10, 0, 2))
+        out.add(_observed(dt.date(year, 11, 11)))
+    out.add(_nth_weekday(year, 11, 3, 4))
+    out.add(_observed(dt.date(year, 12, 25)))
+    return frozenset(d for d in out if d is not None and d.year == year)
+
+
+def _business(d: dt.date, calendar: str) -> bool:
+    return d.weekday() < 5 and d not in holidays(d.year, calendar)
+
+
+def is_business_day(date: Any, calendar: Any = "FEDERAL") -> bool:
+    """Whether ``date`` is a business day on ``calendar`` (FEDERAL or NYSE)."""
+    cal = parse_text(parse_optional(calendar, "FEDERAL"), "calendar", CALENDARS)
+    return _business(serial_to_date(parse_date(date, "date")), cal)
+
+
+def earliest_repurchase_date(notice_date: Any, calendar: Any = "FEDERAL") -> int:
+    """Section 8(c): the earliest repurchase date, the 10th business day after the Put Notice
+    (an Excel serial).
+
+    >>> serial_to_date(earliest_repurchase_date(dt.date(2024, 8, 30)))
+    datetime.date(2024, 9, 16)
+    """
+    cal = parse_text(parse_optional(calendar, "FEDERAL"), "calendar", CALENDARS)
+    d = serial_to_date(parse_date(notice_date, "notice_date"))
+    count = 0
+    while count < PUT_NOTICE_BUSINESS_DAYS:
+        d += dt.timedelta(days=1)
+        if _business(d, cal):
+            count += 1
+    return (d - EXCEL_EPOCH).days
+
+
+def as_converted_distribution(
+    shares: Any,
+    stated_value: Any,
+    conversion_price: Any,
+    distribution_per_common: Any,
+    dividends: Any = 0,
+) -> list[Fraction]:
+    """Section 8(a): each holder's share of a distribution per common share, as converted
+    (full shares per holder; authorized or reserved shares do not limit it)."""
+    return participating_dividend(
+        shares, stated_value, conversion_price, distribution_per_common, dividends
+    )
