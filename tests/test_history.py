@@ -634,3 +634,233 @@ def test_reprice_after_split_uses_split_adjusted_remainder() -> None:
     #    (20,400,738 × 1251/204 + 1,600,000 × 5.5) / 22,000,738
     expected = (20_400_738 * Fraction(1251, 204) + 8_800_000) / 22_000_738
     assert steps[3].prices_after["Class I"] == expected
+
+
+# =========================================================================== Permitted Issuances
+# (iii) conversion of Series A and (v) the Subsequent Closing. These logs carry a ``Class`` column.
+HEADER_C = [*HEADER, "Class"]
+
+
+def crow(date: dt.date, event: str, shares: Any = None, price: Any = None, cls: Any = None,
+         instrument: Any = None, category: Any = None) -> list[Any]:  # fmt: skip
+    return [*row(date, event, shares, price, instrument=instrument, category=category), cls]
+
+
+def clog(*rows: list[Any]) -> list[list[Any]]:
+    return [HEADER_C, *rows]
+
+
+def common_after(step: Any) -> Fraction:
+    # no rights outstanding in these scenarios: Common = FD - every class as converted
+    total: Fraction = step.fd_after - sum(step.converts_into.values())
+    return total
+
+
+def test_conversion_at_stated_value_is_one_for_one() -> None:
+    steps = history_steps(start(), clog(crow(D(2001, 1, 1), "CONVERSION", 100_000, cls="I")))
+    # 100,000 × $12.31 / $12.31 = 100,000 Common; FD 9,900,000 + 100,000 = 10,000,000 before,
+    # 10,000,000 Common + 0 as converted after: unchanged; no price change.
+    s = steps[0]
+    assert (s.fd_before, s.fd_after) == (10_000_000, 10_000_000)
+    assert s.prices_after == {"Class I": Fraction(1231, 100)}
+    assert s.class_shares == {"Class I": 0}
+    assert common_after(s) == 10_000_000
+    assert s.explanation.startswith(
+        "6(a) Permitted Issuance (iii): 100,000 Class I shares converted into 100,000 Common "
+        "shares at $12.31; no adjustment"
+    )
+    assert s.section.startswith("6(a) (iii)")
+    assert s.flags == ()
+
+
+def test_conversion_after_ratchet_floors_and_moves_fd_only_by_rounding() -> None:
+    steps = history_steps(
+        start(),  # 9,900,000 Common + 100,000 Class I at $12.31 = 10,000,000 FD
+        clog(
+            crow(D(2001, 1, 1), "ISSUE", 1_000, 11),
+            crow(D(2001, 2, 1), "CONVERSION", 50_000, cls="Class I"),
+            crow(D(2001, 3, 1), "conversion", 50_000, cls=1),
+        ),
+    )
+    # row 2: $11 < $12.31 before the QPO -> full ratchet to $11. Class I as converted:
+    # 1,231,000 / 11 = 111,909 1/11 -> 111,909. FD = 9,901,000 + 111,909 = 10,012,909.
+    assert steps[0].prices_after["Class I"] == 11
+    assert steps[0].fd_after == 10_012_909
+    # row 3: 50,000 × 12.31 / 11 = 615,500 / 11 = 55,954 6/11 -> 55,954 Common issued (5(e)(ii));
+    # Common 9,901,000 -> 9,956,954; the remaining 50,000 convert into 55,954.
+    # FD = 9,956,954 + 55,954 = 10,012,908: one less, only the rounding; price stays $11.
+    s = steps[1]
+    assert (s.fd_before, s.fd_after) == (10_012_909, 10_012_908)
+    assert s.prices_before == s.prices_after == {"Class I": 11}
+    assert s.class_shares == {"Class I": 50_000}
+    assert s.converts_into == {"Class I": 55_954}
+    assert common_after(s) == 9_956_954
+    assert "50,000 Class I shares converted into 55,954 Common shares at $11.00" in s.explanation
+    assert "5(e)(ii)" in s.explanation and "rounding" in s.explanation
+    # row 4: the last 50,000 -> 55,954 more Common: 10,012,908 Common, FD unchanged 10,012,908.
+    s = steps[2]
+    assert (s.fd_before, s.fd_after) == (10_012_908, 10_012_908)
+    assert common_after(s) == 10_012_908
+    assert s.class_shares == {"Class I": 0} and s.prices_after == {"Class I": 11}
+
+
+def test_conversion_survives_rescission_of_the_price_it_used() -> None:
+    steps = history_steps(
+        start(),
+        clog(
+            crow(D(2001, 1, 1), "WARRANT", 1_000_000, 8, instrument="W1"),
+            crow(D(2001, 2, 1), "CONVERSION", 50_000, cls="I"),
+            crow(D(2001, 3, 1), "EXPIRE", instrument="W1"),
+        ),
+    )
+    # row 2: ratchet to $8; FD = 9,900,000 + 1,000,000 + 1,231,000 / 8 (= 153,875) = 11,053,875.
+    assert steps[0].fd_after == 11_053_875
+    # row 3: 615,500 / 8 = 76,937.5 -> 76,937 Common; remaining 50,000 -> 76,937.
+    # FD = 9,976,937 + 1,000,000 + 76,937 = 11,053,874.
+    assert steps[1].fd_after == 11_053_874
+    assert common_after(steps[1]) - 1_000_000 == 9_976_937  # less the W1 warrant shares
+    # row 4: W1 expires unexercised: $12.31 restored; the 76,937 Common actually issued stay.
+    # FD = 9,976,937 + 50,000 × 12.31 / 12.31 (= 50,000) = 10,026,937.
+    assert steps[2].prices_after == {"Class I": Fraction(1231, 100)}
+    assert steps[2].fd_after == 10_026_937
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [crow(D(2001, 1, 1), "CONVERSION", 100_001, cls="I")],
+            "event log row 2, column 'shares': conversion of 100,001 Class I shares exceeds the "
+            "100,000 Class I shares outstanding",
+        ),
+        (
+            [
+                crow(D(2001, 1, 1), "CONVERSION", 60_000, cls="I"),
+                crow(D(2001, 1, 2), "CONVERSION", 40_001, cls="I"),
+            ],
+            "event log row 3, column 'shares': conversion of 40,001 Class I shares exceeds the "
+            "40,000 Class I shares outstanding",
+        ),
+        (
+            [crow(D(2001, 1, 1), "CONVERSION", 10)],
+            "event log row 2, column 'class': required for CONVERSION (got an empty cell)",
+        ),
+        (
+            [crow(D(2001, 1, 1), "CONVERSION", 10, cls="III")],
+            "event log row 2, column 'class': must be I or II",
+        ),
+        (
+            [crow(D(2001, 1, 1), "CONVERSION", 10, cls="II")],
+            "event log row 2, column 'class': Class II is not tracked",
+        ),
+        (
+            [crow(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 10)],
+            "event log row 2, column 'price': required for SUBSEQUENT_CLOSING while Class II is "
+            "not tracked",
+        ),
+        (
+            [
+                crow(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 10, 10),
+                crow(D(2001, 1, 2), "SUBSEQUENT_CLOSING", 10, 11),
+            ],
+            "event log row 3, column 'price': the Class II Stated Value (the Closing Per Share "
+            "Price, Section 1) is $10.00",
+        ),
+        (
+            [crow(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 10, 10, cls="I")],
+            "event log row 2, column 'class': the Subsequent Closing issues Class II shares only",
+        ),
+        (
+            [crow(D(2001, 1, 1), "ISSUE", 10, 20, category="SUBSEQUENT_CLOSING")],
+            "event log row 2, column 'category': SUBSEQUENT_CLOSING applies to "
+            "SUBSEQUENT_CLOSING rows, not ISSUE",
+        ),
+    ],
+)
+def test_permitted_issuance_bad_input(rows: list[list[Any]], message: str) -> None:
+    with pytest.raises(TermsError) as info:
+        history_steps(start(), clog(*rows))
+    assert str(info.value).startswith(message)
+
+
+def test_subsequent_closing_within_the_cap() -> None:
+    cap = start()  # Class II not tracked: the log gives its Stated Value
+    events = clog(
+        crow(D(2001, 1, 1), "ISSUE", 100, 20),
+        crow(D(2001, 2, 1), "Subsequent Closing", 400_000, 10),
+        crow(D(2001, 2, 1), "SUBSEQUENT_CLOSING", 420_471, cls="II"),
+    )
+    steps = history_steps(cap, events)
+    # row 2: $20 is not below $12.31: FD 10,000,000 -> 10,000,100.
+    assert steps[0].fd_after == 10_000_100
+    # row 3: 400,000 Class II at Stated Value = Conversion Price $10 (Section 1, 5(c)):
+    # 400,000 as converted; FD 10,400,100. $10 < $12.31 but permitted: Class I unchanged.
+    s = steps[1]
+    assert (s.fd_before, s.fd_after) == (10_000_100, 10_400_100)
+    assert s.prices_before == {"Class I": Fraction(1231, 100), "Class II": 10}
+    assert s.prices_after == {"Class I": Fraction(1231, 100), "Class II": 10}
+    assert s.converts_into["Class II"] == 400_000
+    assert "cap 820,471, 0 used before" in s.explanation and s.flags == ()
+    # row 4: 420,471 more: 820,471 in all, exactly the cap. FD 10,820,571, no adjustment.
+    s = steps[2]
+    assert (s.fd_before, s.fd_after) == (10_400_100, 10_820_571)
+    assert s.class_shares["Class II"] == 820_471
+    assert s.prices_after == {"Class I": Fraction(1231, 100), "Class II": 10}
+    assert "cap 820,471, 400,000 used before" in s.explanation and s.flags == ()
+    assert s.section == "6(a) (v)"
+    df = conversion_price_history(cap, events)
+    assert df["class_ii_after"].iloc[0] is None and df["class_ii_after"].iloc[2] == 10
+    assert price_as_of(cap, events, "II", D(2001, 2, 1)) == 10
+    with pytest.raises(TermsError, match="Class II has no Conversion Price on 2001-01-15"):
+        price_as_of(cap, events, "II", D(2001, 1, 15))
+    md = certificate_of_adjustment(cap, events, 3)  # log row 3: Class II's first row
+    assert "| Class II | $10.00 | $10.00 | 400,000 | 400,000 |" in md
+
+
+def test_subsequent_closing_beyond_the_cap_ratchets_class_i() -> None:
+    cap = start(class_ii_stated_value=10)  # Class II tracked, 0 shares, $10
+    steps = history_steps(cap, clog(crow(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 830_471)))
+    # 830,471 = the 820,471 cap + 10,000. Permitted part first: FD 10,000,000 + 820,471 =
+    # 10,820,471. The 10,000 excess: 6(e) Convertible Securities deemed converted into
+    # 10,000 × 10 / 10 = 10,000 Common at $10 < $12.31 before the QPO -> Class I ratchets to $10;
+    # Class II: $10 is not below its own $10. After: Class I 1,231,000 / 10 = 123,100 as converted;
+    # FD = 9,900,000 + 123,100 + 830,471 = 10,853,571.
+    s = steps[0]
+    assert s.prices_after == {"Class I": 10, "Class II": 10}
+    assert (s.fd_before, s.fd_after) == (10_000_000, 10_853_571)
+    assert s.class_shares["Class II"] == 830_471
+    assert s.flags[0].startswith("CAP EXCEEDED: 10,000 of 830,471 shares are beyond the")
+    assert "maximum 10,000 Common shares" in s.explanation
+    assert "Class I 6(c)(i) full ratchet: $12.31 → $10.00" in s.explanation
+    assert s.section == "6(a) (v), 6(e), 6(c)(i)"
+
+
+def test_subsequent_closing_cap_is_cumulative_weighted_average_after_qpo() -> None:
+    cap = start(qpo_closed=True, class_ii_stated_value=10)
+    steps = history_steps(
+        cap,
+        clog(
+            crow(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 800_000),
+            crow(D(2001, 2, 1), "SUBSEQUENT_CLOSING", 30_471, 10),
+        ),
+    )
+    # row 2: within the cap: FD 10,000,000 + 800,000 = 10,800,000, no change.
+    assert steps[0].fd_after == 10_800_000 and steps[0].flags == ()
+    # row 3: 20,471 permitted (cap 820,471 - 800,000), 10,000 beyond. FD after the permitted part:
+    # 10,820,471. 6(c)(ii) for the 10,000 deemed Common at $10:
+    # (10,820,471 × 12.31 + 10,000 × 10) / 10,830,471 = (133,199,998.01 + 100,000) / 10,830,471
+    # = 13,329,999,801 / 1,083,047,100 (≈ $12.30787).
+    s = steps[1]
+    assert s.prices_after["Class I"] == Fraction(13_329_999_801, 1_083_047_100)
+    assert s.prices_after["Class II"] == 10
+    # Class I as converted: 1,231,000 × 10,830,471 / 133,299,998.01 = 13,332,309,801,000 /
+    # 133,299,998.01; 100,017 × 133,299,998.01 = 13,332,265,900,966.17, short by 43,900,033.83
+    # < one divisor -> 100,017. FD = 9,900,000 + 100,017 + 830,471 = 10,830,488.
+    assert s.converts_into["Class I"] == 100_017
+    assert s.fd_after == 10_830_488
+    assert "cap 820,471, 800,000 used before" in s.explanation
+    assert (
+        "Class I 6(c)(ii) weighted average: (10,820,471 × $12.31 + $100,000.00) / 10,830,471"
+        in s.explanation
+    )
+    assert s.flags[0].startswith("CAP EXCEEDED: 10,000 of 30,471 shares")

@@ -20,7 +20,7 @@ from .terms.parse import EXCEL_EPOCH
 
 __all__ = ["CPASOF", "CPHISTORY"]
 
-_LOG_DOC = "event log range, header row first: date, event, shares, price, ratio, instrument, category, gross proceeds, note"  # noqa: E501
+_LOG_DOC = "event log range, header row first: date, event, shares, price, ratio, instrument, class, category, gross proceeds, note"  # noqa: E501
 
 
 def _cell(value: Any) -> Any:

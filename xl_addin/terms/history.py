@@ -38,6 +38,10 @@ row 1, as in the range you selected.
     instrument      an id you choose (e.g. ``W-2001-1``) on a WARRANT, CONVERTIBLE or
                     DIVIDEND row; later EXERCISE / EXPIRE / REPRICE / ABANDON rows
                     repeat it.
+    class           CONVERSION rows: the Series A class converted, ``I`` or ``II``
+                    (``Class I``, ``Class II``, 1 and 2 also accepted). SUBSEQUENT_CLOSING
+                    rows: blank or ``II`` (only Class II is issued there). Ignored on
+                    other rows.
     category        the Permitted Issuance claimed, if any (see below); blank = none.
     gross proceeds  QPO rows only: gross proceeds of the offering, $.
     note            free text, copied to the output.
@@ -60,6 +64,15 @@ Event types
     ``ABANDON`` (id)                     the plan for a record date's distribution is legally
                                          abandoned (6(g)(iii)).
     ``QPO`` (shares, price, gross proceeds)  the Qualified Private Offering closes.
+    ``CONVERSION`` (shares, class)       holders convert ``shares`` Series A shares of the
+                                         class into Common (6(a) Permitted Issuance (iii)).
+    ``SUBSEQUENT_CLOSING`` (shares, [price])  ``shares`` Class II Series A shares issued at
+                                         the Subsequent Closing (6(a) Permitted Issuance (v));
+                                         ``price`` = the Class II Stated Value, i.e. the
+                                         Closing Per Share Price (Section 1): required when
+                                         Class II is not yet tracked, otherwise blank or equal
+                                         to the Stated Value already known.
+    Event types may be typed with a space for the underscore (``Subsequent Closing``).
 
 Permitted Issuance categories (6(a)), on ISSUE / WARRANT / CONVERTIBLE rows
     ``OPTION_PLAN``       (i) options under the Stock Option Plan, cap 2,460,000 (WARRANT rows).
@@ -69,6 +82,12 @@ Permitted Issuance categories (6(a)), on ISSUE / WARRANT / CONVERTIBLE rows
     ``BOARD_BASKET``      (vi) up to 100,000 Common shares approved by a Board majority.
     ``DIRECTOR_BASKET``   (vii) up to another 100,000 approved with the Series A Director.
     ``SPINWAY_WARRANT``   (viii)-(ix) the Spinway Warrant, 210,000 shares (WARRANT rows).
+    ``CONVERSION``        (iii) Common issued on conversion of Series A: implied by (and only
+                          allowed on) CONVERSION rows; no cap.
+    ``SUBSEQUENT_CLOSING`` (v) up to 820,471 Series A shares at the Subsequent Closing:
+                          implied by (and only allowed on) SUBSEQUENT_CLOSING rows; counted in
+                          Series A shares, not split-adjusted. Class II shares in the starting
+                          figures count as already used (Class II is only issued there).
     The two baskets are split-adjusted (every 6(b) event multiplies the cap). Caps are
     cumulative over the log; an issue beyond a cap is not a Permitted Issuance for the excess:
     the permitted part is issued first (no adjustment) and the excess is adjusted for, flagged.
@@ -95,6 +114,30 @@ Rules (each cited in the output)
       (6(c)(iii)) and leaves Fully Diluted unchanged (the shares were already counted).
     * Par floor (6(i)): a price that would fall below par ($.02) is clamped at par and flagged
       as a transaction the Corporation may not enter into.
+    * CONVERSION (6(a) (iii), 5(a)(i), 5(e)(ii)): the class loses ``shares`` Series A shares;
+      Common Outstanding gains floor(shares × Stated Value / the class's current Conversion
+      Price) -- full shares only; cash paid in lieu of the fraction is not Common. Declared
+      but unpaid dividends are ignored, as in the Fully Diluted count. A Permitted Issuance:
+      no price changes. Fully Diluted changes only by the rounding of the as-converted shares
+      (0 or -1: floor(n·q) + floor((N-n)·q) - floor(N·q)). Converting more shares than the
+      class has is an error. A 6(f) replay keeps the Common shares a conversion actually
+      issued (at the price then in force), even if that price is later rescinded: the
+      recomputation concerns the Conversion Price, not shares already issued.
+    * SUBSEQUENT_CLOSING (6(a) (v)): Class II gains the shares; their as-converted Common (at
+      the Class II price) enters Fully Diluted. Class II, if new, starts with Conversion Price
+      = Stated Value = ``price`` (5(c)); adjustments made before it existed do not apply to
+      it. Within the cumulative 820,471 cap: no adjustment. Beyond it, the excess Series A
+      shares are (our reading) shares of stock convertible into Additional Shares of Common,
+      i.e. Convertible Securities (6(a)), issued outside the Permitted Issuances; 6(e) applies:
+      deemed issued are the maximum Common issuable on their conversion -- the increase in
+      Class II's as-converted full shares (5(e)(ii)) that the excess causes -- at a price per
+      Common share of Stated Value / (Stated Value / Conversion Price) = the Class II
+      Conversion Price then in force (6(e)(ii), 6(g)(i): no further payment on conversion).
+      So Class II itself never adjusts for its own excess (the price is not below its own
+      price), while Class I ratchets (6(c)(i)) or averages (6(c)(ii)) if the Class II price is
+      below its own. The permitted part is issued first; the excess is flagged CAP EXCEEDED.
+      (Section 1 authorizes only 820,471 Class II shares: an excess presupposes an amendment;
+      the engine models the anti-dilution consequence only.)
 
 Rescission (6(f), 6(g)(iii)) -- by replay
     The engine is a pure function of (starting capitalization, log). When an instrument that
@@ -119,9 +162,12 @@ Rescission (6(f), 6(g)(iii)) -- by replay
     Instruments wholly within a Permitted Issuance cap never adjusted anything and are not
     replayed: their expiry just removes the unexercised shares from Fully Diluted.
 
-Not modelled: conversions of Series A (set the starting figures after them), the Subsequent
-Closing issue of Class II shares (6(a) Permitted Issuance (v)) and
-shares issued on conversion ((iii)), Other Property (6(h), 5(g)), escrow (6(g)(iv)).
+Output columns: a class first issued in the log (Class II at a SUBSEQUENT_CLOSING) gets its
+columns in the table, empty on the rows before it exists; on its first row its "before"
+price is its initial Conversion Price.
+
+Not modelled: Other Property (6(h), 5(g)), escrow (6(g)(iv)), declared dividends in
+conversions.
 """
 
 from __future__ import annotations
@@ -144,6 +190,7 @@ from .constants import (
     OPTION_PLAN_CAP,
     QUALIFIED_PRIVATE_OFFERING_PROCEEDS,
     SPINWAY_WARRANT_SHARES,
+    SUBSEQUENT_CLOSING_SHARES,
 )
 from .conversion import conversion_quotient
 from .daycount import serial_to_date
@@ -176,6 +223,7 @@ COLUMNS = (
     "price",
     "ratio",
     "instrument",
+    "class",
     "category",
     "gross_proceeds",
     "note",
@@ -195,6 +243,8 @@ EVENT_TYPES = (
     "REPRICE",
     "ABANDON",
     "QPO",
+    "CONVERSION",
+    "SUBSEQUENT_CLOSING",
 )
 _CREATORS = ("WARRANT", "CONVERTIBLE")
 _ISSUING = ("ISSUE", "WARRANT", "CONVERTIBLE")
@@ -231,7 +281,19 @@ CATEGORIES: dict[str, _Category] = {
     "SPINWAY_WARRANT": _Category(
         "(viii)-(ix)", "Spinway Warrant", SPINWAY_WARRANT_SHARES, False, ("WARRANT",)
     ),
+    "CONVERSION": _Category(
+        "(iii)", "Common issued on conversion of Series A", None, False, ("CONVERSION",)
+    ),
+    "SUBSEQUENT_CLOSING": _Category(
+        "(v)",
+        "Series A shares at the Subsequent Closing",
+        SUBSEQUENT_CLOSING_SHARES,
+        False,
+        ("SUBSEQUENT_CLOSING",),
+    ),
 }
+#: Event types that are themselves a Permitted Issuance category (category column optional).
+_PERMITTED_EVENTS = ("CONVERSION", "SUBSEQUENT_CLOSING")
 
 _QPO_MIN = exact(QUALIFIED_PRIVATE_OFFERING_PROCEEDS)
 
@@ -333,6 +395,7 @@ class LogRow:
     category: str | None = None
     gross_proceeds: Fraction | None = None
     note: str = ""
+    series_class: str | None = None  # "Class I" / "Class II" (the ``class`` column)
 
 
 def _blank(v: Any) -> bool:
@@ -356,6 +419,24 @@ def _instrument_id(v: Any, where: str) -> str:
     raise TermsError(
         f"{where} must be an id, text or a number (got {describe(v)})", argument="event_log"
     )
+
+
+_CLASS_NAMES = {"I": "Class I", "II": "Class II", "1": "Class I", "2": "Class II"}
+
+
+def _class_name(v: Any, where: str) -> str:
+    """``I`` / ``II`` / ``Class I`` / ``class_ii`` / 1 / 2 -> ``Class I`` or ``Class II``."""
+    key: str | None = None
+    if isinstance(v, str):
+        key = " ".join(v.upper().replace("_", " ").split()).removeprefix("CLASS ").strip()
+    elif isinstance(v, (int, float, Fraction)) and not isinstance(v, bool):
+        key = str(int(v)) if float(v).is_integer() else None
+    if key not in _CLASS_NAMES:
+        raise TermsError(
+            f"{where} must be I or II (Class I / Class II) (got {describe(v)})",
+            argument="event_log",
+        )
+    return _CLASS_NAMES[key]
 
 
 def read_event_log(log: Any) -> list[LogRow]:
@@ -421,7 +502,7 @@ def read_event_log(log: Any) -> list[LogRow]:
             return v
 
         ev_raw = cell("event")
-        ev = ev_raw.strip().upper() if isinstance(ev_raw, str) else None
+        ev = "_".join(ev_raw.upper().split()) if isinstance(ev_raw, str) else None
         if ev not in EVENT_TYPES:
             shown = "an empty cell" if ev_raw is None else describe(ev_raw)
             raise TermsError(
@@ -441,7 +522,7 @@ def read_event_log(log: Any) -> list[LogRow]:
             return parse_number(value, where(col), **kw)
 
         shares = price = ratio = gross = None
-        instrument = category = None
+        instrument = category = series_class = None
         if ev in ("SPLIT", "COMBINATION"):
             ratio = num("ratio", need("ratio", ev), minimum=0, strict=True)
             if (ev == "SPLIT") != (ratio > 1) or ratio == 1:
@@ -461,6 +542,22 @@ def read_event_log(log: Any) -> list[LogRow]:
                 price = num("price", cell("price"), minimum=0)
         elif ev == "REPRICE":
             price = num("price", need("price", ev), minimum=0)
+        elif ev == "CONVERSION":
+            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            series_class = _class_name(need("class", ev), where("class"))
+        elif ev == "SUBSEQUENT_CLOSING":
+            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            if cell("price") is not None:
+                price = num("price", cell("price"), minimum=0, strict=True)
+            if cell("class") is not None:
+                series_class = _class_name(cell("class"), where("class"))
+                if series_class != "Class II":
+                    raise TermsError(
+                        f"{where('class')} the Subsequent Closing issues Class II shares only "
+                        f"(got {describe(cell('class'))})",
+                        argument="event_log",
+                    )
+            series_class = "Class II"
         if ev == "QPO":
             gross = num("gross_proceeds", need("gross_proceeds", ev), minimum=0)
         if ev in ("EXPIRE", "ABANDON") and cell("shares") is not None:
@@ -510,6 +607,8 @@ def read_event_log(log: Any) -> list[LogRow]:
                     argument="event_log",
                 )
             category = cat_key
+        if ev in _PERMITTED_EVENTS:
+            category = ev
         note = cell("note")
         row = LogRow(
             row=i,
@@ -522,6 +621,7 @@ def read_event_log(log: Any) -> list[LogRow]:
             category=category,
             gross_proceeds=gross,
             note="" if note is None else str(note).strip(),
+            series_class=series_class,
         )
         if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
             created[instrument] = row
@@ -553,6 +653,8 @@ class _State:
     scale: Fraction  # cumulative 6(b) factor (split-adjusted caps)
     par: Fraction
     ghosts: dict[str, _Instrument] = field(default_factory=dict)  # struck, see _action_for
+    # CONVERSION row -> Common actually issued; kept through replays (a fact, not a deeming)
+    converted: dict[int, Fraction] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return dataclasses.replace(
@@ -561,6 +663,7 @@ class _State:
             instruments={k: dataclasses.replace(v) for k, v in self.instruments.items()},
             ghosts={k: dataclasses.replace(v) for k, v in self.ghosts.items()},
             used=dict(self.used),
+            converted=dict(self.converted),
         )
 
     def as_converted(self, c: SeriesAClass) -> Fraction:
@@ -589,7 +692,12 @@ def _initial(cap: Capitalization) -> _State:
         instruments={},
         qpo_closed=cap.qpo_closed,
         qpo_row=None,
-        used={"OPTION_PLAN": cap.option_plan_used},
+        used={
+            "OPTION_PLAN": cap.option_plan_used,
+            "SUBSEQUENT_CLOSING": sum(
+                (c.shares for c in cap.classes if c.name == "Class II"), Fraction(0)
+            ),
+        },
         scale=Fraction(1),
         par=cap.par_value,
     )
@@ -686,6 +794,179 @@ def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fra
     )
 
 
+def _adjust_classes(
+    state: _State,
+    event: Event,
+    fd: Fraction,
+    n: Fraction,
+    p: Fraction,
+    parts: list[str],
+    sections: list[str],
+    flags: list[str],
+) -> None:
+    """6(c)(i)/(ii) and 6(i) for ``n`` (deemed) Additional Shares at ``p``, every class
+    against its own price, ``fd`` = Fully Diluted immediately before; explains as it goes."""
+    after_qpo = state.qpo_closed
+    new_classes = []
+    for c in state.classes:
+        cp = c.conversion_price
+        new = adjust(cp, event, fd, n, p, after_qpo, state.par)
+        raw = adjust(cp, event, fd, n, p, after_qpo, Fraction(0))
+        if p >= cp:
+            parts.append(
+                f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
+            )
+        elif after_qpo:
+            sections.append("6(c)(ii)")
+            parts.append(
+                f"{c.name} 6(c)(ii) weighted average: ({_count(fd)} × {_money(cp)} + "
+                f"{_money(n * p)}) / {_count(fd + n)} = {_money(raw)}"
+            )
+        else:
+            sections.append("6(c)(i)")
+            parts.append(f"{c.name} 6(c)(i) full ratchet: {_money(cp)} → {_money(raw)}")
+        if new != raw:
+            sections.append("6(i)")
+            flags.append(
+                f"PAR FLOOR 6(i): {c.name} would fall to {_money(raw)}, below par "
+                f"{_money(state.par)}; clamped at par -- a transaction the Corporation "
+                "may not enter into"
+            )
+        new_classes.append(dataclasses.replace(c, conversion_price=new))
+    state.classes = new_classes
+
+
+def _class_index(state: _State, row: LogRow) -> int | None:
+    return next((j for j, c in enumerate(state.classes) if c.name == row.series_class), None)
+
+
+def _convert(state: _State, a: _Action) -> _Outcome:
+    """6(a) Permitted Issuance (iii): Series A converted into Common (5(a)(i), 5(e)(ii))."""
+    row = a.row
+    assert row.shares is not None and row.series_class is not None
+    j = _class_index(state, row)
+    if j is None:
+        raise TermsError(
+            f"{_where(row, 'class')} {row.series_class} is not tracked, so it has no shares to "
+            "convert: give class_ii_stated_value in the starting figures or put a "
+            "SUBSEQUENT_CLOSING row above",
+            argument="event_log",
+        )
+    c = state.classes[j]
+    n = row.shares
+    if n > c.shares:
+        raise TermsError(
+            f"{_where(row, 'shares')} conversion of {_count(n)} {c.name} shares exceeds the "
+            f"{_count(c.shares)} {c.name} shares outstanding",
+            argument="event_log",
+        )
+    fd_before = state.fully_diluted()
+    quotient = conversion_quotient(n, c.stated_value, c.conversion_price, Fraction(0))
+    issued = state.converted.setdefault(row.row, Fraction(math.floor(quotient)))
+    state.classes[j] = dataclasses.replace(c, shares=c.shares - n)
+    state.common += issued
+    fd_after = state.fully_diluted()
+    parts = [
+        f"6(a) Permitted Issuance (iii): {_count(n)} {c.name} shares converted into "
+        f"{_count(issued)} Common shares at {_money(c.conversion_price)}; no adjustment "
+        "(6(c) except Permitted Issuances)",
+        f"5(a)(i): {_count(n)} × {_money(c.stated_value)} / {_money(c.conversion_price)} = "
+        f"{_count(quotient)}",
+    ]
+    if issued != math.floor(quotient):  # a 6(f) replay at a since-rescinded price
+        parts.append(f"the {_count(issued)} Common shares actually issued on this row stand")
+    elif issued != quotient:
+        parts.append(
+            f"5(e)(ii): no fractional share; the {_count(quotient - issued)} share is paid in "
+            "cash in lieu, not Common"
+        )
+    if fd_after == fd_before:
+        parts.append(
+            f"Fully Diluted unchanged at {_count(fd_after)}: the shares were already counted "
+            "as converted"
+        )
+    else:
+        parts.append(
+            f"Fully Diluted {_count(fd_before)} → {_count(fd_after)}: only the rounding of the "
+            f"as-converted shares (full shares only, 5(e)(ii))"
+        )
+    return _Outcome("6(a) (iii), 5(a)(i), 5(e)(ii)", "; ".join(parts), [])
+
+
+def _subsequent_closing(state: _State, a: _Action) -> _Outcome:
+    """6(a) Permitted Issuance (v): Class II shares at the Subsequent Closing; the excess over
+    the cap is an issue of Convertible Securities (6(e)), see the module docstring."""
+    row = a.row
+    assert row.shares is not None
+    n = row.shares
+    j = _class_index(state, row)
+    parts: list[str] = []
+    if j is None:
+        if row.price is None:
+            raise TermsError(
+                f"{_where(row, 'price')} required for SUBSEQUENT_CLOSING while Class II is not "
+                "tracked: the Class II Stated Value, i.e. the Closing Per Share Price "
+                "(Section 1) (got an empty cell)",
+                argument="event_log",
+            )
+        state.classes.append(SeriesAClass("Class II", Fraction(0), row.price, row.price))
+        j = len(state.classes) - 1
+        parts.append(
+            f"Class II first issued: Stated Value = Closing Per Share Price = initial "
+            f"Conversion Price {_money(row.price)} (Section 1, 5(c))"
+        )
+    elif row.price is not None and row.price != state.classes[j].stated_value:
+        raise TermsError(
+            f"{_where(row, 'price')} the Class II Stated Value (the Closing Per Share Price, "
+            f"Section 1) is {_money(state.classes[j].stated_value)}; leave blank or repeat it "
+            f"(got {_money(row.price)})",
+            argument="event_log",
+        )
+    c = state.classes[j]
+    fd_start = state.fully_diluted()
+    permitted, cap_text = _split_by_cap(state, "SUBSEQUENT_CLOSING", n)
+    excess = n - permitted
+    c = dataclasses.replace(c, shares=c.shares + permitted)
+    state.classes[j] = c
+    fd = state.fully_diluted()
+    parts.append(
+        f"Subsequent Closing: {_count(n)} Class II shares at Stated Value "
+        f"{_money(c.stated_value)}, converting at {_money(c.conversion_price)}"
+    )
+    parts.append(cap_text)
+    sections = ["6(a) (v)"]
+    flags: list[str] = []
+    if excess == 0:
+        parts.append(
+            "within the cap: no adjustment (6(c), 6(e) except Permitted Issuances); Fully "
+            f"Diluted {_count(fd_start)} → {_count(fd)} (the new shares as converted, 6(a))"
+        )
+        return _Outcome(", ".join(sections), "; ".join(parts), flags)
+    with_excess = dataclasses.replace(c, shares=c.shares + excess)
+    deemed = state.as_converted(with_excess) - state.as_converted(c)
+    p = c.conversion_price
+    flags.append(
+        f"CAP EXCEEDED: {_count(excess)} of {_count(n)} shares are beyond the "
+        "SUBSEQUENT_CLOSING cap and not a Permitted Issuance; adjusted for"
+    )
+    parts.append(
+        f"{_count(permitted)} permitted, no adjustment (Fully Diluted {_count(fd_start)} → "
+        f"{_count(fd)}); {_count(excess)} beyond the cap adjusted for"
+    )
+    parts.append(
+        f"6(e): the {_count(excess)} excess Class II shares are Convertible Securities deemed "
+        f"converted into the maximum {_count(deemed)} Common shares (full shares, 5(e)(ii)) at "
+        f"the lowest price {_money(p)} per share (Stated Value / shares issuable per Series A "
+        "share = the Class II Conversion Price)"
+    )
+    sections.append(Event.CONVERTIBLE.section)
+    _adjust_classes(state, Event.CONVERTIBLE, fd, deemed, p, parts, sections, flags)
+    state.classes[j] = dataclasses.replace(
+        state.classes[j], shares=state.classes[j].shares + excess
+    )
+    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags)
+
+
 def _issue(state: _State, a: _Action) -> _Outcome:
     """6(c)/(d)/(e): an issue (or deemed issue) of ``a.shares`` at ``a.price`` per share."""
     assert a.shares is not None and a.price is not None
@@ -745,34 +1026,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         state.common += permitted
     fd = state.fully_diluted()
     if excess > 0:
-        after_qpo = state.qpo_closed
-        new_classes = []
-        for c in state.classes:
-            cp = c.conversion_price
-            new = adjust(cp, event, fd, excess, p, after_qpo, state.par)
-            raw = adjust(cp, event, fd, excess, p, after_qpo, Fraction(0))
-            if p >= cp:
-                parts.append(
-                    f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
-                )
-            elif after_qpo:
-                sections.append("6(c)(ii)")
-                parts.append(
-                    f"{c.name} 6(c)(ii) weighted average: ({_count(fd)} × {_money(cp)} + "
-                    f"{_money(excess * p)}) / {_count(fd + excess)} = {_money(raw)}"
-                )
-            else:
-                sections.append("6(c)(i)")
-                parts.append(f"{c.name} 6(c)(i) full ratchet: {_money(cp)} → {_money(raw)}")
-            if new != raw:
-                sections.append("6(i)")
-                flags.append(
-                    f"PAR FLOOR 6(i): {c.name} would fall to {_money(raw)}, below par "
-                    f"{_money(state.par)}; clamped at par -- a transaction the Corporation "
-                    "may not enter into"
-                )
-            new_classes.append(dataclasses.replace(c, conversion_price=new))
-        state.classes = new_classes
+        _adjust_classes(state, event, fd, excess, p, parts, sections, flags)
         if is_right:
             state.instruments[a.row.instrument or ""].remaining += excess
         else:
@@ -840,6 +1094,10 @@ def _apply(state: _State, a: _Action) -> _Outcome:
         return _subdivide(state, a)
     if k in _ISSUING:
         return _issue(state, a)
+    if k == "CONVERSION":
+        return _convert(state, a)
+    if k == "SUBSEQUENT_CLOSING":
+        return _subsequent_closing(state, a)
     if k in ("DEEMED_ISSUE", "DEEMED_WARRANT"):
         ghost = state.ghosts[row.instrument or ""]
         if k == "DEEMED_WARRANT":  # 6(f)(iv): the remainder, in today's share units
@@ -1019,6 +1277,7 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             triggers[row.instrument] = i
             actions = [_action_for(rows, j, triggers, creators) for j in range(i + 1)]
             new_state = _initial(cap)
+            new_state.converted = dict(state.converted)  # conversions stay as issued
             recomputed: list[str] = []
             for a in actions:
                 last = _apply(new_state, a)
@@ -1068,6 +1327,8 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             outcome = _Outcome(section, explanation, flags)
         else:
             outcome = _apply(state, _action_for(rows, i, triggers, creators))
+        for c in state.classes:  # a class first issued on this row: its initial price (5(c))
+            before.setdefault(c.name, c.conversion_price)
         steps.append(
             Step(
                 row=row.row,
@@ -1094,6 +1355,10 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
 
 def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
     """The steps as a DataFrame (exact Fractions in object columns; dates as ``datetime.date``)."""
+    names = [c.name for c in cap.classes]
+    for s in steps:  # classes first issued in the log (Class II at a SUBSEQUENT_CLOSING)
+        names += [n for n in s.prices_after if n not in names]
+    keys = {n: n.lower().replace(" ", "_") for n in names}
     records: list[dict[str, Any]] = []
     for s in steps:
         rec: dict[str, Any] = {
@@ -1104,18 +1369,18 @@ def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
             "fd_before": s.fd_before,
             "fd_after": s.fd_after,
         }
-        for c in cap.classes:
-            rec[f"{c.key}_before"] = s.prices_before[c.name]
-            rec[f"{c.key}_after"] = s.prices_after[c.name]
-            rec[f"{c.key}_converts_into"] = s.converts_into[c.name]
+        for n in names:
+            rec[f"{keys[n]}_before"] = s.prices_before.get(n)
+            rec[f"{keys[n]}_after"] = s.prices_after.get(n)
+            rec[f"{keys[n]}_converts_into"] = s.converts_into.get(n)
         rec["section"] = s.section
         rec["explanation"] = s.explanation
         rec["flags"] = "; ".join(s.flags)
         rec["note"] = s.note
         records.append(rec)
     columns = ["row", "date", "event", "instrument", "fd_before", "fd_after"]
-    for c in cap.classes:
-        columns += [f"{c.key}_before", f"{c.key}_after", f"{c.key}_converts_into"]
+    for n in names:
+        columns += [f"{keys[n]}_before", f"{keys[n]}_after", f"{keys[n]}_converts_into"]
     columns += ["section", "explanation", "flags", "note"]
     return pd.DataFrame.from_records(records, columns=columns)
 
@@ -1126,23 +1391,37 @@ def conversion_price_history(cap: Capitalization, log: Any) -> pd.DataFrame:
 
 
 def price_as_of(cap: Capitalization, log: Any, class_name: Any, as_of: Any) -> Fraction:
-    """The Conversion Price of one class at the close of business on ``as_of`` (6(g)(ii))."""
-    names = {c.name.upper(): c.name for c in cap.classes}
-    names.update({c.name.upper().replace("CLASS ", ""): c.name for c in cap.classes})
+    """The Conversion Price of one class at the close of business on ``as_of`` (6(g)(ii)).
+
+    A class first issued in the log (Class II at a SUBSEQUENT_CLOSING) has a price only from
+    that row's date on; asking for an earlier date is an error.
+    """
+    steps = history_steps(cap, log)
+    known = [c.name for c in cap.classes]
+    for s in steps:
+        known += [n for n in s.prices_after if n not in known]
+    names = {n.upper(): n for n in known}
+    names.update({n.upper().replace("CLASS ", ""): n for n in known})
     key = class_name.strip().upper() if isinstance(class_name, str) else None
     if isinstance(class_name, (int, float)) and not isinstance(class_name, bool):
         key = {1: "I", 2: "II"}.get(int(class_name)) if float(class_name).is_integer() else None
     if key not in names:
         raise TermsError(
-            f"class must be one of {', '.join(c.name for c in cap.classes)} "
-            f"(got {describe(class_name)})",
+            f"class must be one of {', '.join(known)} (got {describe(class_name)})",
             argument="class",
         )
     name = names[key]
     day = parse_date(as_of, "as_of")
-    price = next(c.conversion_price for c in cap.classes if c.name == name)
-    for s in history_steps(cap, log):
+    price = next((c.conversion_price for c in cap.classes if c.name == name), None)
+    for s in steps:
         if s.date > day:
             break
-        price = s.prices_after[name]
+        price = s.prices_after.get(name, price)
+    if price is None:
+        first = next(s for s in steps if name in s.prices_after)
+        raise TermsError(
+            f"as_of: {name} has no Conversion Price on {serial_to_date(day)}: its first shares "
+            f"are issued on {serial_to_date(first.date)} (event log row {first.row})",
+            argument="as_of",
+        )
     return price
