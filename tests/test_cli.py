@@ -8,13 +8,17 @@ import sys
 from xl_addin.cli import main
 
 
-def test_demo_prints_the_sample_scenario(capsys) -> None:
-    assert main(["demo", "--as-of", "2001-06-15"]) == 0
+def test_demo_prints_the_sample_scenario(capsys, tmp_path) -> None:
+    assert main(["demo", "--as-of", "2001-06-15", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     # Class I: 1,210,398 × (12.31 + 1.231 × 365/365) = 1,210,398 × 13.541 = 16,389,999.318
     assert "16,389,999.32" in out
-    # converts 1:1 at the initial Conversion Price of $12.31
     assert "1,210,398" in out
+    # waterfall at $10M, below total preference: ratably by shares (3(a)):
+    # Class I 10,000,000 × 1,210,398 / 2,030,869 = 5,960,000.37
+    assert "5,960,000.37" in out
+    assert (tmp_path / "series_a_model.recalc.xlsx").is_file()
+    assert str(tmp_path / "series_a_model.recalc.xlsx") in out
 
 
 def test_demo_rejects_a_bad_date() -> None:
@@ -28,8 +32,8 @@ def test_demo_rejects_a_bad_date() -> None:
     assert "expected a date YYYY-MM-DD" in run.stderr
 
 
-def test_valuation_before_issue_is_a_clear_error(capsys) -> None:
-    assert main(["demo", "--as-of", "1999-01-01"]) == 2
+def test_valuation_before_issue_is_a_clear_error(capsys, tmp_path) -> None:
+    assert main(["demo", "--as-of", "1999-01-01", "--out", str(tmp_path)]) == 2
     assert "payment_date must not be before issue_date" in capsys.readouterr().err
 
 

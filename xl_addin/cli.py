@@ -1,8 +1,12 @@
 """The ``xl-addin`` command.
 
-* ``xl-addin demo`` prints the key figures of the sample scenario as of a date: the Liquidation
-  Preference of each class (Section 3(a)), the Conversion Prices and the Common shares each class
-  converts into (Section 5(a)).
+* ``xl-addin demo`` (the main job) writes the template workbook, recalculates it headlessly with
+  the add-in's functions as of a date, and prints a summary: the Liquidation Preference of each
+  class (Section 3(a)), the Conversion Prices and Common shares on conversion (Sections 5, 6), and
+  the waterfall at a few exit values (Sections 3(a), 5(a)); then says where the workbook is.
+* ``xl-addin template [-o PATH]`` writes the template workbook.
+* ``xl-addin recalc IN.xlsx [-o OUT] [--in-place] [--set NAME=VALUE] [--allow-errors]``
+  recalculates any workbook without Excel.
 * ``xl-addin certificate LOG.csv --row N ...`` renders the Section 6(j) certificate of adjustment
   for one row of an event log (Markdown or HTML).
 
@@ -16,12 +20,12 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
-from .scenario import SAMPLE
-from .terms import TermsError, conversion_shares, liquidation_preference
+from . import __version__, recalc, template
+from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
 from .terms.history import capitalization
 
@@ -36,45 +40,65 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD (got {text!r})") from None
 
 
-def demo(as_of: dt.date) -> str:
-    s = SAMPLE
-    rows = [
-        (
-            "Class I",
-            s.class_i_shares,
-            s.class_i_stated_value,
-            s.class_i_issue_date,
-            s.class_i_conversion_price,
-        ),
-        (
-            "Class II",
-            s.class_ii_shares,
-            s.class_ii_stated_value,
-            s.class_ii_issue_date,
-            s.class_ii_conversion_price,
-        ),
-    ]
+def demo(as_of: dt.date, out_dir: Path) -> str:
+    """Template → headless recalculation → summary; returns the text to print."""
+    from .terms.waterfall import waterfall_from_ranges
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = template.build_template(out_dir / "series_a_model.xlsx")
+    report = recalc.recalculate(
+        path, out_dir / "series_a_model.recalc.xlsx", overrides={"ValuationDate": as_of}
+    )
+    if not report.written or report.output is None:
+        first = report.errors[0] if report.errors else "nothing was written"
+        more = f" (and {len(report.errors) - 1} more cells)" if len(report.errors) > 1 else ""
+        raise recalc.RecalcError(f"the template did not recalculate: {first}{more}")
+    v = recalc.named_values(report.output)
     lines = [
         "IFX Corporation - Series A Convertible Preferred Stock (certificate of June 2000)",
-        f"Sample scenario as of {as_of.isoformat()} (YEARFRAC basis {s.basis}, "
-        f"accrual {s.rate:.0%} p.a.)",
+        f"Template scenario as of {as_of.isoformat()} (YEARFRAC basis {v['DayCountBasis']}, "
+        f"accrual {float(v['AccrualRate']):.0%} p.a.); SAMPLE inputs are marked in the workbook",
         "",
-        f"{'class':<9}{'shares':>12}{'stated':>9}{'issued':>12}"
-        f"{'liq. pref. (3(a))':>20}{'conv. price':>13}{'common (5(a))':>15}",
+        f"{'class':<9}{'shares':>12}{'stated':>9}{'liq. pref. 3(a)':>19}"
+        f"{'conv. price 6':>15}{'common 5(a)':>14}",
     ]
-    total = 0.0
-    for name, shares, sv, issued, cp in rows:
-        pref = float(liquidation_preference(shares, sv, issued, as_of, 0, s.rate, s.basis))
-        common = int(conversion_shares(shares, sv, cp))
-        total += pref
+    series_a = []
+    for cls in ("ClassI", "ClassII"):
+        series_a.append(
+            [
+                v[f"{cls}_Shares"],
+                v[f"{cls}_StatedValue"],
+                v[f"{cls}_IssueDate"],
+                v[f"{cls}_CP"],
+                v[f"{cls}_Dividends"],
+            ]
+        )
         lines.append(
-            f"{name:<9}{shares:>12,}{float(sv):>9.2f}{issued.isoformat():>12}"
-            f"{pref:>20,.2f}{float(cp):>13.4f}{common:>15,}"
+            f"{cls.replace('Class', 'Class '):<9}{v[f'{cls}_Shares']:>12,}"
+            f"{float(v[f'{cls}_StatedValue']):>9.2f}{float(v[f'{cls}_LiqPref']):>19,.2f}"
+            f"{float(v[f'{cls}_CP']):>15.4f}{int(v[f'{cls}_ConvShares']):>14,}"
+        )
+    lines += [
+        f"{'Total':<9}{'':>21}{float(v['TotalLiqPref']):>19,.2f}{'':>15}"
+        f"{int(v['TotalConvShares']):>14,}",
+        f"Fully Diluted Outstanding (6(a)): {int(v['FullyDiluted']):,}",
+        "",
+    ]
+    common = template.SAMPLE_FIGURES["founders_common"] + template.SAMPLE_FIGURES["public_common"]
+    wf = waterfall_from_ranges(series_a, common, as_of)
+    lines.append(f"Waterfall (3(a), 5(a)) with {common:,} common shares (SAMPLE), no options:")
+    lines.append(f"{'exit value':>16}{'Class I':>16}{'Class II':>16}{'Common':>16}  converts")
+    for exit_value in template.SAMPLE_FIGURES["exit_values"]:
+        d = wf.distribution(Fraction(exit_value))
+        flags = ", ".join(n for n, x in zip(("I", "II"), d.converts, strict=True) if x) or "none"
+        lines.append(
+            f"{exit_value:>16,.0f}{float(d.series_a[0]):>16,.2f}{float(d.series_a[1]):>16,.2f}"
+            f"{float(d.common):>16,.2f}  {flags}"
         )
     lines += [
         "",
-        f"Total Liquidation Preference: ${total:,.2f}",
-        "Sample figures: Class II Stated Value and issue dates are inputs, not certificate terms.",
+        f"Workbook with computed values: {report.output}",
+        f"(recalculated {report.cells} formula cells in {report.seconds:.2f} s)",
     ]
     return "\n".join(lines)
 
@@ -83,13 +107,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="xl-addin", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"xl-addin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="print the sample scenario's key figures")
-    p_demo.add_argument(
-        "--as-of",
-        type=_date,
-        default=dt.date.today(),
-        help="valuation date YYYY-MM-DD (default: today)",
+    p_demo = sub.add_parser(
+        "demo", help="write the template, recalculate it headlessly, print the key figures"
     )
+    p_demo.add_argument(
+        "--as-of", type=_date, default=dt.date.today(), help="valuation date (default: today)"
+    )
+    p_demo.add_argument(
+        "--out",
+        type=Path,
+        default=Path("xl_addin_demo"),
+        help="folder for the template and the recalculated workbook (default: ./xl_addin_demo)",
+    )
+    p_tpl = sub.add_parser("template", help="write the template workbook")
+    p_tpl.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("series_a_model.xlsx"),
+        help="where to write it (default: ./series_a_model.xlsx)",
+    )
+    p_recalc = sub.add_parser(
+        "recalc", help="recalculate a workbook without Excel (Excel's functions and the add-in's)"
+    )
+    recalc.add_arguments(p_recalc)
     p_cert = sub.add_parser(
         "certificate", help="Section 6(j) certificate of adjustment for one event-log row"
     )
@@ -121,10 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            print(demo(args.as_of))
+            print(demo(args.as_of, args.out))
+        elif args.command == "template":
+            print(f"wrote {template.build_template(args.output)}")
+        elif args.command == "recalc":
+            return recalc.run(args)
         elif args.command == "certificate":
             return _certificate(args)
-    except TermsError as exc:
+    except (TermsError, recalc.RecalcError) as exc:
         print(f"xl-addin: {exc}", file=sys.stderr)
         return 2
     return 0

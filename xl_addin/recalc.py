@@ -1,0 +1,1095 @@
+"""Headless recalculation of a workbook that uses the add-in: ``xl-addin recalc IN.xlsx``.
+
+Every formula is evaluated with the ``formulas`` library (Excel's own functions), with the
+add-in's functions (:mod:`xl_addin.udfs`) plugged in and formulas' YEARFRAC replaced by the
+add-in's Excel-exact one (formulas' is wrong on bases 0 and 1). The computed values are then
+written as the cached values of the formula cells.
+
+Preservation: the output differs from the input ONLY in
+
+* the cached value (``<v>``) of formula cells and of the other cells of a legacy array formula's
+  range, and the cell's ``t`` attribute where the value's type needs it (``str``, ``b``, ``e``;
+  none for a number); a cell of an array range that the file does not contain at all is inserted
+  (``<c r=".."><v>..</v></c>``, in a new ``<row>`` if needed) -- Excel itself always writes them;
+* with ``--set Name=value``: the value of the named input cell (a number, ``b`` or an
+  ``inlineStr``; its style is kept) -- the one change to a non-formula cell.
+
+Only ``xl/worksheets/*.xml`` parts are edited, as bytes (no XML re-serialisation); every other
+zip member (styles, shared strings, defined names, validations, charts, drawings, images,
+comments, VBA, calcChain, ...) is copied with the same name, order, date and compression type and
+byte-identical content. Nothing is done to force a recalculation when Excel opens the file.
+
+The output is written to a temporary file in the destination folder and moved into place with
+:func:`os.replace`: it is either complete or absent. The default output is ``IN.recalc.xlsx``;
+the input is only overwritten with ``in_place=True``. Cells that evaluate to an error are listed
+(``Sheet!A1: #VALUE! LIQPREF: shares must be >= 0 (got -5)``); with any such cell nothing is
+written unless ``allow_errors=True``.
+
+Known limits: an omitted argument in the middle of a call (``LIQPREF(a,b,c,d,,r)``) reaches a
+function as 0 (formulas' convention), not as "missing"; dynamic-array spills are computed from
+the top-left cell only (openpyxl and formulas know legacy array formulas only); sheet-scoped
+defined names are not seen by formulas (global names only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import math
+import os
+import posixpath
+import re
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
+from xml.sax.saxutils import unescape as _sax_unescape
+
+import numpy as np
+
+__all__ = [
+    "CellError",
+    "RecalcError",
+    "RecalcReport",
+    "excel_yearfrac",
+    "main",
+    "named_values",
+    "parse_value",
+    "recalculate",
+]
+
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_EPOCH = dt.date(1899, 12, 30)
+
+#: The add-in's Excel functions evaluated during a recalculation (name → ``xl_addin.udfs`` name).
+ADDIN_FUNCTIONS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
+#: Modules whose public upper-case functions are plugged in too when they can be imported.
+OPTIONAL_UDF_MODULES = ("xl_addin.udfs_exits", "xl_addin.udfs_history")
+
+_ERROR_TEXT = {
+    "#DIV/0!": "division by zero",
+    "#NAME?": "unknown function or name",
+    "#N/A": "value not available",
+    "#NUM!": "number out of range",
+    "#REF!": "invalid reference",
+    "#VALUE!": "wrong kind of argument",
+    "#NULL!": "empty intersection",
+}
+
+
+class RecalcError(Exception):
+    """A one-line reason the workbook could not be recalculated (nothing was written)."""
+
+
+@dataclass(frozen=True)
+class CellError:
+    sheet: str
+    cell: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        sheet = self.sheet if re.fullmatch(r"\w+", self.sheet) else f"'{self.sheet}'"
+        return f"{sheet}!{self.cell}: {self.code} {self.message}"
+
+
+@dataclass
+class RecalcReport:
+    source: Path
+    output: Path | None
+    written: bool = False
+    cells: int = 0
+    errors: list[CellError] = field(default_factory=list)
+    overrides: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# =============================================================================================
+# Values: parsing --set, writing <v>
+# =============================================================================================
+def parse_value(text: str) -> bool | float | int | dt.date | str:
+    """``--set`` value: TRUE/FALSE, a number (``1,000`` and ``5%`` allowed), a date
+    ``YYYY-MM-DD``, else text (quotes ``"..."`` force text)."""
+    t = text.strip()
+    if len(t) >= 2 and t[0] == t[-1] == '"':
+        return t[1:-1]
+    if t.upper() in ("TRUE", "FALSE"):
+        return t.upper() == "TRUE"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        try:
+            return dt.date.fromisoformat(t)
+        except ValueError:
+            raise RecalcError(f"not a date: {text!r}") from None
+    num = t.replace(",", "").replace("_", "")
+    pct = num.endswith("%")
+    try:
+        value = float(num[:-1] if pct else num)
+    except ValueError:
+        return text
+    if not math.isfinite(value):
+        raise RecalcError(f"not a finite number: {text!r}")
+    if pct:
+        return value / 100
+    return int(value) if value.is_integer() and "." not in num and "e" not in num.lower() else value
+
+
+def _number_text(value: float) -> str:
+    text = repr(float(value))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _serial(d: dt.date | dt.datetime) -> float:
+    if isinstance(d, dt.datetime):
+        delta = d - dt.datetime(1899, 12, 30)
+        return delta.days + delta.seconds / 86400
+    return float((d - _EPOCH).days)
+
+
+# =============================================================================================
+# Sheet XML, edited as bytes
+# =============================================================================================
+_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*("[^"]*"|\'[^\']*\')')
+
+
+def _attrs(tag: bytes) -> dict[bytes, bytes]:
+    return {m.group(1): m.group(2)[1:-1] for m in _ATTR.finditer(tag)}
+
+
+def _unescape(text: str) -> str:
+    return _sax_unescape(text, {"&quot;": '"', "&apos;": "'"})
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = _REF.fullmatch(ref)
+    if not m:
+        raise RecalcError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), _col_index(m.group(1).upper())
+
+
+def _range_cells(ref: str) -> list[tuple[int, int]]:
+    a, _, b = ref.partition(":")
+    r1, c1 = _split_ref(a)
+    r2, c2 = _split_ref(b or a)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+@dataclass
+class _Cell:
+    row: int
+    col: int
+    start: int  # byte offsets of the whole <c> element in the part
+    end: int
+    formula: bytes | None  # the <f ...> open tag, if any
+    formula_text: str = ""  # the formula, unescaped (empty for a shared formula's other cells)
+
+
+@dataclass
+class _Row:
+    row: int
+    start: int
+    end: int
+    content_start: int  # where cells can be appended (before </row>); -1 if self-closing
+    cells: list[_Cell]
+
+
+@dataclass
+class _Sheet:
+    name: str
+    part: str
+    data: bytes
+    prefix: bytes  # namespace prefix of the main namespace, e.g. b"x:" or b""
+    rows: list[_Row]
+    sheetdata_open: tuple[int, int]  # the <sheetData> open tag (start, end)
+    sheetdata_close: int  # start of </sheetData>, -1 if self-closing
+
+    def cells(self) -> Iterator[_Cell]:
+        for row in self.rows:
+            yield from row.cells
+
+
+def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
+    m = re.search(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>", data)
+    if not m:
+        raise RecalcError(f"{part}: no <sheetData>")
+    prefix = (m.group(1) + b":") if m.group(1) else b""
+    p = re.escape(prefix)
+    open_span = (m.start(), m.end())
+    if m.group(2):
+        return _Sheet(name, part, data, prefix, [], open_span, -1)
+    close = data.find(b"</" + prefix + b"sheetData>", m.end())
+    if close < 0:
+        raise RecalcError(f"{part}: unterminated <sheetData>")
+    row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", re.S)
+    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+    f_re = re.compile(rb"(<" + p + rb"f\b[^>]*?/?>)(?:(.*?)</" + p + rb"f>)?", re.S)
+    rows: list[_Row] = []
+    pos, row_no = m.end(), 0
+    while True:
+        rm = row_re.search(data, pos, close)
+        if not rm:
+            break
+        attrs = _attrs(rm.group(1))
+        row_no = int(attrs[b"r"]) if b"r" in attrs else row_no + 1
+        if rm.group(2):
+            rows.append(_Row(row_no, rm.start(), rm.end(), -1, []))
+            pos = rm.end()
+            continue
+        row_end = data.find(b"</" + prefix + b"row>", rm.end(), close)
+        if row_end < 0:
+            raise RecalcError(f"{part}: unterminated <row>")
+        cells: list[_Cell] = []
+        col_no = 0
+        for cm in cell_re.finditer(data, rm.end(), row_end):
+            cattrs = _attrs(cm.group(1))
+            if b"r" in cattrs:
+                r, col_no = _split_ref(cattrs[b"r"].decode())
+                if r != row_no:
+                    raise RecalcError(f"{part}: cell {cattrs[b'r'].decode()} in row {row_no}")
+            else:
+                col_no += 1
+            inner = cm.group(2) or b""
+            fm = f_re.search(inner)
+            ftag = fm.group(1) if fm else None
+            ftext = ""
+            if fm and not ftag.endswith(b"/>") and fm.group(2):
+                ftext = _unescape(fm.group(2).decode("utf-8", "replace"))
+            cells.append(_Cell(row_no, col_no, cm.start(), cm.end(), ftag, ftext))
+        end = row_end + len(b"</" + prefix + b"row>")
+        rows.append(_Row(row_no, rm.start(), end, row_end, cells))
+        pos = end
+    return _Sheet(name, part, data, prefix, rows, open_span, close)
+
+
+def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
+    """The ``<v>`` text and ``t`` attribute for a computed value."""
+    from formulas.tokens.operand import XlError
+
+    if isinstance(value, XlError):
+        return str(value).encode(), b"e"
+    if isinstance(value, (bool, np.bool_)):
+        return (b"1" if value else b"0"), b"b"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if not math.isfinite(float(value)):
+            return b"#NUM!", b"e"
+        return _number_text(float(value)).encode(), None
+    if isinstance(value, str):
+        return escape(value).encode("utf-8"), b"str"
+    return b"0", None  # an empty result shows as 0, as in Excel
+
+
+def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
+    """The cell's open tag with its ``t`` attribute set to ``t`` (removed when None)."""
+    m = re.search(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')', open_tag)
+    if m:
+        if t is None:
+            return open_tag[: m.start()] + open_tag[m.end() :]
+        return open_tag[: m.start()] + b' t="' + t + b'"' + open_tag[m.end() :]
+    if t is None:
+        return open_tag
+    cut = len(open_tag) - (2 if open_tag.endswith(b"/>") else 1)
+    return open_tag[:cut].rstrip() + b' t="' + t + b'"' + open_tag[cut:]
+
+
+def _rewrite_cell(
+    element: bytes, prefix: bytes, v: bytes, t: bytes | None, *, keep_f: bool
+) -> bytes:
+    """``element`` (a whole ``<c>``) with its cached value replaced; ``keep_f`` keeps ``<f>``."""
+    p = re.escape(prefix)
+    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
+    assert om is not None
+    open_tag = om.group(0)
+    self_closing = bool(om.group(1))
+    if self_closing:
+        open_tag = open_tag[:-2].rstrip() + b">"
+        inner = b""
+    else:
+        inner = element[om.end() : element.rfind(b"</")]
+    open_tag = _set_t(open_tag, t)
+    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
+    if not keep_f:
+        inner = re.sub(
+            rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S
+        )
+    new_v = b"<" + prefix + b"v>" + v + b"</" + prefix + b"v>"
+    fm = re.search(rb"<" + p + rb"f\b[^>]*?(?:/>|>.*?</" + p + rb"f>)", inner, re.S)
+    at = fm.end() if fm else 0
+    inner = inner[:at] + new_v + inner[at:]
+    return open_tag + inner + b"</" + prefix + b"c>"
+
+
+def _without_value(element: bytes | None, prefix: bytes) -> bytes:
+    """``element`` without its cached value (``<v>``, ``<is>``) and ``t``: an empty cell."""
+    assert element is not None
+    p = re.escape(prefix)
+    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
+    assert om is not None
+    if om.group(1):
+        return _set_t(om.group(0), None)
+    inner = element[om.end() : element.rfind(b"</")]
+    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
+    inner = re.sub(rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S)
+    return _set_t(om.group(0), None) + inner + b"</" + prefix + b"c>"
+
+
+def _calc_copy_part(scan: _Sheet) -> bytes | None:
+    """The sheet for the engine: cached values of the non-anchor cells of array formulas
+    removed (formulas would otherwise take a stale cached value as a constant). None if the
+    sheet needs no change."""
+    members: set[tuple[int, int]] = set()
+    for cell in scan.cells():
+        if cell.formula is not None:
+            fa = _attrs(cell.formula)
+            if fa.get(b"t") == b"array" and b"ref" in fa:
+                ref = fa[b"ref"].decode().upper().replace("$", "")
+                members.update(rc for rc in _range_cells(ref) if rc != (cell.row, cell.col))
+    edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
+    for cell in scan.cells():
+        if (cell.row, cell.col) in members and cell.formula is None:
+            element = scan.data[cell.start : cell.end]
+            if re.search(rb"<" + re.escape(scan.prefix) + rb"(?:v|is)\b", element):
+                edits[(cell.row, cell.col)] = lambda el, pre=scan.prefix: _without_value(el, pre)
+    return _apply(scan, edits) if edits else None
+
+
+def _input_cell_xml(element: bytes | None, ref: str, prefix: bytes, value: Any) -> bytes:
+    """A constant cell holding ``value`` (from ``element`` if it exists, keeping its style)."""
+    if isinstance(value, bool):
+        v, t = (b"1" if value else b"0"), b"b"
+    elif isinstance(value, (int, float)):
+        v, t = _number_text(float(value)).encode(), None
+    elif isinstance(value, (dt.date, dt.datetime)):
+        v, t = _number_text(_serial(value)).encode(), None
+    else:
+        v, t = b"", b"inlineStr"
+    if element is None:
+        element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
+    out = _rewrite_cell(element, prefix, v, t, keep_f=False)
+    if t == b"inlineStr":
+        text = escape(str(value)).encode("utf-8")
+        space = b' xml:space="preserve"' if text != text.strip() else b""
+        is_xml = b"<" + prefix + b"is><" + prefix + b"t" + space + b">" + text
+        is_xml += b"</" + prefix + b"t></" + prefix + b"is>"
+        out = out.replace(b"<" + prefix + b"v></" + prefix + b"v>", is_xml)
+    return out
+
+
+def _apply(
+    sheet: _Sheet, new_cells: dict[tuple[int, int], Callable[[bytes | None], bytes]]
+) -> bytes:
+    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes."""
+    data = sheet.data
+    splices: list[tuple[int, int, bytes]] = []
+    pending = dict(new_cells)
+    p = sheet.prefix
+    for row in sheet.rows:
+        for cell in row.cells:
+            fn = pending.pop((cell.row, cell.col), None)
+            if fn is not None:
+                splices.append((cell.start, cell.end, fn(data[cell.start : cell.end])))
+    # cells that do not exist yet
+    by_row: dict[int, list[int]] = {}
+    for r, c in pending:
+        by_row.setdefault(r, []).append(c)
+    rows = {row.row: row for row in sheet.rows}
+    new_rows: list[tuple[int, bytes]] = []
+    for r, cols in sorted(by_row.items()):
+        cols.sort()
+        made = {c: pending[(r, c)](None) for c in cols}
+        row = rows.get(r)
+        if row is None:
+            xml = b"<" + p + b'row r="' + str(r).encode() + b'">'
+            xml += b"".join(made[c] for c in cols) + b"</" + p + b"row>"
+            new_rows.append((r, xml))
+            continue
+        if row.content_start < 0:  # <row .../> becomes <row ...>cells</row>
+            tag = data[row.start : row.end]
+            xml = tag[:-2].rstrip() + b">" + b"".join(made[c] for c in cols)
+            splices.append((row.start, row.end, xml + b"</" + p + b"row>"))
+            continue
+        for c in cols:
+            after = [cell for cell in row.cells if cell.col > c]
+            at = after[0].start if after else row.content_start
+            splices.append((at, at, made[c]))
+    for r, xml in new_rows:
+        after_rows = [row for row in sheet.rows if row.row > r]
+        if after_rows:
+            at = after_rows[0].start
+            splices.append((at, at, xml))
+        elif sheet.sheetdata_close >= 0:
+            splices.append((sheet.sheetdata_close, sheet.sheetdata_close, xml))
+        else:  # <sheetData/>
+            s, e = sheet.sheetdata_open
+            tag = data[s:e]
+            opened = tag[:-2].rstrip() + b">"
+            splices.append((s, e, opened + xml + b"</" + p + b"sheetData>"))
+    # several insertions at one offset keep their order (stable sort, applied back to front)
+    splices.sort(key=lambda x: (x[0], x[1]))
+    out = bytearray(data)
+    for start, end, repl in reversed(_merge_same_offset(splices)):
+        out[start:end] = repl
+    return bytes(out)
+
+
+def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:
+    merged: list[tuple[int, int, bytes]] = []
+    for s, e, r in splices:
+        if merged and s == e and merged[-1][0] == s and merged[-1][1] == s:
+            merged[-1] = (s, s, merged[-1][2] + r)
+        else:
+            merged.append((s, e, r))
+    return merged
+
+
+# =============================================================================================
+# The workbook's structure
+# =============================================================================================
+def _read_zip(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return [(info, z.read(info)) for info in z.infolist()]
+    except FileNotFoundError:
+        raise RecalcError(f"{path}: no such file") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise RecalcError(f"{path}: not an .xlsx/.xlsm file ({exc})") from None
+
+
+def _sheet_parts(members: dict[str, bytes]) -> list[tuple[str, str]]:
+    """(sheet name, part path) of every worksheet, in workbook order."""
+    try:
+        wb = ET.fromstring(members["xl/workbook.xml"])
+        rels = ET.fromstring(members.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"))
+    except KeyError:
+        raise RecalcError("not an .xlsx/.xlsm file (no xl/workbook.xml)") from None
+    except ET.ParseError as exc:
+        raise RecalcError(f"xl/workbook.xml: {exc}") from None
+    targets = {}
+    for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
+        target = rel.get("Target", "")
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+        targets[rel.get("Id")] = posixpath.normpath(path)
+    out = []
+    for sh in wb.iter(f"{{{_NS_MAIN}}}sheet"):
+        part = targets.get(sh.get(f"{{{_NS_REL}}}id"))
+        if part and part in members and part.startswith("xl/worksheets/"):
+            out.append((sh.get("name", ""), part))
+    return out
+
+
+def _defined_names(members: dict[str, bytes]) -> dict[str, str]:
+    """Global defined names (upper-case name → formula text)."""
+    wb = ET.fromstring(members["xl/workbook.xml"])
+    names = {}
+    for dn in wb.iter(f"{{{_NS_MAIN}}}definedName"):
+        if dn.get("localSheetId") is None and dn.text:
+            names[dn.get("name", "").upper()] = dn.text.strip()
+    return names
+
+
+def _resolve_name(
+    name: str, names: dict[str, str], sheets: list[tuple[str, str]]
+) -> tuple[str, str, int, int]:
+    """(sheet name, part, row, col) of the one cell a defined name refers to."""
+    text = names.get(name.upper())
+    if text is None:
+        raise RecalcError(f"--set {name}: no such defined name")
+    m = re.fullmatch(r"(?:'((?:[^']|'')+)'|([^'!]+))!(\$?[A-Za-z]{1,3}\$?\d+)", text)
+    if not m:
+        raise RecalcError(f"--set {name}: refers to {text}, not to a single cell")
+    sheet = (m.group(1) or "").replace("''", "'") or m.group(2)
+    for sname, part in sheets:
+        if sname.upper() == sheet.upper():
+            r, c = _split_ref(m.group(3))
+            return sname, part, r, c
+    raise RecalcError(f"--set {name}: refers to a missing sheet {sheet!r}")
+
+
+# =============================================================================================
+# The formulas engine, with the add-in plugged in
+# =============================================================================================
+def _describe(code: str, formula: str | None, known: frozenset[str]) -> str:
+    """A message for an error value formulas produced (no add-in message attached)."""
+    text = _ERROR_TEXT.get(code, "error")
+    if code == "#NAME?" and formula:
+        bare = re.sub(r'"(?:[^"]|"")*"', '""', formula)
+        unknown = sorted(
+            {n for n in re.findall(r"([A-Za-z_][\w.]*)\s*\(", bare) if n.upper() not in known}
+        )
+        if unknown:
+            return "unknown function " + ", ".join(unknown)
+    return text
+
+
+def _error(code: str, message: str) -> Any:
+    """A real Excel error value carrying a message (formulas' XlError)."""
+    from formulas.tokens.operand import XlError
+
+    class AddinError(XlError):
+        pass
+
+    err = AddinError(code)
+    err.message = message  # type: ignore[attr-defined]
+    return err
+
+
+def _plain(value: Any) -> Any:
+    """formulas' argument (Ranges, numpy array, scalar) → what a UDF takes (2-D lists)."""
+    import schedula as sh
+    from formulas.ranges import Ranges
+
+    if isinstance(value, Ranges):
+        value = value.value
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return _plain(value.item())
+        arr = value.reshape(value.shape[0], -1) if value.ndim != 2 else value
+        return [[_plain(x) for x in row] for row in arr.tolist()]
+    if value is sh.EMPTY or value is None:
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _first_error(value: Any) -> Any:
+    from formulas.tokens.operand import XlError
+
+    if isinstance(value, XlError):
+        return value
+    if isinstance(value, list):
+        for v in value:
+            e = _first_error(v)
+            if e is not None:
+                return e
+    return None
+
+
+def _from_udf(result: Any) -> Any:
+    from formulas.functions import Array
+
+    if isinstance(result, str) and re.match(r"#[A-Z/0]+[!?A]", result):
+        code, _, msg = result.partition(" ")
+        return _error(code, msg)
+    if isinstance(result, (list, tuple, np.ndarray)):
+        arr = np.asarray(result, dtype=object)
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        return arr.view(Array)
+    return result
+
+
+def adapt_udf(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """One of the add-in's functions as a formulas function (errors become real error values)."""
+
+    def wrapper(*args: Any) -> Any:
+        plain = [_plain(a) for a in args]
+        err = _first_error(plain)
+        if err is not None:
+            return err
+        from .terms import TermsError
+
+        try:
+            return _from_udf(fn(*plain))
+        except TermsError as exc:
+            text = exc.message
+            if text.startswith(exc.code):
+                text = text[len(exc.code) :].strip()
+            return _error(exc.code, f"{name}: {text}")
+        except Exception as exc:  # never a traceback in a cell
+            return _error("#VALUE!", f"{name}: {type(exc).__name__}: {exc}".splitlines()[0])
+
+    wrapper.__name__ = name
+    return wrapper
+
+
+def _date_serial(value: Any) -> Any:
+    """YEARFRAC's date argument → whole serial, or an error value."""
+    from formulas.tokens.operand import Error, XlError
+
+    if isinstance(value, XlError):
+        return value
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return Error.errors["#VALUE!"]
+    if isinstance(value, str):
+        try:
+            return _date_serial(float(value))
+        except ValueError:
+            try:
+                return int(_serial(dt.date.fromisoformat(value.strip())))
+            except ValueError:
+                return Error.errors["#VALUE!"]
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or value < 0 or value >= 2958466:
+            return Error.errors["#NUM!"]
+        return math.floor(value)
+    return Error.errors["#VALUE!"]
+
+
+def excel_yearfrac(start_date: Any, end_date: Any, basis: Any = 0) -> Any:
+    """Excel's YEARFRAC for formulas (scalars or ranges, broadcast element-wise), computed by the
+    add-in's Excel-exact :func:`xl_addin.terms.daycount.yearfrac_array`."""
+    from formulas.functions import Array
+    from formulas.tokens.operand import Error, XlError
+
+    from .terms.daycount import yearfrac_array
+
+    grids = []
+    for a in (start_date, end_date, basis):
+        p = _plain(a)
+        grids.append(np.asarray(p if isinstance(p, list) else [[p]], dtype=object))
+    try:
+        s, e, b = np.broadcast_arrays(*grids)
+    except ValueError:
+        return Error.errors["#VALUE!"]
+    out = np.empty(s.shape, dtype=object)
+    for idx in np.ndindex(s.shape):
+        d1, d2, bs = _date_serial(s[idx]), _date_serial(e[idx]), b[idx]
+        if bs is None:
+            bs = 0
+        for v in (d1, d2):
+            if isinstance(v, XlError):
+                out[idx] = v
+                break
+        else:
+            if isinstance(bs, XlError):
+                out[idx] = bs
+            elif isinstance(bs, bool) or not isinstance(bs, (int, float)):
+                out[idx] = Error.errors["#VALUE!"]
+            elif not math.isfinite(bs) or int(bs) not in (0, 1, 2, 3, 4):
+                out[idx] = Error.errors["#NUM!"]
+            else:
+                res = yearfrac_array(np.array([d1]), np.array([d2]), np.array([int(bs)]))
+                out[idx] = float(res[0])
+    if out.shape == (1, 1):
+        return out[0, 0]
+    return out.view(Array)
+
+
+def _addin_functions() -> dict[str, Callable[..., Any]]:
+    import importlib
+
+    from . import udfs
+
+    funcs = {name: adapt_udf(getattr(udfs, name), name) for name in ADDIN_FUNCTIONS}
+    for module in OPTIONAL_UDF_MODULES:
+        try:
+            mod = importlib.import_module(module)
+        except Exception:  # a module being written concurrently may not import yet
+            continue
+        for name in getattr(mod, "__all__", ()):
+            fn = getattr(mod, name, None)
+            if name.isupper() and callable(fn) and name not in funcs:
+                funcs[name] = adapt_udf(fn, name)
+    funcs["YEARFRAC"] = excel_yearfrac
+    return funcs
+
+
+@contextlib.contextmanager
+def _engine(progress: bool) -> Iterator[None]:
+    """formulas with the add-in's functions, raise-mode errors and (no) progress bars; restored
+    afterwards so other users of formulas in the process are not affected."""
+    import formulas
+    import formulas.excel as fx
+    import tqdm
+
+    registry = formulas.get_functions()
+    mine = _addin_functions()
+    saved = {k: registry[k] for k in mine if k in registry}
+    old_env = os.environ.get("XL_ADDIN_ERRORS")
+    old_tqdm = fx.tqdm
+
+    class _Tqdm:
+        @staticmethod
+        def tqdm(*a: Any, **k: Any) -> Any:
+            k.setdefault("disable", not progress)
+            k.setdefault("desc", "recalc")
+            k.setdefault("leave", False)
+            return tqdm.tqdm(*a, **k)
+
+    try:
+        registry.update(mine)
+        os.environ["XL_ADDIN_ERRORS"] = "raise"
+        fx.tqdm = _Tqdm  # type: ignore[assignment]
+        yield
+    finally:
+        for k in mine:
+            if k in saved:
+                registry[k] = saved[k]
+            else:
+                registry.pop(k, None)
+        if old_env is None:
+            os.environ.pop("XL_ADDIN_ERRORS", None)
+        else:
+            os.environ["XL_ADDIN_ERRORS"] = old_env
+        fx.tqdm = old_tqdm
+
+
+_KEY = re.compile(
+    r"^'?\[(?P<book>[^\]]*)\](?P<sheet>.+?)'?!(?P<ref>[A-Z]{1,3}\d+(?::[A-Z]{1,3}\d+)?)$"
+)
+
+
+@dataclass
+class _Results:
+    cells: dict[tuple[str, int, int], Any]  # (SHEET upper-case, row, col) → value
+    ranges: dict[tuple[str, str], Any]  # (SHEET upper-case, "B2:B10") → 2-D array
+    functions: frozenset[str]  # the function names the engine knew
+
+    def get(self, sheet: str, r: int, c: int, array_ref: str | None) -> Any:
+        """A cell's value; for a cell of an array formula's range, from the formula's result
+        (the cell's own node would hold the file's stale cached value)."""
+        if array_ref is not None and (sheet, array_ref) in self.ranges:
+            import schedula as sh
+
+            arr = np.asarray(self.ranges[(sheet, array_ref)], dtype=object)
+            r1, c1 = _split_ref(array_ref.split(":")[0])
+            i, j = r - r1, c - c1
+            return arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else sh.EMPTY
+        return self.cells.get((sheet, r, c), _MISSING)
+
+
+_MISSING = object()
+
+
+def _evaluate(path: Path, progress: bool) -> _Results:
+    """Every cell and range value formulas computes."""
+    import logging
+
+    import formulas
+    import schedula as sh
+
+    loggers = [logging.getLogger(n) for n in ("schedula", "formulas")]
+    levels = [lg.level for lg in loggers]
+    with _engine(progress):
+        known = frozenset(formulas.get_functions())
+        try:
+            for lg in loggers:  # formulas logs every failing cell with a traceback
+                lg.setLevel(logging.CRITICAL)
+            model = formulas.ExcelModel().loads(str(path)).finish()
+            solution = model.calculate()
+        except Exception as exc:
+            first = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            raise RecalcError(f"formulas could not evaluate the workbook: {first}") from None
+        finally:
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
+    results = _Results({}, {}, known)
+    for key, rng in solution.items():
+        m = _KEY.match(str(key))
+        if not m or not hasattr(rng, "value"):
+            continue
+        sheet = m.group("sheet").replace("''", "'").upper()
+        if ":" in m.group("ref"):
+            results.ranges[(sheet, m.group("ref"))] = rng.value
+            continue
+        r, c = _split_ref(m.group("ref"))
+        v = np.asarray(rng.value, dtype=object)
+        results.cells[(sheet, r, c)] = v.ravel()[0] if v.size else sh.EMPTY
+    return results
+
+
+# =============================================================================================
+# Writing
+# =============================================================================================
+def _write_zip(
+    dst: Path, members: list[tuple[zipfile.ZipInfo, bytes]], replaced: dict[str, bytes]
+) -> None:
+    """Write the zip atomically: a temporary file next to ``dst``, then :func:`os.replace`."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as z:
+            for info, data in members:
+                z.writestr(info, replaced.get(info.filename, data))
+        os.chmod(tmp, _file_mode(dst))
+        os.replace(tmp, dst)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _file_mode(path: Path) -> int:
+    """The mode for a written file: that of the file it replaces, else 0o666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def default_output(src: Path) -> Path:
+    suffix = src.suffix or ".xlsx"
+    return src.with_name(f"{src.stem}.recalc{suffix}")
+
+
+def recalculate(
+    src: Path | str,
+    dst: Path | str | None = None,
+    *,
+    in_place: bool = False,
+    overrides: dict[str, object] | None = None,
+    allow_errors: bool = False,
+    progress: bool = False,
+) -> RecalcReport:
+    """Recalculate ``src`` and write it to ``dst`` (default ``IN.recalc.xlsx``; ``src`` itself
+    only with ``in_place``). ``overrides``: defined name → value (a number, bool, date or text,
+    or a ``--set`` text parsed with :func:`parse_value`) set in the named input cell first.
+
+    Returns a :class:`RecalcReport`; with error cells and without ``allow_errors`` nothing is
+    written (``report.written`` is False). Raises :class:`RecalcError` (one line) when the
+    workbook cannot be read or evaluated; the destination is then untouched.
+    """
+    t0 = time.perf_counter()
+    src = Path(src)
+    if in_place:
+        if dst is not None and Path(dst).resolve() != src.resolve():
+            raise RecalcError("give either an output file or in_place, not both")
+        out = src
+    else:
+        out = Path(dst) if dst is not None else default_output(src)
+        if out.exists() and out.resolve() == src.resolve():
+            raise RecalcError(f"{out}: would overwrite the input (use --in-place)")
+    if not out.parent.is_dir():
+        raise RecalcError(f"{out.parent}: no such folder")
+    report = RecalcReport(source=src, output=out)
+    timings = report.timings
+
+    members = _read_zip(src)
+    content = {info.filename: data for info, data in members}
+    sheets = _sheet_parts(content)
+    sheet_by_part = {part: name for name, part in sheets}
+    parts = dict(content)
+
+    # 1. --set: edit the named input cells
+    for name, raw in (overrides or {}).items():
+        value = parse_value(raw) if isinstance(raw, str) else raw
+        if value is None or not isinstance(value, (bool, int, float, str, dt.date)):
+            raise RecalcError(f"--set {name}: unsupported value {raw!r}")
+        sname, part, r, c = _resolve_name(name, _defined_names(content), sheets)
+        scan = _scan_sheet(sname, part, parts[part])
+        cell = next((x for x in scan.cells() if (x.row, x.col) == (r, c)), None)
+        if cell is not None and cell.formula is not None:
+            raise RecalcError(f"--set {name}: {sname}!{_col_letters(c)}{r} is a formula cell")
+        prefix = scan.prefix
+        ref = f"{_col_letters(c)}{r}"
+
+        def make(element: bytes | None, ref: str = ref, prefix: bytes = prefix, v: Any = value):
+            return _input_cell_xml(element, ref, prefix, v)
+
+        parts[part] = _apply(scan, {(r, c): make})
+        report.overrides[name] = f"{sname}!{ref}"
+    timings["read"] = time.perf_counter() - t0
+
+    # 2. evaluate (a copy when there are overrides or stale cached values in array ranges)
+    t1 = time.perf_counter()
+    calc_parts = {p: d for p, d in parts.items() if d is not content[p]}
+    for part, sname in sheet_by_part.items():
+        stripped = _calc_copy_part(_scan_sheet(sname, part, parts[part]))
+        if stripped is not None:
+            calc_parts[part] = stripped
+    with tempfile.TemporaryDirectory(prefix="xl-addin-recalc-") as tmpdir:
+        calc_path = src
+        if calc_parts:
+            calc_path = Path(tmpdir) / ("input" + (src.suffix or ".xlsx"))
+            _write_zip(calc_path, members, calc_parts)
+        values = _evaluate(calc_path, progress)
+    timings["evaluate"] = time.perf_counter() - t1
+
+    # 3. write the values into the formula cells
+    t2 = time.perf_counter()
+    replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
+    for part, sname in sheet_by_part.items():
+        scan = _scan_sheet(sname, part, parts[part])
+        key = sname.upper()
+        targets: dict[tuple[int, int], bool] = {}  # cell → has its own <f>
+        texts: dict[tuple[int, int], str] = {}
+        arrays: dict[tuple[int, int], str] = {}  # cell → the ref of its array formula
+        for cell in scan.cells():
+            if cell.formula is None:
+                continue
+            targets[(cell.row, cell.col)] = True
+            texts[(cell.row, cell.col)] = cell.formula_text
+            fa = _attrs(cell.formula)
+            if fa.get(b"t") == b"array" and b"ref" in fa:
+                array_ref = fa[b"ref"].decode().upper().replace("$", "")
+                for rc in _range_cells(array_ref):
+                    targets.setdefault(rc, False)
+                    texts.setdefault(rc, cell.formula_text)
+                    arrays[rc] = array_ref
+            elif fa.get(b"t") == b"dataTable":
+                targets.pop((cell.row, cell.col))  # what-if tables: left as they are
+        edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
+        for (r, c), has_f in targets.items():
+            value = values.get(key, r, c, arrays.get((r, c)))
+            if value is _MISSING:
+                ref = f"{_col_letters(c)}{r}"
+                report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
+                continue
+            v, t = _v_and_t(value)
+            if t == b"e":
+                msg = getattr(value, "message", None) or _describe(
+                    v.decode(), texts.get((r, c)), values.functions
+                )
+                report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", v.decode(), msg))
+            prefix = scan.prefix
+            ref = f"{_col_letters(c)}{r}"
+
+            def edit(
+                element: bytes | None,
+                v: bytes = v,
+                t: bytes | None = t,
+                has_f: bool = has_f,
+                ref: str = ref,
+                prefix: bytes = prefix,
+            ) -> bytes:
+                if element is None:
+                    element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
+                return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
+
+            edits[(r, c)] = edit
+        report.cells += len(edits)
+        new = _apply(scan, edits)
+        if new != content[part]:
+            replaced[part] = new
+    timings["edit"] = time.perf_counter() - t2
+
+    t3 = time.perf_counter()
+    if report.errors and not allow_errors:
+        report.seconds = time.perf_counter() - t0
+        return report
+    _write_zip(out, members, replaced)
+    report.written = True
+    timings["write"] = time.perf_counter() - t3
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def named_values(path: Path | str) -> dict[str, Any]:
+    """The cached value of every global defined name that refers to one cell, as openpyxl
+    reads it (``data_only``): e.g. ``named_values(out)["ClassI_LiqPref"]`` after a recalc."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out: dict[str, Any] = {}
+    for name, dn in wb.defined_names.items():
+        try:
+            dests = list(dn.destinations)
+        except Exception:
+            continue
+        if len(dests) == 1 and ":" not in dests[0][1] and dests[0][0] in wb.sheetnames:
+            sheet, ref = dests[0]
+            out[name] = wb[sheet][ref.replace("$", "")].value
+    return out
+
+
+# =============================================================================================
+# Command line
+# =============================================================================================
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``recalc`` options (for ``xl-addin recalc``)."""
+    parser.add_argument("workbook", type=Path, help="the .xlsx/.xlsm to recalculate")
+    parser.add_argument(
+        "-o", "--output", type=Path, help="output file (default: IN.recalc.xlsx next to IN)"
+    )
+    parser.add_argument("--in-place", action="store_true", help="overwrite the input (atomically)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a defined input cell first (number, TRUE/FALSE, YYYY-MM-DD or text); repeatable",
+    )
+    parser.add_argument(
+        "--allow-errors",
+        action="store_true",
+        help="write the output even when cells evaluate to errors (exit 0)",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``recalc`` from parsed arguments; returns the exit status."""
+    overrides: dict[str, object] = {}
+    for item in args.overrides:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            print(f"xl-addin recalc: --set expects NAME=VALUE (got {item!r})", file=sys.stderr)
+            return 2
+        overrides[name.strip()] = value
+    try:
+        report = recalculate(
+            args.workbook,
+            args.output,
+            in_place=args.in_place,
+            overrides=overrides,
+            allow_errors=args.allow_errors,
+            progress=sys.stderr.isatty(),
+        )
+    except RecalcError as exc:
+        print(f"xl-addin recalc: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"xl-addin recalc: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    for err in report.errors:
+        print(f"error: {err}", file=sys.stderr)
+    if report.written:
+        if not args.quiet:
+            print(
+                f"{report.output}: {report.cells} formula cells recalculated in "
+                f"{report.seconds:.2f} s"
+            )
+        return 1 if report.errors and not args.allow_errors else 0
+    print(
+        f"xl-addin recalc: {len(report.errors)} cell(s) evaluate to errors; nothing written "
+        "(use --allow-errors to write anyway)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="xl-addin recalc", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

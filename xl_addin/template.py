@@ -1,0 +1,879 @@
+"""The template workbook ``workbook_templates/series_a_model.xlsx``: ``xl-addin template``.
+
+Generated with openpyxl, byte-for-byte deterministically: fixed document timestamps, fixed zip
+entry dates and order, so the committed file is exactly what :func:`build_template` writes.
+
+Every input is a defined name on a styled, validated, unlocked cell; every formula refers to
+defined names (or to cells of its own table), never to a number typed into the formula; formula
+cells are locked (the sheets are protected without a password). Array results (LIQPREF over a
+column of dates, PRORATA over the holders) are legacy array formulas over fixed ranges.
+
+The certificate's numbers come from :mod:`xl_addin.terms.constants` and the sample scenario
+from :mod:`xl_addin.scenario` (``SAMPLE``); the few other sample figures (holders' common shares,
+the sample events, the offer) are in :data:`SAMPLE_FIGURES` and are marked SAMPLE in the sheet.
+
+Adding a formula is one line in the sheet's builder function: ``b.formula(ws, "C7",
+"=LIQPREF(...)", MONEY)`` (or ``b.array(ws, "C20:C25", "=...", MONEY)`` for an array formula).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from .scenario import SAMPLE
+from .terms import constants as c
+from .terms.adjustments import Event
+
+__all__ = ["DEFAULT_PATH", "SAMPLE_FIGURES", "build_template", "main", "template_bytes"]
+
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "workbook_templates" / "series_a_model.xlsx"
+
+#: Fixed timestamps: document properties and zip entries (byte-stable output).
+FIXED_TIME = dt.datetime(2000, 6, 15, 0, 0, 0)
+ZIP_DATE = (2000, 6, 15, 0, 0, 0)
+
+#: Sample figures that are not certificate terms (marked SAMPLE in the workbook).
+SAMPLE_FIGURES: dict[str, Any] = {
+    "valuation_date": dt.date(2001, 6, 15),  # one year after the Class I issue date
+    "closing_price": 9.50,  # closing price of the Common Stock, for cash in lieu
+    "founders_common": 6_000_000,
+    "public_common": 8_000_000,
+    # Adjustments: a Permitted Issuance (options under the plan) and an issue below the price
+    "events": [
+        (dt.date(2000, 12, 1), Event.PERMITTED.value, 16_490_869, 60_000, None, False),
+        (dt.date(2001, 3, 1), Event.ISSUE.value, 16_550_869, 500_000, 10.00, False),
+    ],
+    "offered": 1_000_000,  # New Securities offered (Section 9(a))
+    "exit_values": [10_000_000, 25_000_000, 50_000_000, 100_000_000, 200_000_000],
+    "schedule_years": [0, 1, 2, 3, 4, 5],
+}
+
+# --------------------------------------------------------------------------- formats & styles
+MONEY = '"$"#,##0.00'
+SHARES = "#,##0"
+PRICE = '"$"#,##0.0000'
+DATE = "yyyy-mm-dd"
+PCT = "0.00%"
+FRACTION = "0.000000"
+GENERAL = "General"
+
+_THIN = Side(style="thin", color="B0B0B0")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+INPUT_FONT = Font(color="1F4E79")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+TITLE_FONT = Font(bold=True, size=14)
+NOTE_FONT = Font(italic=True, color="7F7F7F")
+PLACEHOLDER_FILL = PatternFill("solid", fgColor="EDEDED")
+BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+ADDIN_FUNCTIONS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
+
+
+class _Builder:
+    """Small helpers so that each input, formula or array formula is one line."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self._validations: dict[tuple[str, str], DataValidation] = {}
+
+    # -- validations (one DataValidation per kind and sheet, cells added to it)
+    def _validation(self, ws: Worksheet, kind: str) -> DataValidation:
+        key = (ws.title, kind)
+        if key not in self._validations:
+            if kind == "number":
+                dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+                dv.error, dv.prompt = "Enter a number >= 0.", "A number >= 0"
+            elif kind == "date":
+                dv = DataValidation(type="date", operator="greaterThan", formula1="1")
+                dv.error, dv.prompt = "Enter a date.", "A date (YYYY-MM-DD)"
+            elif kind == "bool":
+                dv = DataValidation(type="list", formula1='"TRUE,FALSE"')
+                dv.error, dv.prompt = "TRUE or FALSE.", "TRUE or FALSE"
+            elif kind == "basis":
+                dv = DataValidation(type="list", formula1='"0,1,2,3,4"')
+                dv.error, dv.prompt = "YEARFRAC basis 0-4.", "Day count: 0-4 (3 = actual/365)"
+            elif kind == "event":
+                dv = DataValidation(
+                    type="list", formula1='"' + ",".join(e.value for e in Event) + '"'
+                )
+                dv.error, dv.prompt = "Pick a Section 6 event.", "Event type (Section 6)"
+            elif kind == "class":
+                dv = DataValidation(
+                    type="list", formula1='"Class I,Class II,Common,Options,Warrant"'
+                )
+                dv.error, dv.prompt = "Pick a holding kind.", "Class I, Class II, Common, ..."
+            else:  # pragma: no cover
+                raise ValueError(kind)
+            dv.showErrorMessage = True
+            dv.showInputMessage = True
+            dv.errorTitle = "Invalid input"
+            dv.allow_blank = True
+            ws.add_data_validation(dv)
+            self._validations[key] = dv
+        return self._validations[key]
+
+    def input(
+        self,
+        ws: Worksheet,
+        ref: str,
+        value: Any,
+        fmt: str,
+        *,
+        name: str | None = None,
+        kind: str = "number",
+    ) -> None:
+        cell = ws[ref]
+        cell.value = float(value) if isinstance(value, Decimal) else value
+        cell.number_format = fmt
+        cell.fill = INPUT_FILL
+        cell.font = INPUT_FONT
+        cell.border = BOX
+        cell.protection = Protection(locked=False)
+        if kind:
+            self._validation(ws, kind).add(ref)
+        if name:
+            self.name(name, ws, ref)
+
+    def name(self, name: str, ws: Worksheet, ref: str) -> None:
+        col = "".join(ch for ch in ref if ch.isalpha())
+        row = "".join(ch for ch in ref if ch.isdigit())
+        self.wb.defined_names[name] = DefinedName(
+            name, attr_text=f"{_quote(ws.title)}!${col}${row}"
+        )
+
+    def formula(
+        self, ws: Worksheet, ref: str, text: str, fmt: str, name: str | None = None
+    ) -> None:
+        cell = ws[ref]
+        cell.value = text
+        cell.number_format = fmt
+        cell.border = BOX
+        if name:
+            self.name(name, ws, ref)
+
+    def array(self, ws: Worksheet, ref: str, text: str, fmt: str) -> None:
+        first = ref.split(":")[0]
+        ws[first] = ArrayFormula(ref, text)
+        for row in ws[ref]:
+            for cell in row:
+                cell.number_format = fmt
+                cell.border = BOX
+
+    @staticmethod
+    def header(ws: Worksheet, row: int, labels: Sequence[str], col: int = 1) -> None:
+        for i, label in enumerate(labels):
+            cell = ws.cell(row, col + i, label)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+    @staticmethod
+    def title(ws: Worksheet, text: str, subtitle: str) -> None:
+        ws["A1"] = text
+        ws["A1"].font = TITLE_FONT
+        ws["A2"] = subtitle
+        ws["A2"].font = NOTE_FONT
+
+    @staticmethod
+    def note(ws: Worksheet, ref: str, text: str) -> None:
+        ws[ref] = text
+        ws[ref].font = NOTE_FONT
+
+    @staticmethod
+    def placeholder(ws: Worksheet, ref: str, text: str) -> None:
+        for row in ws[ref]:
+            for cell in row:
+                cell.fill = PLACEHOLDER_FILL
+                cell.border = BOX
+        first = ws[ref.split(":")[0]]
+        first.value = text
+        first.font = NOTE_FONT
+
+
+def _quote(title: str) -> str:
+    return f"'{title}'" if not title.isalnum() else title
+
+
+def _layout(ws: Worksheet, widths: dict[str, float], freeze: str, area: str) -> None:
+    for col, width in widths.items():
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = freeze
+    ws.print_area = area
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.protection.sheet = True  # formula cells locked; inputs are unlocked
+
+
+# ============================================================================ sheets
+HOW_TO_USE = (
+    "How to use",
+    "1. Yellow cells are inputs (each a defined name, e.g. ClassI_Shares); everything else is "
+    "computed. Sheets are protected without a password (Review > Unprotect Sheet to edit).",
+    "2. Excel (Windows): install xlwings (pip install xl_addin; xlwings addin install), open this "
+    "file, xlwings tab > Import Functions, then save as .xlsm. The xlwings.conf sheet sets "
+    "UDF Modules = xl_addin.udfs.",
+    "3. Without Excel: xl-addin recalc series_a_model.xlsx [--set ValuationDate=2002-06-15] "
+    "writes series_a_model.recalc.xlsx with every value computed.",
+    "4. SAMPLE rows and values are placeholders to replace; certificate figures cite their "
+    "Section. Grey areas are reserved for functions not yet in the add-in.",
+)
+
+TERMS_ROWS = (
+    # label, Class I name, Class II name, format, kind, Class I value, Class II value, source
+    (
+        "Series A shares outstanding",
+        "ClassI_Shares",
+        "ClassII_Shares",
+        SHARES,
+        "number",
+        SAMPLE.class_i_shares,
+        SAMPLE.class_ii_shares,
+        "Section 1 (authorized); SAMPLE: all issued",
+    ),
+    (
+        "Stated Value per share",
+        "ClassI_StatedValue",
+        "ClassII_StatedValue",
+        MONEY,
+        "number",
+        SAMPLE.class_i_stated_value,
+        SAMPLE.class_ii_stated_value,
+        "Section 1; Class II = Closing Per Share Price (SAMPLE)",
+    ),
+    (
+        "Issue date",
+        "ClassI_IssueDate",
+        "ClassII_IssueDate",
+        DATE,
+        "date",
+        SAMPLE.class_i_issue_date,
+        SAMPLE.class_ii_issue_date,
+        "SAMPLE: Purchase Agreement / Subsequent Closing",
+    ),
+    (
+        "Initial Conversion Price",
+        "ClassI_InitialCP",
+        "ClassII_InitialCP",
+        PRICE,
+        "number",
+        SAMPLE.class_i_conversion_price,
+        SAMPLE.class_ii_conversion_price,
+        "Section 5(c): = Stated Value",
+    ),
+    (
+        "Declared and unpaid dividends per share",
+        "ClassI_Dividends",
+        "ClassII_Dividends",
+        MONEY,
+        "number",
+        0,
+        0,
+        "Section 3(a)(x)",
+    ),
+)
+
+TERMS_SINGLE = (
+    # label, name, format, kind, value, source
+    ("Accrual rate per annum", "AccrualRate", PCT, "number", SAMPLE.rate, "Section 3(a)(y)"),
+    (
+        "YEARFRAC day-count basis",
+        "DayCountBasis",
+        GENERAL,
+        "basis",
+        SAMPLE.basis,
+        "not in the certificate: 3 = actual/365",
+    ),
+    (
+        "Valuation (payment) date",
+        "ValuationDate",
+        DATE,
+        "date",
+        SAMPLE_FIGURES["valuation_date"],
+        "SAMPLE as-of date (--set ValuationDate=YYYY-MM-DD)",
+    ),
+    ("Qualified Public Offering closed", "QPOClosed", GENERAL, "bool", False, "Section 5(b)"),
+    (
+        "Par value of the Common Stock",
+        "CommonPar",
+        PRICE,
+        "number",
+        c.COMMON_PAR_VALUE,
+        "2(b), 6(i)",
+    ),
+    (
+        "Closing price of the Common Stock",
+        "ClosingPrice",
+        PRICE,
+        "number",
+        SAMPLE_FIGURES["closing_price"],
+        "SAMPLE: for cash in lieu, Section 5(e)(ii)",
+    ),
+    (
+        "Common Stock reserved for conversion",
+        "ReservedCommon",
+        SHARES,
+        "number",
+        c.RESERVED_COMMON_SHARES,
+        "Section 5(f)",
+    ),
+    (
+        "Stock Option Plan cap",
+        "OptionPlanCap",
+        SHARES,
+        "number",
+        c.OPTION_PLAN_CAP,
+        "Section 6(a)(i)",
+    ),
+)
+
+
+def _terms(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "IFX Corporation - Series A Convertible Preferred Stock",
+        "Certificate of Designation, Annex A (June 2000). Inputs for every other sheet.",
+    )
+    for i, line in enumerate(HOW_TO_USE):
+        cell = ws.cell(4 + i, 1, line)
+        cell.font = Font(bold=True) if i == 0 else Font()
+    b.header(ws, 10, ("Input", "Class I", "Class II", "Source / note"))
+    for i, (label, n1, n2, fmt, kind, v1, v2, src) in enumerate(TERMS_ROWS):
+        r = 11 + i
+        ws.cell(r, 1, label)
+        b.input(ws, f"B{r}", v1, fmt, name=n1, kind=kind)
+        b.input(ws, f"C{r}", v2, fmt, name=n2, kind=kind)
+        b.note(ws, f"D{r}", src)
+    b.header(ws, 17, ("Input", "Value", "", "Source / note"))
+    for i, (label, name, fmt, kind, value, src) in enumerate(TERMS_SINGLE):
+        r = 18 + i
+        ws.cell(r, 1, label)
+        b.input(ws, f"B{r}", value, fmt, name=name, kind=kind)
+        b.note(ws, f"D{r}", src)
+    b.header(ws, 27, ("Computed", "Class I", "Class II", ""))
+    ws["A28"] = "Current Conversion Price (after Adjustments)"
+    b.formula(ws, "B28", "=ClassI_CP", PRICE)
+    b.formula(ws, "C28", "=ClassII_CP", PRICE)
+    ws["A29"] = "Liquidation Preference at the valuation date"
+    b.formula(ws, "B29", "=ClassI_LiqPref", MONEY)
+    b.formula(ws, "C29", "=ClassII_LiqPref", MONEY)
+    _layout(ws, {"A": 44, "B": 18, "C": 18, "D": 52}, "A11", "A1:D29")
+
+
+CAP_ROWS = (
+    # holder, kind, Series A, common, options/warrants
+    ("UBS Capital Americas III, L.P.", "Class I", SAMPLE.class_i_shares, 0, 0),
+    ("UBS Capital LLC", "Class II", SAMPLE.class_ii_shares, 0, 0),
+    ("SAMPLE: founders and management", "Common", 0, SAMPLE_FIGURES["founders_common"], 0),
+    ("SAMPLE: other common holders", "Common", 0, SAMPLE_FIGURES["public_common"], 0),
+    ("SAMPLE: Stock Option Plan", "Options", 0, 0, c.OPTION_PLAN_CAP),
+    ("SAMPLE: Spinway Warrant", "Warrant", 0, 0, c.SPINWAY_WARRANT_SHARES),
+)
+CAP_FIRST = 4
+CAP_LAST = CAP_FIRST + len(CAP_ROWS) - 1
+CAP_TOTAL = CAP_LAST + 1
+
+
+def _cap_table(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Cap Table",
+        "Fully Diluted (Section 6(a)); Series A as converted (5(a)); votes as converted (4(a)). "
+        "SAMPLE allocation of the Series A between the two UBS purchasers.",
+    )
+    b.header(
+        ws,
+        3,
+        (
+            "Holder",
+            "Kind",
+            "Series A shares",
+            "Common shares",
+            "Options / warrants",
+            "Stated Value",
+            "Conversion Price",
+            "Dividends / share",
+            "As-converted common",
+            "Fully diluted holding",
+            "FD ownership",
+            "Votes",
+        ),
+    )
+    for i, (holder, kind, pref, common, options) in enumerate(CAP_ROWS):
+        r = CAP_FIRST + i
+        b.input(ws, f"A{r}", holder, GENERAL, kind="")
+        b.input(ws, f"B{r}", kind, GENERAL, kind="class")
+        b.input(ws, f"C{r}", pref, SHARES)
+        b.input(ws, f"D{r}", common, SHARES)
+        b.input(ws, f"E{r}", options, SHARES)
+        cls = f'IF(B{r}="Class I",{{0}},IF(B{r}="Class II",{{1}},0))'
+        b.formula(ws, f"F{r}", "=" + cls.format("ClassI_StatedValue", "ClassII_StatedValue"), MONEY)
+        b.formula(ws, f"G{r}", "=" + cls.format("ClassI_CP", "ClassII_CP"), PRICE)
+        b.formula(ws, f"H{r}", "=" + cls.format("ClassI_Dividends", "ClassII_Dividends"), MONEY)
+        b.formula(ws, f"I{r}", f"=IF(C{r}>0,CONVSHARES(C{r},F{r},G{r},H{r}),0)", SHARES)
+        b.formula(ws, f"J{r}", f"=D{r}+E{r}+I{r}", SHARES)
+        b.formula(ws, f"K{r}", f"=J{r}/FullyDiluted", PCT)
+        b.formula(ws, f"L{r}", f"=D{r}+I{r}", SHARES)
+    t = CAP_TOTAL
+    ws[f"A{t}"] = "Total"
+    ws[f"A{t}"].font = Font(bold=True)
+    for col in "CDEIJL":
+        b.formula(ws, f"{col}{t}", f"=SUM({col}{CAP_FIRST}:{col}{CAP_LAST})", SHARES)
+    b.name("FullyDiluted", ws, f"J{t}")
+    b.formula(ws, f"K{t}", f"=SUM(K{CAP_FIRST}:K{CAP_LAST})", PCT)
+    widths = {"A": 34, "B": 11} | {col: 15 for col in "CDEFGHIJKL"}
+    _layout(ws, widths, "B4", f"A1:L{t}")
+
+
+def _conversion(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Conversion",
+        "Section 5(a): (Stated Value + unpaid dividends) x shares / Conversion Price; 5(e)(ii): "
+        "full shares only, cash in lieu of the fraction at the closing price.",
+    )
+    b.header(
+        ws,
+        3,
+        (
+            "Class",
+            "Series A shares",
+            "Stated Value",
+            "Dividends / share",
+            "Conversion Price",
+            "Common shares (whole)",
+            "Exact quotient",
+            "Cash in lieu",
+        ),
+    )
+    for r, cls in ((4, "ClassI"), (5, "ClassII")):
+        ws[f"A{r}"] = "Class I" if cls == "ClassI" else "Class II"
+        b.formula(ws, f"B{r}", f"={cls}_Shares", SHARES)
+        b.formula(ws, f"C{r}", f"={cls}_StatedValue", MONEY)
+        b.formula(ws, f"D{r}", f"={cls}_Dividends", MONEY)
+        b.formula(ws, f"E{r}", f"={cls}_CP", PRICE)
+        b.formula(
+            ws, f"F{r}", f"=CONVSHARES(B{r},C{r},E{r},D{r})", SHARES, name=f"{cls}_ConvShares"
+        )
+        b.formula(ws, f"G{r}", f"=CONVSHARES(B{r},C{r},E{r},D{r},FALSE)", "#,##0.000000")
+        b.formula(ws, f"H{r}", f"=CASHINLIEU(B{r},C{r},E{r},ClosingPrice,D{r})", MONEY)
+    ws["A6"] = "Total"
+    ws["A6"].font = Font(bold=True)
+    b.formula(ws, "F6", "=SUM(F4:F5)", SHARES, name="TotalConvShares")
+    b.formula(ws, "H6", "=SUM(H4:H5)", MONEY)
+    _layout(ws, {"A": 12} | {col: 18 for col in "BCDEFGH"}, "B4", "A1:H6")
+
+
+SCHED_FIRST = 12
+SCHED_LAST = SCHED_FIRST + len(SAMPLE_FIGURES["schedule_years"]) - 1
+
+
+def _liquidation(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Liquidation Preference",
+        "Section 3(a): shares x (Stated Value + unpaid dividends + Stated Value x rate x "
+        "YEARFRAC(issue date, payment date, basis)).",
+    )
+    b.header(
+        ws,
+        3,
+        (
+            "Class",
+            "Series A shares",
+            "Stated Value",
+            "Issue date",
+            "Payment date",
+            "YEARFRAC (native)",
+            "Liquidation Preference (LIQPREF)",
+            "Per share",
+            "Native check",
+        ),
+    )
+    for r, cls in ((4, "ClassI"), (5, "ClassII")):
+        ws[f"A{r}"] = "Class I" if cls == "ClassI" else "Class II"
+        b.formula(ws, f"B{r}", f"={cls}_Shares", SHARES)
+        b.formula(ws, f"C{r}", f"={cls}_StatedValue", MONEY)
+        b.formula(ws, f"D{r}", f"={cls}_IssueDate", DATE)
+        b.formula(ws, f"E{r}", "=ValuationDate", DATE)
+        b.formula(ws, f"F{r}", f"=YEARFRAC(D{r},E{r},DayCountBasis)", FRACTION)
+        b.formula(
+            ws,
+            f"G{r}",
+            f"=LIQPREF(B{r},C{r},D{r},E{r},{cls}_Dividends,AccrualRate,DayCountBasis)",
+            MONEY,
+            name=f"{cls}_LiqPref",
+        )
+        b.formula(ws, f"H{r}", f"=G{r}/B{r}", PRICE)
+        b.formula(
+            ws,
+            f"I{r}",
+            f"=B{r}*(C{r}+{cls}_Dividends+C{r}*AccrualRate*F{r})",
+            MONEY,
+            name=f"{cls}_LiqPrefNative",
+        )
+    ws["A6"] = "Total"
+    ws["A6"].font = Font(bold=True)
+    b.formula(ws, "G6", "=SUM(G4:G5)", MONEY, name="TotalLiqPref")
+    b.formula(ws, "I6", "=SUM(I4:I5)", MONEY)
+
+    ws["A9"] = "Schedule: the preference at later payment dates (array formulas)"
+    ws["A9"].font = Font(bold=True)
+    b.header(
+        ws,
+        11,
+        (
+            "Years after valuation",
+            "Payment date",
+            "Class I (LIQPREF)",
+            "Class II (LIQPREF)",
+            "Total",
+        ),
+    )
+    f, la = SCHED_FIRST, SCHED_LAST
+    for i, years in enumerate(SAMPLE_FIGURES["schedule_years"]):
+        r = f + i
+        b.input(ws, f"A{r}", years, GENERAL)
+        b.formula(
+            ws,
+            f"B{r}",
+            f"=DATE(YEAR(ValuationDate)+A{r},MONTH(ValuationDate),DAY(ValuationDate))",
+            DATE,
+        )
+        b.formula(ws, f"E{r}", f"=C{r}+D{r}", MONEY)
+    for col, cls in (("C", "ClassI"), ("D", "ClassII")):
+        b.array(
+            ws,
+            f"{col}{f}:{col}{la}",
+            f"=LIQPREF({cls}_Shares,{cls}_StatedValue,{cls}_IssueDate,B{f}:B{la},"
+            f"{cls}_Dividends,AccrualRate,DayCountBasis)",
+            MONEY,
+        )
+    _layout(ws, {"A": 22} | {col: 19 for col in "BCDEFGHI"}, "B4", f"A1:I{la}")
+
+
+EVENT_FIRST = 5
+EVENT_LAST = 14
+
+
+def _adjustments(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Adjustments",
+        "Section 6: the event log and the Conversion Price history. Blank rows pass the price "
+        "through; add events in date order. SAMPLE events.",
+    )
+    b.header(
+        ws,
+        3,
+        (
+            "Date",
+            "Event",
+            "Fully Diluted before",
+            "Shares (change)",
+            "Price per share",
+            "After QPO",
+            "Class I Conversion Price",
+            "Class II Conversion Price",
+            "Note",
+        ),
+    )
+    ws["A4"] = "Initial (Section 5(c))"
+    b.formula(ws, "G4", "=ClassI_InitialCP", PRICE)
+    b.formula(ws, "H4", "=ClassII_InitialCP", PRICE)
+    events = SAMPLE_FIGURES["events"]
+    for r in range(EVENT_FIRST, EVENT_LAST + 1):
+        ev = events[r - EVENT_FIRST] if r - EVENT_FIRST < len(events) else (None,) * 6
+        date, kind, fd, shares, price, after = ev
+        b.input(ws, f"A{r}", date, DATE, kind="date")
+        b.input(ws, f"B{r}", kind, GENERAL, kind="event")
+        b.input(ws, f"C{r}", fd, SHARES)
+        b.input(ws, f"D{r}", shares, SHARES, kind="")  # negative for a COMBINATION
+        b.input(ws, f"E{r}", price, PRICE)
+        b.input(ws, f"F{r}", after, GENERAL, kind="bool")
+        for col in "GH":
+            b.formula(
+                ws,
+                f"{col}{r}",
+                f'=IF($B{r}="",{col}{r - 1},'
+                f"ADJPRICE({col}{r - 1},$B{r},$C{r},$D{r},$E{r},$F{r},CommonPar))",
+                PRICE,
+            )
+        if ev[0] is not None:
+            b.note(ws, f"I{r}", "SAMPLE event")
+    r = EVENT_LAST + 1
+    ws[f"A{r}"] = "Current Conversion Price"
+    ws[f"A{r}"].font = Font(bold=True)
+    b.formula(ws, f"G{r}", f"=G{EVENT_LAST}", PRICE, name="ClassI_CP")
+    b.formula(ws, f"H{r}", f"=H{EVENT_LAST}", PRICE, name="ClassII_CP")
+    b.placeholder(
+        ws,
+        f"A{r + 2}:I{r + 4}",
+        "RESERVED: CPHISTORY / CPASOF (xl_addin.udfs_history) - the price history as of any date.",
+    )
+    _layout(ws, {"A": 22, "B": 14} | {col: 17 for col in "CDEFGH"} | {"I": 16}, "A5", f"A1:I{r}")
+
+
+def _waterfall(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Waterfall",
+        "Payouts per class at a column of exit values. The payout block is RESERVED for "
+        "WATERFALL (xl_addin.udfs_exits), not yet in the add-in: no numbers until then.",
+    )
+    b.header(ws, 4, ("Exit value", "Class I", "Class II", "Common", "Total"))
+    values = SAMPLE_FIGURES["exit_values"]
+    first, last = 5, 5 + len(values) - 1
+    for i, v in enumerate(values):
+        b.input(ws, f"A{first + i}", v, MONEY)
+    b.placeholder(
+        ws,
+        f"B{first}:E{last}",
+        "RESERVED: {=WATERFALL(A5:A9, ...)} array formula",
+    )
+    ws[f"A{last + 2}"] = "Liquidation Preference at the valuation date (Section 3(a))"
+    b.formula(ws, f"E{last + 2}", "=TotalLiqPref", MONEY)
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "Payout per class by exit value"
+    chart.y_axis.title = "$"
+    chart.x_axis.title = "Exit value"
+    data = Reference(ws, min_col=2, max_col=4, min_row=4, max_row=last)
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    chart.width, chart.height = 18, 8
+    ws.add_chart(chart, f"A{last + 4}")
+    _layout(ws, {"A": 20} | {col: 18 for col in "BCDE"}, "B5", f"A1:E{last + 2}")
+
+
+PRE_FIRST = 6
+PRE_LAST = PRE_FIRST + len(CAP_ROWS) - 1
+
+
+def _preemptive(b: _Builder, ws: Worksheet) -> None:
+    b.title(
+        ws,
+        "Preemptive Rights",
+        "Section 9(a): each holder's pro rata share of New Securities (holding / Fully Diluted) "
+        "and the allocation after the over-allotment.",
+    )
+    ws["A3"] = "New Securities offered"
+    b.input(ws, "C3", SAMPLE_FIGURES["offered"], SHARES, name="NewSecuritiesOffered")
+    b.note(ws, "D3", "SAMPLE offer")
+    ws["A4"] = "Whole units only"
+    b.input(ws, "C4", True, GENERAL, name="PreemptiveWhole", kind="bool")
+    b.header(ws, 5, ("Holder", "Fully diluted holding", "Request", "Pro rata share", "Allocation"))
+    f, la = PRE_FIRST, PRE_LAST
+    for i in range(len(CAP_ROWS)):
+        r, cap = f + i, CAP_FIRST + i
+        b.formula(ws, f"A{r}", f"='Cap Table'!A{cap}", GENERAL)
+        b.formula(ws, f"B{r}", f"='Cap Table'!J{cap}", SHARES)
+        # SAMPLE requests: every holder asks for its whole pro rata share except the first two
+        # holders, which ask for everything (and take up the others' unpurchased part).
+        request = SAMPLE_FIGURES["offered"] if i < 2 else 0
+        b.input(ws, f"C{r}", request, SHARES)
+    b.array(
+        ws, f"D{f}:D{la}", f"=PRORATA(B{f}:B{la},FullyDiluted,NewSecuritiesOffered)", "#,##0.00"
+    )
+    b.array(
+        ws,
+        f"E{f}:E{la}",
+        f"=PRORATA(B{f}:B{la},FullyDiluted,NewSecuritiesOffered,C{f}:C{la},PreemptiveWhole)",
+        SHARES,
+    )
+    ws[f"A{la + 1}"] = "Total"
+    ws[f"A{la + 1}"].font = Font(bold=True)
+    for col, fmt in (("B", SHARES), ("C", SHARES), ("D", "#,##0.00"), ("E", SHARES)):
+        b.formula(ws, f"{col}{la + 1}", f"=SUM({col}{f}:{col}{la})", fmt)
+    _layout(ws, {"A": 34} | {col: 18 for col in "BCDE"}, "B6", f"A1:E{la + 1}")
+
+
+def _checks(b: _Builder, ws: Worksheet) -> None:
+    b.title(ws, "Checks", "OK / flag for each test; grey rows are reserved for pending functions.")
+    b.header(ws, 3, ("Check", "Section", "Value", "Limit", "Status"))
+    rows = (
+        (
+            "Common reserved covers the conversion shares",
+            "5(f)",
+            "=TotalConvShares",
+            "=ReservedCommon",
+            '=IF(C{r}<=D{r},"OK","SHORTFALL")',
+            SHARES,
+        ),
+        (
+            "Class I held in the Cap Table = Class I outstanding",
+            "1",
+            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Class I\","
+            f"'Cap Table'!C{CAP_FIRST}:C{CAP_LAST})",
+            "=ClassI_Shares",
+            '=IF(C{r}=D{r},"OK","MISMATCH")',
+            SHARES,
+        ),
+        (
+            "Class II held in the Cap Table = Class II outstanding",
+            "1",
+            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Class II\","
+            f"'Cap Table'!C{CAP_FIRST}:C{CAP_LAST})",
+            "=ClassII_Shares",
+            '=IF(C{r}=D{r},"OK","MISMATCH")',
+            SHARES,
+        ),
+        (
+            "Options within the Stock Option Plan cap",
+            "6(a)(i)",
+            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Options\","
+            f"'Cap Table'!E{CAP_FIRST}:E{CAP_LAST})",
+            "=OptionPlanCap",
+            '=IF(C{r}<=D{r},"OK","OVER CAP")',
+            SHARES,
+        ),
+        (
+            "LIQPREF equals the native formula (cents)",
+            "3(a)",
+            "=ROUND(TotalLiqPref,2)",
+            "=ROUND(ClassI_LiqPrefNative+ClassII_LiqPrefNative,2)",
+            '=IF(C{r}=D{r},"OK","DIFFERENT")',
+            MONEY,
+        ),
+    )
+    for i, (label, sec, value, limit, status, fmt) in enumerate(rows):
+        r = 4 + i
+        ws[f"A{r}"] = label
+        ws[f"B{r}"] = sec
+        b.formula(ws, f"C{r}", value, fmt)
+        b.formula(ws, f"D{r}", limit, fmt)
+        b.formula(ws, f"E{r}", status.format(r=r), GENERAL)
+    pending = (
+        ("Qualified Public Offering test", "5(b)", "QPOTEST (xl_addin.udfs_exits)"),
+        ("Liquidation Event test", "3(b)", "LIQEVENT (xl_addin.udfs_exits)"),
+        ("Reservation after adjustments", "5(f)", "RESERVATION (xl_addin.udfs_exits)"),
+        ("Remedies: put price and date", "remedies", "PUTPRICE / PUTDATE (xl_addin.udfs_exits)"),
+    )
+    for i, (label, sec, fn) in enumerate(pending):
+        r = 4 + len(rows) + i
+        ws[f"A{r}"] = label
+        ws[f"B{r}"] = sec
+        b.placeholder(ws, f"C{r}:E{r}", f"RESERVED: {fn}")
+    last = 3 + len(rows) + len(pending)
+    _layout(ws, {"A": 50, "B": 10, "C": 18, "D": 18, "E": 30}, "A4", f"A1:E{last}")
+
+
+def _xlwings_conf(ws: Worksheet) -> None:
+    ws["A1"] = "UDF Modules"
+    ws["B1"] = "xl_addin.udfs"
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 30
+
+
+SHEETS = (
+    "Terms",
+    "Cap Table",
+    "Conversion",
+    "Liquidation Preference",
+    "Adjustments",
+    "Waterfall",
+    "Preemptive Rights",
+    "Checks",
+    "xlwings.conf",
+)
+
+
+def make_workbook() -> Workbook:
+    """The template as an openpyxl Workbook (not yet saved)."""
+    wb = Workbook()
+    b = _Builder(wb)
+    ws = wb.active
+    ws.title = SHEETS[0]
+    sheets = {SHEETS[0]: ws} | {name: wb.create_sheet(name) for name in SHEETS[1:]}
+    _terms(b, sheets["Terms"])
+    _cap_table(b, sheets["Cap Table"])
+    _conversion(b, sheets["Conversion"])
+    _liquidation(b, sheets["Liquidation Preference"])
+    _adjustments(b, sheets["Adjustments"])
+    _waterfall(b, sheets["Waterfall"])
+    _preemptive(b, sheets["Preemptive Rights"])
+    _checks(b, sheets["Checks"])
+    _xlwings_conf(sheets["xlwings.conf"])
+    sheets["Terms"]["B20"].comment = Comment(
+        "Payment date of the preference. The demo sets it to today.", "xl_addin", 60, 240
+    )
+    wb.properties.creator = "xl_addin"
+    wb.properties.title = "IFX Series A Convertible Preferred Stock model"
+    wb.properties.created = FIXED_TIME
+    wb.active = 0
+    return wb
+
+
+def template_bytes() -> bytes:
+    """The template file's bytes: identical on every run."""
+    wb = make_workbook()
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        wb.properties.modified = FIXED_TIME
+        ExcelWriter(wb, archive).save()
+    # zip entries: fixed dates and attributes, same order
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            fixed.create_system = 3
+            dst.writestr(fixed, src.read(info))
+    return out.getvalue()
+
+
+def build_template(path: Path | str = DEFAULT_PATH) -> Path:
+    """Write the template to ``path`` atomically; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = template_bytes()
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="xl-addin template", description=__doc__.splitlines()[0])
+    parser.add_argument("-o", "--output", type=Path, default=DEFAULT_PATH, help="output .xlsx")
+    args = parser.parse_args(argv)
+    try:
+        path = build_template(args.output)
+    except OSError as exc:
+        print(f"xl-addin template: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
