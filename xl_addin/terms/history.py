@@ -173,6 +173,7 @@ conversions.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -655,6 +656,15 @@ class _State:
     ghosts: dict[str, _Instrument] = field(default_factory=dict)  # struck, see _action_for
     # CONVERSION row -> Common actually issued; kept through replays (a fact, not a deeming)
     converted: dict[int, Fraction] = field(default_factory=dict)
+    # running total of ``instruments[*].remaining`` (None: recount); keeps each step O(1)
+    rights_total: Fraction | None = None
+
+    def rights_changed(self, delta: Fraction | None) -> None:
+        """Record a change of the instruments' remaining shares (None: recount next time)."""
+        if delta is None or self.rights_total is None:
+            self.rights_total = None
+        else:
+            self.rights_total += delta
 
     def copy(self) -> _State:
         return dataclasses.replace(
@@ -668,20 +678,23 @@ class _State:
 
     def as_converted(self, c: SeriesAClass) -> Fraction:
         """5(a)(i): Common shares issuable on the class, full shares only (5(e)(ii))."""
-        return Fraction(
-            math.floor(
-                conversion_quotient(c.shares, c.stated_value, c.conversion_price, Fraction(0))
-            )
-        )
+        return _as_converted(c.shares, c.stated_value, c.conversion_price)
 
     def fully_diluted(self) -> Fraction:
         """6(a) Fully Diluted Outstanding."""
-        return (
-            self.common
-            + self.rights
-            + sum((i.remaining for i in self.instruments.values()), Fraction(0))
-            + sum((self.as_converted(c) for c in self.classes), Fraction(0))
-        )
+        if self.rights_total is None:
+            self.rights_total = sum((i.remaining for i in self.instruments.values()), Fraction(0))
+        parts = [self.common, self.rights, self.rights_total]
+        parts += [self.as_converted(c) for c in self.classes]
+        if all(p.denominator == 1 for p in parts):  # whole shares: plain integer sum
+            return Fraction(sum(p.numerator for p in parts))
+        return sum(parts, Fraction(0))
+
+
+@functools.lru_cache(maxsize=1024)
+def _as_converted(shares: Fraction, stated_value: Fraction, price: Fraction) -> Fraction:
+    # a class's figures change only on an adjustment: most steps reuse the last quotient
+    return Fraction(math.floor(conversion_quotient(shares, stated_value, price, Fraction(0))))
 
 
 def _initial(cap: Capitalization) -> _State:
@@ -706,12 +719,13 @@ def _initial(cap: Capitalization) -> _State:
 # =========================================================================== formatting
 def format_money(x: Fraction) -> str:
     """``$12.10``; up to 6 decimals, with ``…`` when the exact value was rounded."""
-    r = round(x * 10**6)
+    exact = 10**6 % x.denominator == 0  # the value has at most 6 decimals
+    r = x.numerator * (10**6 // x.denominator) if exact else round(x * 10**6)
     whole, frac = divmod(abs(r), 10**6)
     decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
     sign = "-" if r < 0 else ""
     text = f"{sign}${whole:,}.{decimals}"
-    return text if Fraction(r, 10**6) == x else text + "…"
+    return text if exact else text + "…"
 
 
 def format_shares(x: Fraction) -> str:
@@ -1022,6 +1036,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         )
         state.instruments[inst.id] = inst
         inst.remaining += permitted
+        state.rights_changed(permitted)
     else:
         state.common += permitted
     fd = state.fully_diluted()
@@ -1029,6 +1044,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         _adjust_classes(state, event, fd, excess, p, parts, sections, flags)
         if is_right:
             state.instruments[a.row.instrument or ""].remaining += excess
+            state.rights_changed(excess)
         else:
             state.common += excess
     return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags)
@@ -1081,6 +1097,7 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
     for inst in (*state.instruments.values(), *state.ghosts.values()):
         inst.remaining *= factor
         inst.price /= factor
+    state.rights_changed(None)
     for k in state.used:
         state.used[k] *= factor if CATEGORIES[k].split_adjusted else 1
     state.scale *= factor
@@ -1167,6 +1184,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
                 argument="event_log",
             )
         inst.remaining -= row.shares
+        state.rights_changed(-row.shares)
         state.common += row.shares
         return _Outcome(
             "6(c)(iii)",
@@ -1178,6 +1196,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
     if k == "EXPIRE":  # a wholly permitted instrument: nothing was adjusted, nothing to rescind
         gone = inst.remaining
         del state.instruments[inst.id]
+        state.rights_changed(-gone)
         return _Outcome(
             "6(a)",
             f"{inst.id!r} expires: {_count(gone)} unexercised shares leave Fully Diluted; it "
