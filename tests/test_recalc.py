@@ -130,11 +130,19 @@ def test_native_yearfrac_cells_use_the_override(tmp_path: Path) -> None:
 
 # ============================================================================ template values
 def test_every_formula_cell_of_the_template_has_a_value(template: Path, recalculated: Path) -> None:
+    headers = ("row", "date", "event", "instrument", "flags", "note", "section")
     wb = values(recalculated)
     cells = formula_cells(template)
     assert len(cells) > 150
     for (sheet, ref), text in cells.items():
         v = wb[sheet][ref].value
+        # CPHISTORY's instrument / flags / note columns are legitimately empty text ("" cached
+        # as <v></v>, which openpyxl reads as None)
+        if v is None and text.startswith("=CPHISTORY("):
+            cell = wb[sheet][ref]
+            above = [wb[sheet].cell(r, cell.column).value for r in range(cell.row - 1, 0, -1)]
+            assert next(h for h in above if h in headers) in ("instrument", "flags", "note")
+            continue
         assert v is not None, (sheet, ref, text)
         assert not (isinstance(v, str) and v.startswith("#")), (sheet, ref, v)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -10,11 +11,12 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
 
+from xl_addin import recalc, udfs
 from xl_addin import template as tpl
 from xl_addin.scenario import SAMPLE
 from xl_addin.terms import constants as c
 
-ADDIN = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
+ADDIN = tuple(udfs.__all__)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +157,7 @@ def test_validations(wb: openpyxl.Workbook) -> None:
     assert str(terms[("list", '"0,1,2,3,4"')]) == "B19"
     assert all(
         dv.operator == "greaterThanOrEqual"
+        or (dv.operator, dv.formula1, dv.formula2) == ("between", "0", "1")  # fractions
         for ws in wb
         for dv in ws.data_validations.dataValidation
         if dv.type == "decimal"
@@ -170,9 +173,12 @@ def test_formula_cells_locked_and_sheets_protected(wb: openpyxl.Workbook) -> Non
 
 
 def test_every_addin_function_is_used_and_yearfrac_too(wb: openpyxl.Workbook) -> None:
+    assert len(ADDIN) == 19 and set(tpl.ADDIN_FUNCTIONS) == set(ADDIN)
     text = " ".join(_formulas(wb).values())
     for fn in (*ADDIN, "YEARFRAC"):
         assert re.search(rf"\b{fn}\(", text), fn
+    # no grey RESERVED placeholders are left
+    assert not any("RESERVED" in str(c.value) for ws in wb for row in ws.iter_rows() for c in row)
 
 
 def test_array_formulas_over_fixed_ranges(wb: openpyxl.Workbook) -> None:
@@ -189,6 +195,8 @@ def test_no_typed_constant_where_an_input_exists(wb: openpyxl.Workbook) -> None:
     2 (ROUND to cents) -- and none equals the value of a named input other than 0."""
     inputs = set()
     for name in wb.defined_names:
+        if ":" in wb.defined_names[name].attr_text:
+            continue  # a range (the event log)
         value = _name_cell(wb, name).value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             inputs.add(float(value))
@@ -221,16 +229,163 @@ def test_layout_formats_and_print_areas(wb: openpyxl.Workbook) -> None:
     assert wb["Terms"]["B20"].number_format == "yyyy-mm-dd"
 
 
-def test_waterfall_chart_and_placeholders_without_numbers(wb: openpyxl.Workbook) -> None:
+def test_waterfall_block_breakpoints_and_chart(wb: openpyxl.Workbook) -> None:
     ws = wb["Waterfall"]
-    assert len(ws._charts) == 1
-    block = [[cell.value for cell in row] for row in ws["B5:E9"]]
-    assert str(block[0][0]).startswith("RESERVED: ") and "WATERFALL" in block[0][0]
-    assert all(v is None for row in block for v in row[1:])
-    assert all(v is None for row in block[1:] for v in row)
-    checks = " ".join(str(c.value) for row in wb["Checks"].iter_rows() for c in row)
-    for fn in ("QPOTEST", "LIQEVENT"):
-        assert f"RESERVED: {fn}" in checks
+    block = ws["B16"].value
+    assert isinstance(block, ArrayFormula) and block.ref == "B16:K20"
+    assert block.text.startswith("=WATERFALL(A16:A20,B4:F5,B6,B7,B11,B9:C10,FALSE,")
+    assert ws["A24"].value.ref == "A24:B28" and "WFBREAKS(" in ws["A24"].value.text
+    assert [ws[f"A{r}"].value for r in range(9, 11)] == ["='Cap Table'!A8", "='Cap Table'!A9"]
+    (chart,) = ws._charts
+    refs = [s.val.numRef.f for s in chart.series]
+    assert refs == [f"'Waterfall'!${col}$16:${col}$20" for col in "BCDEF"]
+
+
+def test_adjustments_event_log_for_cphistory(wb: openpyxl.Workbook) -> None:
+    ws = wb["Adjustments"]
+    ((sheet, ref),) = wb.defined_names["EventLog"].destinations
+    assert (sheet, ref) == ("Adjustments", "$A$23:$J$33")
+    assert tuple(ws.cell(23, j).value for j in range(1, 11)) == (
+        *("date", "event", "shares", "price", "ratio", "instrument", "class", "category"),
+        *("gross_proceeds", "note"),
+    )
+    hist = ws["A38"].value
+    assert isinstance(hist, ArrayFormula) and hist.ref == "A38:P40"
+    assert hist.text.startswith("=CPHISTORY(EventLog,")
+    assert ws["G35"].value.startswith('=CPASOF(EventLog,"I",ValuationDate,')
+    lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
+    events = '"SPLIT,COMBINATION,DIVIDEND,ISSUE,WARRANT,CONVERTIBLE,EXERCISE,EXPIRE,REPRICE,'
+    (history_events,) = [k for k in lists if k.startswith(events)]
+    assert "SUBSEQUENT_CLOSING" in history_events and "B24" in lists[history_events]
+    assert any("OPTION_PLAN" in k and "H33" in v for k, v in lists.items())
+
+
+def test_check_inputs_are_named_and_validated(wb: openpyxl.Workbook) -> None:
+    for name in (
+        "QPO_FirmCommitment",
+        "QPO_Underwritten",
+        "LE_KeepsMajority",
+        "LE_AveragePrice",
+        "AuthorizedUnissued",
+        "BoardSize",
+        "PutNoticeDate",
+        "PutCalendar",
+        "Consent_Kind",
+        "Consent_Held",
+        "SV_ClosingDate",
+        "CommonDividend",
+    ):
+        cell = _name_cell(wb, name)
+        assert cell.protection.locked is False and cell.fill.fgColor.rgb.endswith("FFF2CC"), name
+    lists = {dv.formula1 for dv in wb["Checks"].data_validations.dataValidation}
+    assert '"FEDERAL,NYSE"' in lists
+    assert any(f and f.startswith('"COMMITMENT,LIEN,CAPEX') for f in lists)
+
+
+# ------------------------------------------------------------------------ values after recalc
+@pytest.fixture(scope="module")
+def values(built: Path) -> openpyxl.Workbook:
+    report = recalc.recalculate(built, built.with_name("values.xlsx"))
+    assert report.ok, [str(e) for e in report.errors][:5]
+    return openpyxl.load_workbook(report.output, data_only=True)
+
+
+# Sample scenario (Terms, Cap Table): Class I 1,210,398 sh issued 2000-06-15, Class II 820,471 sh
+# issued 2000-09-15, both Stated Value 12.31, Conversion Price 10.00 after the sample ISSUE
+# (full ratchet); valuation 2001-06-15; 14,000,000 common; options 2,460,000 at $5.00, warrant
+# 210,000 at $15.00. Preferences: Class I 1,210,398 x 13.541 = 16,389,999.318; Class II
+# 820,471 x 12.31 = 10,099,998.01 x (1 + 0.1 x 273/365).
+PREF_I = 16_389_999.318
+PREF_II = 10_099_998.01 * (1 + 27.3 / 365)
+
+
+def test_waterfall_values_worked_out_by_hand(values: openpyxl.Workbook) -> None:
+    ws = values["Waterfall"]
+    # $10,000,000 < total preference: Series A alone, ratably by NUMBER OF SHARES (3(a)).
+    row = [ws.cell(16, j).value for j in range(2, 12)]
+    assert row[0] == pytest.approx(10_000_000 * 1_210_398 / 2_030_869, rel=1e-12)  # 5,960,000.37
+    assert row[1] == pytest.approx(10_000_000 * 820_471 / 2_030_869, rel=1e-12)
+    assert row[2:5] == [0, 0, 0]
+    assert row[5] == pytest.approx(10_000_000 / 2_030_869, rel=1e-12)  # 4.9240 per share
+    assert row[6] == pytest.approx(10_000_000 / 2_030_869, rel=1e-12)
+    assert row[8:] == [0, 0]
+    # $200,000,000: both classes convert (1,489,999 and 1,009,999 full shares at $10), the
+    # options ($5) are exercised, the warrant ($15) is not:
+    # common per share = (200,000,000 + 2,460,000 x 5) / (14,000,000 + 1,489,999 + 1,009,999
+    # + 2,460,000) = 212,300,000 / 18,959,998 = 11.1973 > 11.0 (Class I: 13.541 / 1.231) and
+    # > 10.748 (Class II), so converting pays each class more than its preference.
+    cps = 212_300_000 / 18_959_998
+    row = [ws.cell(20, j).value for j in range(2, 12)]
+    assert row[0] == pytest.approx(1_489_999 * cps, rel=1e-12)
+    assert row[0] > PREF_I
+    assert row[1] == pytest.approx(1_009_999 * cps, rel=1e-12)
+    assert row[2] == pytest.approx(14_000_000 * cps, rel=1e-12)
+    assert row[3] == pytest.approx(2_460_000 * (cps - 5), rel=1e-12)
+    assert row[4] == 0
+    assert row[7] == pytest.approx(cps, rel=1e-12)
+    assert row[8:] == [1, 1]
+    assert ws["L20"].value == pytest.approx(200_000_000, rel=1e-12)
+    # breakpoints: preferences paid in full at PREF_I + PREF_II = 27,245,421.84; the options
+    # are exercised once common gets $5 a share: + 14,000,000 x 5.
+    assert ws["A24"].value == pytest.approx(PREF_I + PREF_II, rel=1e-12)
+    assert ws["B24"].value == "preferences paid in full"
+    assert ws["A25"].value == pytest.approx(PREF_I + PREF_II + 70_000_000, rel=1e-12)
+
+
+def test_history_and_checks_worked_out_by_hand(values: openpyxl.Workbook) -> None:
+    adj = values["Adjustments"]
+    # start: 14,000,000 + 1,210,398 + 820,471 (as converted at 12.31) + 460,000 = 16,490,869;
+    # the option grant (60,000, within the 2,460,000 plan cap) changes no price; the ISSUE of
+    # 500,000 at $10.00 before the Qualified Private Offering ratchets both classes to $10.00.
+    assert adj["E39"].value == 16_490_869 and adj["H39"].value == pytest.approx(12.31)
+    assert adj["E40"].value == 16_550_869
+    assert (adj["G40"].value, adj["H40"].value, adj["K40"].value) == (12.31, 10, 10)
+    # after: 14,500,000 + floor(1,210,398 x 1.231) + floor(820,471 x 1.231) + 520,000
+    assert adj["F40"].value == 14_500_000 + 1_489_999 + 1_009_999 + 520_000
+    assert (adj["G35"].value, adj["H35"].value) == (10, 10)  # CPASOF at 2001-06-15
+
+    ch = values["Checks"]
+    assert [ch["E9"].value, ch["E10"].value] == ["OK", "OK"]
+    # QPO: $350M pre-offering equity < $400M (5(b)); firm 80M >= 75M, gross 60M >= 56.25M
+    assert ch["C18"].value is False and "$400,000,000" in ch["D18"].value
+    # merger: 1.5 x $10.00 = $15.00 is not > 120% x 13.541 = $16.2492 -> fails (II): an event
+    assert ch["C30"].value is True and "3(b)(II)" in ch["D30"].value
+    # 3(c): the window is 2001-05-14 .. 2001-06-12: (10 + 10.5 + 11 + 9.5 + 9) / 5 = 10.00
+    assert ch["C41"].value == pytest.approx(10.0)
+    # 5(f): 1,489,999 + 1,009,999 = 2,499,998; - 2,030,869 reserved = 469,129; 3,000,000 ok
+    assert [ch["C45"].value, ch["D45"].value, ch["E45"].value] == [2_499_998, 469_129, 0]
+    # 8(b): 7 - 2 x 1 + 1 = 6 (7 of 13)
+    assert ch["C50"].value == 6
+    # 8(c): notice Mon 2001-06-25: Jun 26-29 (4), Jul 2-3 (6), Jul 4 holiday, Jul 5-6 (8),
+    # Jul 9-10 (10) -> 2001-07-10; 2000-06-15 .. 2001-07-10 = 390 days (basis 3)
+    assert ch["C53"].value == dt.datetime(2001, 7, 10)
+    per_share = 12.31 * (1 + 0.1 * 390 / 365)
+    assert ch["C54"].value == pytest.approx(per_share, rel=1e-12)
+    assert ch["D54"].value == pytest.approx(1_210_398 * per_share, rel=1e-12)
+    # 4(b)(M): $20M of debt not in the budget > $15M, Series A holds 100% > 50%, no QPO
+    assert ch["C62"].value is True and "(M)" in ch["D62"].value
+
+    cap = values["Cap Table"]
+    # 4(c): votes = full as-converted shares; total vote 14,000,000 + 2,499,998
+    assert (cap["N4"].value, cap["N5"].value) == (1_489_999, 1_009_999)
+    assert cap["O4"].value == pytest.approx(1_489_999 / 16_499_998, rel=1e-12)
+    # 2(b): as-converted full shares x $0.10
+    assert cap["P4"].value == pytest.approx(148_999.90, abs=1e-9)
+    assert cap["P5"].value == pytest.approx(100_999.90, abs=1e-9)
+
+
+def test_set_scenario_moves_the_waterfall(built: Path, tmp_path: Path) -> None:
+    out = tmp_path / "later.xlsx"
+    assert recalc.main([str(built), "-o", str(out), "--set", "ValuationDate=2002-06-15", "-q"]) == 0
+    ws = openpyxl.load_workbook(out, data_only=True)["Waterfall"]
+    # at $50M both preferences are paid in full, two years / 638 days of accrual:
+    # Class I 1,210,398 x (12.31 + 2 x 1.231) = 17,879,999.256; Class II 10,099,998.01 x
+    # (1 + 0.1 x 638/365); common gets the rest: (50M - both) / 14M = $1.45 < $5, no options
+    pref_ii = 10_099_998.01 * (1 + 63.8 / 365)
+    assert ws["B18"].value == pytest.approx(17_879_999.256, abs=1e-6)
+    assert ws["C18"].value == pytest.approx(pref_ii, rel=1e-12)
+    assert ws["D18"].value == pytest.approx(50_000_000 - 17_879_999.256 - pref_ii, rel=1e-12)
+    assert ws["E18"].value == 0
 
 
 def test_cap_table_seeds_the_certificate_parties(wb: openpyxl.Workbook) -> None:

@@ -184,7 +184,8 @@ def registered_module(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(xlwings, "func", xlwings_udfs.xlfunc)
     monkeypatch.setattr(xlwings, "arg", xlwings_udfs.xlarg)
     monkeypatch.setattr(xlwings, "ret", xlwings_udfs.xlret)
-    for name in ADAPTER_MODULES:  # re-imported below under the real decorators
+    monkeypatch.setenv("XL_ADDIN_XLWINGS", "1")  # import xlwings' decorators, not the no-ops
+    for name in ("xl_addin._xlwings", *ADAPTER_MODULES):  # re-imported under the real ones
         monkeypatch.delitem(sys.modules, name, raising=False)
     path = Path(udfs.__file__)
     spec = importlib.util.spec_from_file_location("xl_addin._udfs_as_on_windows", path)

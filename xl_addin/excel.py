@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .terms import TermsError
+from .terms.errors import NUM
 
 __all__ = ["CATEGORY", "excel_function", "to_excel"]
 
@@ -46,17 +48,45 @@ def _cell(value: Any) -> Any:
     return value
 
 
+_TOO_LARGE = (
+    "result is beyond Excel's number range (±1.8E308): an argument is too large or too small"
+)
+
+
+def _finite(value: Any) -> Any:
+    """Excel has no NaN or infinity: such a result is #NUM!, never shown as a number."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TermsError(_TOO_LARGE, code=NUM)
+    if isinstance(value, int) and not isinstance(value, bool):
+        float(value)  # OverflowError (→ #NUM!) if Excel cannot hold it
+    return value
+
+
 def to_excel(result: Any) -> Any:
-    """Fraction/numpy → float; arrays → list of rows; a 1×1 array → one number."""
+    """Fraction/numpy → float; arrays → list of rows; a 1×1 array → one number.
+
+    A result (or any cell of it) that does not fit in a float -- NaN, ±inf, or a number
+    beyond ±1.8E308 -- raises :class:`TermsError` (``#NUM!``) or ``OverflowError``.
+    """
     if isinstance(result, Fraction):
-        return float(result)
+        return _finite(float(result))
     if isinstance(result, np.ndarray):
         if result.size == 1:
-            return float(result.reshape(-1)[0])
-        return result.astype(float).tolist()
+            return _finite(float(result.reshape(-1)[0]))
+        floats = result.astype(float)
+        if not np.isfinite(floats).all():  # one vectorised check, not one per cell
+            raise TermsError(_TOO_LARGE, code=NUM)
+        if floats.ndim == 2 and floats.shape[1] == 1:  # a column: far cheaper than .tolist()
+            return [[v] for v in floats.ravel().tolist()]
+        return floats.tolist()
     if isinstance(result, np.generic):
-        return result.item()
-    return result
+        result = result.item()
+    if isinstance(result, list):
+        for row in result:
+            for v in row if isinstance(row, list) else [row]:
+                _finite(v)
+        return result
+    return _finite(result)
 
 
 def excel_function(fn: _F) -> _F:
@@ -66,6 +96,11 @@ def excel_function(fn: _F) -> _F:
     def wrapper(*args: Any) -> Any:
         try:
             return to_excel(fn(*(_cell(a) for a in args)))
+        except OverflowError:  # a Fraction or int too large for a float
+            exc = TermsError(_TOO_LARGE, code=NUM)
+            if _raise_errors():
+                raise exc from None
+            return exc.excel_text()
         except TermsError as exc:
             if _raise_errors():
                 raise TermsError(exc.excel_text(), code=exc.code, argument=exc.argument) from None

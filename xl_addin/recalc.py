@@ -54,6 +54,9 @@ from xml.sax.saxutils import unescape as _sax_unescape
 
 import numpy as np
 
+from .fastcalc import NATIVE_FUNCTIONS, Err, Unsupported, defined_names
+from .fastcalc import evaluate as fast_evaluate
+
 __all__ = [
     "CellError",
     "RecalcError",
@@ -112,6 +115,7 @@ class RecalcReport:
     overrides: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    engine: str = ""  # "native", or "formulas (why the native evaluator could not)"
 
     @property
     def ok(self) -> bool:
@@ -296,16 +300,19 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
 
 def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
     """The ``<v>`` text and ``t`` attribute for a computed value."""
-    from formulas.tokens.operand import XlError
-
-    if isinstance(value, XlError):
-        return str(value).encode(), b"e"
+    if isinstance(value, Err):
+        return value.code.encode(), b"e"
     if isinstance(value, (bool, np.bool_)):
         return (b"1" if value else b"0"), b"b"
     if isinstance(value, (int, float, np.integer, np.floating)):
         if not math.isfinite(float(value)):
             return b"#NUM!", b"e"
         return _number_text(float(value)).encode(), None
+    if value is not None and type(value) is not str:  # formulas' error values (a str type)
+        from formulas.tokens.operand import XlError
+
+        if isinstance(value, XlError):
+            return str(value).encode(), b"e"
     if isinstance(value, str):
         return escape(value).encode("utf-8"), b"str"
     return b"0", None  # an empty result shows as 0, as in Excel
@@ -769,24 +776,62 @@ class _Results:
     cells: dict[tuple[str, int, int], Any]  # (SHEET upper-case, row, col) → value
     ranges: dict[tuple[str, str], Any]  # (SHEET upper-case, "B2:B10") → 2-D array
     functions: frozenset[str]  # the function names the engine knew
+    engine: str = "formulas"
 
     def get(self, sheet: str, r: int, c: int, array_ref: str | None) -> Any:
         """A cell's value; for a cell of an array formula's range, from the formula's result
         (the cell's own node would hold the file's stale cached value)."""
         if array_ref is not None and (sheet, array_ref) in self.ranges:
-            import schedula as sh
-
             arr = np.asarray(self.ranges[(sheet, array_ref)], dtype=object)
             r1, c1 = _split_ref(array_ref.split(":")[0])
             i, j = r - r1, c - c1
-            return arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else sh.EMPTY
+            if i < arr.shape[0] and j < arr.shape[1]:
+                return arr[i, j]
+            import schedula as sh
+
+            return sh.EMPTY
         return self.cells.get((sheet, r, c), _MISSING)
 
 
 _MISSING = object()
 
 
-def _evaluate(path: Path, progress: bool) -> _Results:
+def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
+    """Every formula's value: the native evaluator (:mod:`xl_addin.fastcalc`) when the workbook
+    stays within its subset, else the formulas library (``engine`` says which, and why).
+    ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``."""
+    if engine == "formulas":
+        return _evaluate_with_formulas(path, progress)
+    try:
+        return _evaluate_fast(path)
+    except Unsupported as why:
+        if engine == "native":
+            raise RecalcError(
+                f"the native evaluator cannot evaluate this workbook: {why}"
+            ) from None
+        results = _evaluate_with_formulas(path, progress)
+        results.engine = f"formulas ({why})"
+        return results
+
+
+def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
+    """The add-in's Excel functions as xlwings calls them (what fastcalc plugs in)."""
+    from . import udfs
+
+    return {name: getattr(udfs, name) for name in udfs.__all__}
+
+
+def _evaluate_fast(path: Path) -> _Results:
+    parts = {info.filename: data for info, data in _read_zip(path)}
+    sheets = _sheet_parts(parts)
+    names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
+    functions = _addin_plain_functions()
+    cells, ranges = fast_evaluate(parts, sheets, names, functions)
+    known = frozenset(functions) | NATIVE_FUNCTIONS
+    return _Results(cells, ranges, known, engine="native")
+
+
+def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
     """Every cell and range value formulas computes."""
     import logging
 
@@ -866,6 +911,7 @@ def recalculate(
     overrides: dict[str, object] | None = None,
     allow_errors: bool = False,
     progress: bool = False,
+    engine: str = "auto",
 ) -> RecalcReport:
     """Recalculate ``src`` and write it to ``dst`` (default ``IN.recalc.xlsx``; ``src`` itself
     only with ``in_place``). ``overrides``: defined name → value (a number, bool, date or text,
@@ -928,7 +974,8 @@ def recalculate(
         if calc_parts:
             calc_path = Path(tmpdir) / ("input" + (src.suffix or ".xlsx"))
             _write_zip(calc_path, members, calc_parts)
-        values = _evaluate(calc_path, progress)
+        values = _evaluate(calc_path, progress, engine)
+    report.engine = values.engine
     timings["evaluate"] = time.perf_counter() - t1
 
     # 3. write the values into the formula cells
@@ -1042,6 +1089,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write the output even when cells evaluate to errors (exit 0)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "native", "formulas"),
+        default="auto",
+        help="auto: the fast native evaluator, the formulas library where it cannot (default)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -1061,6 +1114,7 @@ def run(args: argparse.Namespace) -> int:
             overrides=overrides,
             allow_errors=args.allow_errors,
             progress=sys.stderr.isatty(),
+            engine=args.engine,
         )
     except RecalcError as exc:
         print(f"xl-addin recalc: {exc}", file=sys.stderr)
@@ -1074,7 +1128,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(
                 f"{report.output}: {report.cells} formula cells recalculated in "
-                f"{report.seconds:.2f} s"
+                f"{report.seconds:.2f} s ({report.engine} engine)"
             )
         return 1 if report.errors and not args.allow_errors else 0
     print(

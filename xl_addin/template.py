@@ -43,6 +43,9 @@ from openpyxl.writer.excel import ExcelWriter
 from .scenario import SAMPLE
 from .terms import constants as c
 from .terms.adjustments import Event
+from .terms.history import CATEGORIES, COLUMNS, EVENT_TYPES
+from .terms.protective import ACTION_KINDS
+from .terms.remedies import CALENDARS
 
 __all__ = ["DEFAULT_PATH", "SAMPLE_FIGURES", "build_template", "main", "template_bytes"]
 
@@ -63,9 +66,50 @@ SAMPLE_FIGURES: dict[str, Any] = {
         (dt.date(2000, 12, 1), Event.PERMITTED.value, 16_490_869, 60_000, None, False),
         (dt.date(2001, 3, 1), Event.ISSUE.value, 16_550_869, 500_000, 10.00, False),
     ],
+    # CPHISTORY / CPASOF: the capitalization when the Series A was issued, consistent with the
+    # ADJPRICE log (16,490,869 Fully Diluted = 14,000,000 + 2,030,869 as converted + 460,000)
+    "history_common": 14_000_000,
+    "history_rights": 460_000,
+    # the same two events in CPHISTORY's columns (date, event, shares, price, instrument, category)
+    "history_events": [
+        (dt.date(2000, 12, 1), "WARRANT", 60_000, 5.00, "OPT-2000-1", "OPTION_PLAN"),
+        (dt.date(2001, 3, 1), "ISSUE", 500_000, 10.00, None, None),
+    ],
     "offered": 1_000_000,  # New Securities offered (Section 9(a))
+    "option_strike": 5.00,  # exercise price of the Stock Option Plan options
+    "warrant_strike": 15.00,  # exercise price of the Spinway Warrant
+    "common_dividend": 0.10,  # a common dividend per share (Section 2(b))
     "exit_values": [10_000_000, 25_000_000, 50_000_000, 100_000_000, 200_000_000],
     "schedule_years": [0, 1, 2, 3, 4, 5],
+}
+
+#: Sample inputs of the Checks sheet (all SAMPLE: none is a certificate term).
+CHECK_INPUTS: dict[str, Any] = {
+    "qpo": (80_000_000, 60_000_000, 350_000_000),  # firm commitment, gross, pre-offering
+    "liq_event": {
+        "keeps_majority": False,
+        "asset_sale": False,
+        "public_buyer": True,
+        "registered": True,
+        "average_price": 10.00,
+        "exchange_ratio": 1.5,
+        "trading_volume": 40_000_000,
+    },
+    "authorized_unissued": 3_000_000,
+    "board_size": 7,
+    "series_a_directors": 1,
+    "put_notice": dt.date(2001, 6, 25),  # a Monday, before Independence Day
+    "consent": ("DEBT", 20_000_000, False, False, 1),
+    "price_series": [
+        (dt.date(2001, 5, 10), 9.00),  # before the 3(c) window: not averaged
+        (dt.date(2001, 5, 15), 10.00),
+        (dt.date(2001, 5, 20), 10.50),
+        (dt.date(2001, 5, 25), 11.00),
+        (dt.date(2001, 6, 1), 9.50),
+        (dt.date(2001, 6, 10), 9.00),
+    ],
+    "closing_date": dt.date(2001, 6, 15),
+    "discount": 0,
 }
 
 # --------------------------------------------------------------------------- formats & styles
@@ -84,10 +128,30 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="7F7F7F")
-PLACEHOLDER_FILL = PatternFill("solid", fgColor="EDEDED")
 BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
-ADDIN_FUNCTIONS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
+#: Every function of the add-in (``xl_addin.udfs.__all__``); each appears in a live formula.
+ADDIN_FUNCTIONS = (
+    "ADJPRICE",
+    "BOARDSEATS",
+    "CASHINLIEU",
+    "CONSENT",
+    "CONVSHARES",
+    "CPASOF",
+    "CPHISTORY",
+    "LIQEVENT",
+    "LIQPREF",
+    "PARTDIV",
+    "PRORATA",
+    "PUTDATE",
+    "PUTPRICE",
+    "QPOTEST",
+    "RESERVATION",
+    "SECVALUE",
+    "VOTES",
+    "WATERFALL",
+    "WFBREAKS",
+)
 
 
 class _Builder:
@@ -118,6 +182,13 @@ class _Builder:
                     type="list", formula1='"' + ",".join(e.value for e in Event) + '"'
                 )
                 dv.error, dv.prompt = "Pick a Section 6 event.", "Event type (Section 6)"
+            elif kind in _LISTS:
+                items, prompt = _LISTS[kind]
+                dv = DataValidation(type="list", formula1='"' + ",".join(items) + '"')
+                dv.error, dv.prompt = f"Pick one of: {', '.join(items)}"[:225], prompt
+            elif kind == "fraction":
+                dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1")
+                dv.error, dv.prompt = "Enter a fraction from 0 to 1.", "A fraction, 0-1"
             elif kind == "class":
                 dv = DataValidation(
                     type="list", formula1='"Class I,Class II,Common,Options,Warrant"'
@@ -156,11 +227,15 @@ class _Builder:
             self.name(name, ws, ref)
 
     def name(self, name: str, ws: Worksheet, ref: str) -> None:
-        col = "".join(ch for ch in ref if ch.isalpha())
-        row = "".join(ch for ch in ref if ch.isdigit())
-        self.wb.defined_names[name] = DefinedName(
-            name, attr_text=f"{_quote(ws.title)}!${col}${row}"
-        )
+        """A defined name for a cell (``B4``) or a range (``A4:J14``), absolute."""
+
+        def absolute(cell: str) -> str:
+            col = "".join(ch for ch in cell if ch.isalpha())
+            row = "".join(ch for ch in cell if ch.isdigit())
+            return f"${col}${row}"
+
+        target = ":".join(absolute(part) for part in ref.split(":"))
+        self.wb.defined_names[name] = DefinedName(name, attr_text=f"{_quote(ws.title)}!{target}")
 
     def formula(
         self, ws: Worksheet, ref: str, text: str, fmt: str, name: str | None = None
@@ -172,12 +247,13 @@ class _Builder:
         if name:
             self.name(name, ws, ref)
 
-    def array(self, ws: Worksheet, ref: str, text: str, fmt: str) -> None:
+    def array(self, ws: Worksheet, ref: str, text: str, fmt: str | Sequence[str]) -> None:
+        """A legacy array formula over ``ref``; ``fmt`` one format, or one per column."""
         first = ref.split(":")[0]
         ws[first] = ArrayFormula(ref, text)
         for row in ws[ref]:
-            for cell in row:
-                cell.number_format = fmt
+            for i, cell in enumerate(row):
+                cell.number_format = fmt if isinstance(fmt, str) else fmt[i]
                 cell.border = BOX
 
     @staticmethod
@@ -200,15 +276,15 @@ class _Builder:
         ws[ref] = text
         ws[ref].font = NOTE_FONT
 
-    @staticmethod
-    def placeholder(ws: Worksheet, ref: str, text: str) -> None:
-        for row in ws[ref]:
-            for cell in row:
-                cell.fill = PLACEHOLDER_FILL
-                cell.border = BOX
-        first = ws[ref.split(":")[0]]
-        first.value = text
-        first.font = NOTE_FONT
+
+#: List validations: kind → (items, prompt).
+_LISTS: dict[str, tuple[Sequence[str], str]] = {
+    "history_event": (EVENT_TYPES, "Event type (CPHISTORY, Section 6)"),
+    "category": (tuple(CATEGORIES), "Permitted Issuance claimed (6(a)), or blank"),
+    "history_class": (("I", "II"), "Series A class: I or II"),
+    "action": (ACTION_KINDS, "Action (Section 4(b))"),
+    "calendar": (CALENDARS, "Business-day calendar"),
+}
 
 
 def _quote(title: str) -> str:
@@ -236,7 +312,8 @@ HOW_TO_USE = (
     "3. Without Excel: xl-addin recalc series_a_model.xlsx [--set ValuationDate=2002-06-15] "
     "writes series_a_model.recalc.xlsx with every value computed.",
     "4. SAMPLE rows and values are placeholders to replace; certificate figures cite their "
-    "Section. Grey areas are reserved for functions not yet in the add-in.",
+    "Section. Array results (WATERFALL, CPHISTORY, ...) fill fixed blocks: enlarge a block "
+    "(select, edit, Ctrl+Shift+Enter) when more rows are needed.",
 )
 
 TERMS_ROWS = (
@@ -390,6 +467,7 @@ CAP_ROWS = (
     ("SAMPLE: Spinway Warrant", "Warrant", 0, 0, c.SPINWAY_WARRANT_SHARES),
 )
 CAP_FIRST = 4
+CAP_SERIES_A = 2  # the first rows are the Series A holders (VOTES, PARTDIV)
 CAP_LAST = CAP_FIRST + len(CAP_ROWS) - 1
 CAP_TOTAL = CAP_LAST + 1
 
@@ -398,8 +476,9 @@ def _cap_table(b: _Builder, ws: Worksheet) -> None:
     b.title(
         ws,
         "Cap Table",
-        "Fully Diluted (Section 6(a)); Series A as converted (5(a)); votes as converted (4(a)). "
-        "SAMPLE allocation of the Series A between the two UBS purchasers.",
+        "Fully Diluted (Section 6(a)); Series A as converted (5(a)); votes as converted (4(c)); "
+        "participating dividend (2(b)). SAMPLE allocation of the Series A between the two UBS "
+        "purchasers.",
     )
     b.header(
         ws,
@@ -417,8 +496,16 @@ def _cap_table(b: _Builder, ws: Worksheet) -> None:
             "Fully diluted holding",
             "FD ownership",
             "Votes",
+            "Exercise price",
+            "Votes (VOTES, 4(c))",
+            "Share of the vote",
+            "Participating dividend (PARTDIV, 2(b))",
         ),
     )
+    strikes = {
+        "Options": SAMPLE_FIGURES["option_strike"],
+        "Warrant": SAMPLE_FIGURES["warrant_strike"],
+    }
     for i, (holder, kind, pref, common, options) in enumerate(CAP_ROWS):
         r = CAP_FIRST + i
         b.input(ws, f"A{r}", holder, GENERAL, kind="")
@@ -434,15 +521,40 @@ def _cap_table(b: _Builder, ws: Worksheet) -> None:
         b.formula(ws, f"J{r}", f"=D{r}+E{r}+I{r}", SHARES)
         b.formula(ws, f"K{r}", f"=J{r}/FullyDiluted", PCT)
         b.formula(ws, f"L{r}", f"=D{r}+I{r}", SHARES)
+        if kind in strikes:
+            b.input(ws, f"M{r}", strikes[kind], PRICE)
+    # VOTES and PARTDIV: one row per Series A holder (rows with a Stated Value)
+    sa_first, sa_last = CAP_FIRST, CAP_FIRST + CAP_SERIES_A - 1
+    rows = f"{sa_first}:{{c}}{sa_last}"
+    holders = ",".join(f"{col}{rows.format(c=col)}" for col in "CFG")
+    b.array(
+        ws,
+        f"N{sa_first}:O{sa_last}",
+        f"=VOTES({holders},CommonOutstanding,H{rows.format(c='H')})",
+        (SHARES, PCT),
+    )
+    b.array(
+        ws,
+        f"P{sa_first}:P{sa_last}",
+        f"=PARTDIV({holders},CommonDividend,H{rows.format(c='H')})",
+        MONEY,
+    )
     t = CAP_TOTAL
     ws[f"A{t}"] = "Total"
     ws[f"A{t}"].font = Font(bold=True)
     for col in "CDEIJL":
         b.formula(ws, f"{col}{t}", f"=SUM({col}{CAP_FIRST}:{col}{CAP_LAST})", SHARES)
     b.name("FullyDiluted", ws, f"J{t}")
+    b.name("CommonOutstanding", ws, f"D{t}")
     b.formula(ws, f"K{t}", f"=SUM(K{CAP_FIRST}:K{CAP_LAST})", PCT)
-    widths = {"A": 34, "B": 11} | {col: 15 for col in "CDEFGHIJKL"}
-    _layout(ws, widths, "B4", f"A1:L{t}")
+    b.formula(ws, f"N{t}", f"=SUM(N{sa_first}:N{sa_last})", SHARES)
+    b.formula(ws, f"O{t}", f"=SUM(O{sa_first}:O{sa_last})", PCT)
+    b.formula(ws, f"P{t}", f"=SUM(P{sa_first}:P{sa_last})", MONEY)
+    ws[f"A{t + 2}"] = "Dividend per Common share declared (Section 2(b))"
+    b.input(ws, f"C{t + 2}", SAMPLE_FIGURES["common_dividend"], MONEY, name="CommonDividend")
+    b.note(ws, f"D{t + 2}", "SAMPLE: the Series A receives its as-converted share first (PARTDIV)")
+    widths = {"A": 34, "B": 11} | {col: 15 for col in "CDEFGHIJKLMNOP"}
+    _layout(ws, widths, "B4", f"A1:P{t + 2}")
 
 
 def _conversion(b: _Builder, ws: Worksheet) -> None:
@@ -626,44 +738,230 @@ def _adjustments(b: _Builder, ws: Worksheet) -> None:
     ws[f"A{r}"].font = Font(bold=True)
     b.formula(ws, f"G{r}", f"=G{EVENT_LAST}", PRICE, name="ClassI_CP")
     b.formula(ws, f"H{r}", f"=H{EVENT_LAST}", PRICE, name="ClassII_CP")
-    b.placeholder(
-        ws,
-        f"A{r + 2}:I{r + 4}",
-        "RESERVED: CPHISTORY / CPASOF (xl_addin.udfs_history) - the price history as of any date.",
+    end = _history(b, ws, r + 2)
+    widths = {"A": 22, "B": 14} | {col: 17 for col in "CDEFGH"} | {"I": 16}
+    _layout(ws, widths | {col: 14 for col in "JKLMNOP"}, "A5", f"A1:P{end}")
+
+
+HIST_LOG_ROWS = 10  # event rows of the CPHISTORY log (blank rows are skipped)
+
+
+def _history(b: _Builder, ws: Worksheet, top: int) -> int:
+    """CPHISTORY / CPASOF: the same events in CPHISTORY's columns, the starting capitalization,
+    each class's price at the valuation date and the full history table."""
+    ws[f"A{top}"] = "Section 6 in full: CPHISTORY and CPASOF over an event log (header row first)"
+    ws[f"A{top}"].font = Font(bold=True)
+    start = (
+        (
+            "Common Outstanding at the start",
+            "Hist_Common",
+            SAMPLE_FIGURES["history_common"],
+            SHARES,
+            "number",
+        ),
+        (
+            "Rights outstanding at the start (options, warrants)",
+            "Hist_Rights",
+            SAMPLE_FIGURES["history_rights"],
+            SHARES,
+            "number",
+        ),
+        ("Option-plan shares already granted", "Hist_OptionPlanUsed", 0, SHARES, "number"),
+        (
+            "Qualified Private Offering closed before the log",
+            "Hist_QPOClosed",
+            False,
+            GENERAL,
+            "bool",
+        ),
     )
-    _layout(ws, {"A": 22, "B": 14} | {col: 17 for col in "CDEFGH"} | {"I": 16}, "A5", f"A1:I{r}")
+    for i, (label, name, value, fmt, kind) in enumerate(start):
+        r = top + 1 + i
+        ws[f"A{r}"] = label
+        b.input(ws, f"C{r}", value, fmt, name=name, kind=kind)
+        b.note(ws, f"D{r}", "SAMPLE" if kind == "number" else "6(c)(i) full ratchet before it")
+    head = top + 2 + len(start)
+    b.header(ws, head, COLUMNS)
+    first, last = head + 1, head + HIST_LOG_ROWS
+    events = SAMPLE_FIGURES["history_events"]
+    kinds = ("date", "history_event", "number", "number", "number", "", "history_class", "category")
+    fmts = (DATE, GENERAL, SHARES, PRICE, GENERAL, GENERAL, GENERAL, GENERAL, MONEY, GENERAL)
+    for i in range(HIST_LOG_ROWS):
+        r = first + i
+        date, event, shares, price, instrument, category = (
+            events[i] if i < len(events) else (None,) * 6
+        )
+        note = "SAMPLE event" if date is not None else None
+        row = (date, event, shares, price, None, instrument, None, category, None, note)
+        for j, value in enumerate(row):
+            kind = kinds[j] if j < len(kinds) else ("number" if j == 8 else "")
+            b.input(ws, f"{_col(j + 1)}{r}", value, fmts[j], kind=kind)
+    b.name("EventLog", ws, f"A{head}:{_col(len(COLUMNS))}{last}")
+    capital = (
+        "Hist_Common,Hist_Rights,ClassI_Shares,ClassI_InitialCP,ClassII_Shares,"
+        "ClassII_StatedValue,ClassII_InitialCP,Hist_QPOClosed,Hist_OptionPlanUsed"
+    )
+    r = last + 2
+    ws[f"A{r}"] = "Conversion Price at the valuation date (CPASOF)"
+    ws[f"A{r}"].font = Font(bold=True)
+    for col, cls, label in (("G", "ClassI", "I"), ("H", "ClassII", "II")):
+        b.formula(
+            ws,
+            f"{col}{r}",
+            f'=CPASOF(EventLog,"{label}",ValuationDate,{capital})',
+            PRICE,
+            name=f"{cls}_CPAsOf",
+        )
+    b.note(ws, f"I{r}", "equals the ADJPRICE chain above (Checks)")
+    r += 2
+    ws[f"A{r}"] = "Conversion Price history (CPHISTORY): one row per event, header first"
+    ws[f"A{r}"].font = Font(bold=True)
+    b.note(ws, f"I{r}", "Add events: enlarge the array block by one row per event.")
+    top_hist = r + 1
+    width = len(HISTORY_FORMATS)
+    rows = len(SAMPLE_FIGURES["history_events"])  # header + one row per event, no spare rows
+    b.array(
+        ws,
+        f"A{top_hist}:{_col(width)}{top_hist + rows}",
+        f"=CPHISTORY(EventLog,{capital})",
+        HISTORY_FORMATS,
+    )
+    return top_hist + rows
+
+
+#: CPHISTORY's output columns: row, date, event, instrument, Fully Diluted before / after, each
+#: class's price before / after / Common shares it converts into, section, explanation, flags, note.
+HISTORY_FORMATS = (
+    GENERAL,
+    DATE,
+    GENERAL,
+    GENERAL,
+    SHARES,
+    SHARES,
+    PRICE,
+    PRICE,
+    SHARES,
+    PRICE,
+    PRICE,
+    SHARES,
+    GENERAL,
+    GENERAL,
+    GENERAL,
+    GENERAL,
+)
+
+
+def _col(n: int) -> str:
+    """Column letters of a 1-based column number."""
+    letters = ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+WF_OPTION_ROWS = (CAP_FIRST + 4, CAP_FIRST + 5)  # Cap Table rows of the options and the warrant
+WF_EXIT_FIRST = 16
+#: WFBREAKS block: as many rows as the sample has breakpoints (rows beyond the result would show
+#: #N/A, which recalc reports as errors); enlarge the array when inputs add breakpoints.
+WF_BREAK_ROWS = 5
 
 
 def _waterfall(b: _Builder, ws: Worksheet) -> None:
     b.title(
         ws,
         "Waterfall",
-        "Payouts per class at a column of exit values. The payout block is RESERVED for "
-        "WATERFALL (xl_addin.udfs_exits), not yet in the add-in: no numbers until then.",
+        "Sections 3(a), 5(a): payouts per class at a column of exit values (WATERFALL), the exit "
+        "values where the distribution changes (WFBREAKS), and a chart of the payouts.",
     )
-    b.header(ws, 4, ("Exit value", "Class I", "Class II", "Common", "Total"))
+    b.header(
+        ws,
+        3,
+        (
+            "Series A",
+            "Shares",
+            "Stated Value",
+            "Issue date",
+            "Conversion Price",
+            "Unpaid dividends",
+        ),
+    )
+    for r, cls in ((4, "ClassI"), (5, "ClassII")):
+        ws[f"A{r}"] = "Class I" if cls == "ClassI" else "Class II"
+        b.formula(ws, f"B{r}", f"={cls}_Shares", SHARES)
+        b.formula(ws, f"C{r}", f"={cls}_StatedValue", MONEY)
+        b.formula(ws, f"D{r}", f"={cls}_IssueDate", DATE)
+        b.formula(ws, f"E{r}", f"={cls}_CP", PRICE)
+        b.formula(ws, f"F{r}", f"={cls}_Dividends", MONEY)
+    ws["A6"] = "Common shares outstanding"
+    b.formula(ws, "B6", "=CommonOutstanding", SHARES)
+    ws["A7"] = "Payment date"
+    b.formula(ws, "B7", "=ValuationDate", DATE)
+    b.header(ws, 8, ("Options / warrants (Cap Table)", "Shares", "Exercise price"))
+    for i, cap in enumerate(WF_OPTION_ROWS):
+        r = 9 + i
+        b.formula(ws, f"A{r}", f"='Cap Table'!A{cap}", GENERAL)
+        b.formula(ws, f"B{r}", f"='Cap Table'!E{cap}", SHARES)
+        b.formula(ws, f"C{r}", f"='Cap Table'!M{cap}", PRICE)
+    ws["A11"] = "Parity Securities: full preferential amount ($)"
+    b.input(ws, "B11", None, MONEY)
+    b.note(ws, "C11", "blank = none (Section 3(a))")
+    capital = "B4:F5,B6,B7,B11,B9:C10"
+    tail = ",AccrualRate,DayCountBasis"
+
+    ws["A12"] = "Liquidation Preference at the payment date (Section 3(a))"
+    b.formula(ws, "E12", "=TotalLiqPref", MONEY)
     values = SAMPLE_FIGURES["exit_values"]
-    first, last = 5, 5 + len(values) - 1
+    first, last = WF_EXIT_FIRST, WF_EXIT_FIRST + len(values) - 1
+    ws[f"A{first - 2}"] = "Payouts by exit value (WATERFALL, one array formula)"
+    ws[f"A{first - 2}"].font = Font(bold=True)
+    labels = (
+        "Exit value",
+        "Class I",
+        "Class II",
+        "Common",
+        "Options (net)",
+        "Warrant (net)",
+        "Class I per share",
+        "Class II per share",
+        "Common per share",
+        "Class I converts",
+        "Class II converts",
+        "Total paid",
+    )
+    b.header(ws, first - 1, labels)
     for i, v in enumerate(values):
         b.input(ws, f"A{first + i}", v, MONEY)
-    b.placeholder(
+        b.formula(ws, f"L{first + i}", f"=SUM(B{first + i}:F{first + i})", MONEY)
+    b.array(
         ws,
-        f"B{first}:E{last}",
-        "RESERVED: {=WATERFALL(A5:A9, ...)} array formula",
+        f"B{first}:K{last}",
+        f"=WATERFALL(A{first}:A{last},{capital},FALSE{tail})",
+        (MONEY,) * 5 + (PRICE,) * 3 + (GENERAL,) * 2,
     )
-    ws[f"A{last + 2}"] = "Liquidation Preference at the valuation date (Section 3(a))"
-    b.formula(ws, f"E{last + 2}", "=TotalLiqPref", MONEY)
+    top = last + 2
+    ws[f"A{top}"] = "Breakpoints (WFBREAKS): exit values where the distribution changes"
+    ws[f"A{top}"].font = Font(bold=True)
+    b.header(ws, top + 1, ("Exit value", "What changes there"))
+    b.array(
+        ws,
+        f"A{top + 2}:B{top + 1 + WF_BREAK_ROWS}",
+        f"=WFBREAKS({capital}{tail})",
+        (MONEY, GENERAL),
+    )
+    end = top + 1 + WF_BREAK_ROWS
     chart = BarChart()
     chart.type = "col"
     chart.title = "Payout per class by exit value"
     chart.y_axis.title = "$"
     chart.x_axis.title = "Exit value"
-    data = Reference(ws, min_col=2, max_col=4, min_row=4, max_row=last)
+    data = Reference(ws, min_col=2, max_col=6, min_row=first - 1, max_row=last)
     chart.add_data(data, titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     chart.width, chart.height = 18, 8
-    ws.add_chart(chart, f"A{last + 4}")
-    _layout(ws, {"A": 20} | {col: 18 for col in "BCDE"}, "B5", f"A1:E{last + 2}")
+    ws.add_chart(chart, f"D{top}")
+    widths = {"A": 30, "B": 18} | {col: 16 for col in "CDEFGHIJKL"}
+    _layout(ws, widths, f"B{first}", f"A1:L{end}")
 
 
 PRE_FIRST = 6
@@ -709,7 +1007,12 @@ def _preemptive(b: _Builder, ws: Worksheet) -> None:
 
 
 def _checks(b: _Builder, ws: Worksheet) -> None:
-    b.title(ws, "Checks", "OK / flag for each test; grey rows are reserved for pending functions.")
+    b.title(
+        ws,
+        "Checks",
+        "OK / flag for each test; then the certificate's tests with their inputs (yellow, "
+        "SAMPLE): QPO, Liquidation Event, 3(c) value, reservation, remedies, consent.",
+    )
     b.header(ws, 3, ("Check", "Section", "Value", "Limit", "Status"))
     rows = (
         (
@@ -763,19 +1066,196 @@ def _checks(b: _Builder, ws: Worksheet) -> None:
         b.formula(ws, f"C{r}", value, fmt)
         b.formula(ws, f"D{r}", limit, fmt)
         b.formula(ws, f"E{r}", status.format(r=r), GENERAL)
-    pending = (
-        ("Qualified Public Offering test", "5(b)", "QPOTEST (xl_addin.udfs_exits)"),
-        ("Liquidation Event test", "3(b)", "LIQEVENT (xl_addin.udfs_exits)"),
-        ("Reservation after adjustments", "5(f)", "RESERVATION (xl_addin.udfs_exits)"),
-        ("Remedies: put price and date", "remedies", "PUTPRICE / PUTDATE (xl_addin.udfs_exits)"),
-    )
-    for i, (label, sec, fn) in enumerate(pending):
-        r = 4 + len(rows) + i
+    r = 4 + len(rows)
+    for cls, label in (("ClassI", "Class I"), ("ClassII", "Class II")):
+        ws[f"A{r}"] = f"{label}: CPHISTORY log gives the ADJPRICE chain's price (CPASOF)"
+        ws[f"B{r}"] = "6"
+        b.formula(ws, f"C{r}", f"={cls}_CPAsOf", PRICE)
+        b.formula(ws, f"D{r}", f"={cls}_CP", PRICE)
+        b.formula(ws, f"E{r}", f'=IF(ROUND(C{r}-D{r},2)=0,"OK","DIFFERENT")', GENERAL)
+        r += 1
+    last = _checks_functions(b, ws, r + 1)
+    _layout(ws, {"A": 50, "B": 10, "C": 18, "D": 18, "E": 30}, "A4", f"A1:F{last}")
+
+
+def _checks_functions(b: _Builder, ws: Worksheet, top: int) -> int:
+    """QPOTEST, LIQEVENT, SECVALUE, RESERVATION, BOARDSEATS, PUTDATE, PUTPRICE, CONSENT: named,
+    validated inputs (SAMPLE) and each result as an array formula over C:D (or C:E)."""
+    k = CHECK_INPUTS
+    r = top
+
+    def section(title: str, section: str) -> None:
+        nonlocal r
+        r += 1
+        b.header(ws, r, (title, "Section", "Value / result", "Reason / detail", ""))
+        ws[f"B{r}"] = section
+        r += 1
+
+    def put(label: str, name: str, value: Any, fmt: str, kind: str = "number") -> None:
+        nonlocal r
         ws[f"A{r}"] = label
-        ws[f"B{r}"] = sec
-        b.placeholder(ws, f"C{r}:E{r}", f"RESERVED: {fn}")
-    last = 3 + len(rows) + len(pending)
-    _layout(ws, {"A": 50, "B": 10, "C": 18, "D": 18, "E": 30}, "A4", f"A1:E{last}")
+        b.input(ws, f"C{r}", value, fmt, name=name, kind=kind)
+        b.note(ws, f"E{r}", "SAMPLE")
+        r += 1
+
+    def computed(label: str, text: str, fmt: str, name: str | None = None) -> None:
+        nonlocal r
+        ws[f"A{r}"] = label
+        b.formula(ws, f"C{r}", text, fmt, name=name)
+        r += 1
+
+    def result(label: str, text: str, fmts: Sequence[str], name: str | None = None) -> None:
+        nonlocal r
+        ws[f"A{r}"] = label
+        ws[f"A{r}"].font = Font(bold=True)
+        b.array(ws, f"C{r}:{_col(2 + len(fmts))}{r}", text, fmts)
+        if name:
+            b.name(name, ws, f"C{r}")
+        r += 1
+
+    section("Qualified Public Offering test", "5(b)")
+    put("Firm commitment of the underwriters ($)", "QPO_FirmCommitment", k["qpo"][0], MONEY)
+    put("Gross proceeds to the Corporation ($)", "QPO_GrossProceeds", k["qpo"][1], MONEY)
+    put("Pre-offering equity value ($)", "QPO_PreOfferingEquity", k["qpo"][2], MONEY)
+    put("Underwritten public offering", "QPO_Underwritten", True, GENERAL, "bool")
+    result(
+        "Qualified Public Offering? (QPOTEST)",
+        "=QPOTEST(QPO_FirmCommitment,QPO_GrossProceeds,QPO_PreOfferingEquity,QPO_Underwritten)",
+        (GENERAL, GENERAL),
+        "QPO_Result",
+    )
+
+    le = k["liq_event"]
+    section("Liquidation Event test (merger, sale of control or assets)", "3(b)")
+    put(
+        "Old shareholders keep a majority",
+        "LE_KeepsMajority",
+        le["keeps_majority"],
+        GENERAL,
+        "bool",
+    )
+    put(
+        "Sale of all or substantially all assets", "LE_AssetSale", le["asset_sale"], GENERAL, "bool"
+    )
+    put("Merger with a public company", "LE_PublicBuyer", le["public_buyer"], GENERAL, "bool")
+    put(
+        "(I) Merger Shares registered, unrestricted",
+        "LE_Registered",
+        le["registered"],
+        GENERAL,
+        "bool",
+    )
+    put(
+        "(II) Average closing price of the Merger Shares",
+        "LE_AveragePrice",
+        le["average_price"],
+        PRICE,
+    )
+    put("(II) Merger Shares per Series A share", "LE_ExchangeRatio", le["exchange_ratio"], "0.0000")
+    computed(
+        "(II) Liquidation Preference per Class I share",
+        "='Liquidation Preference'!H4",
+        PRICE,
+        "LE_PreferencePerShare",
+    )
+    put(
+        "(III) Trading volume, 30 calendar days (shares)",
+        "LE_TradingVolume",
+        le["trading_volume"],
+        SHARES,
+    )
+    computed(
+        "(III) Merger Shares to all Series A",
+        "=LE_ExchangeRatio*(ClassI_Shares+ClassII_Shares)",
+        SHARES,
+        "LE_MergerShares",
+    )
+    result(
+        "Liquidation Event? (LIQEVENT)",
+        "=LIQEVENT(LE_KeepsMajority,LE_AssetSale,LE_PublicBuyer,LE_Registered,LE_AveragePrice,"
+        "LE_ExchangeRatio,LE_PreferencePerShare,LE_TradingVolume,LE_MergerShares)",
+        (GENERAL, GENERAL),
+        "LE_Result",
+    )
+
+    section("Value of securities received (closing prices)", "3(c)")
+    series = k["price_series"]
+    first = r
+    for date, price in series:
+        b.input(ws, f"A{r}", date, DATE, kind="date")
+        b.input(ws, f"C{r}", price, PRICE)
+        b.note(ws, f"E{r}", "SAMPLE closing price")
+        r += 1
+    rng = f"{first}:{{c}}{r - 1}"
+    put("Closing date of the transaction", "SV_ClosingDate", k["closing_date"], DATE, "date")
+    put("Discount for restricted securities", "SV_Discount", k["discount"], PCT, "fraction")
+    computed(
+        "Value per security (SECVALUE)",
+        f"=SECVALUE(A{rng.format(c='A')},C{rng.format(c='C')},SV_ClosingDate,SV_Discount)",
+        PRICE,
+        "SV_Value",
+    )
+
+    section("Reservation of Common Stock", "5(f)")
+    put(
+        "Authorized but unissued Common Stock",
+        "AuthorizedUnissued",
+        k["authorized_unissued"],
+        SHARES,
+    )
+    conv = "'Conversion'!{c}4:{c}5"
+    result(
+        "Issuable on conversion / shortfall vs reserved / vs authorized (RESERVATION)",
+        f"=RESERVATION({conv.format(c='B')},{conv.format(c='C')},{conv.format(c='E')},"
+        f"AuthorizedUnissued,{conv.format(c='D')},ReservedCommon)",
+        (SHARES, SHARES, SHARES),
+        "Reservation_Issuable",
+    )
+
+    section("Remedies during a Triggering Event", "8(b), 8(c)")
+    put("Board size before the increase", "BoardSize", k["board_size"], GENERAL)
+    put(
+        "Series A Preferred Directors on the Board",
+        "SeriesADirectors",
+        k["series_a_directors"],
+        GENERAL,
+    )
+    result(
+        "New directors for a Series A majority (BOARDSEATS)",
+        "=BOARDSEATS(BoardSize,SeriesADirectors)",
+        (GENERAL,),
+        "BoardSeats",
+    )
+    put("Put Notice date", "PutNoticeDate", k["put_notice"], DATE, "date")
+    put("Business-day calendar", "PutCalendar", CALENDARS[0], GENERAL, "calendar")
+    computed(
+        "Earliest repurchase date (PUTDATE)", "=PUTDATE(PutNoticeDate,PutCalendar)", DATE, "PutDate"
+    )
+    result(
+        "Class I put price per share / total (PUTPRICE)",
+        "=PUTPRICE(ClassI_Shares,ClassI_StatedValue,ClassI_IssueDate,PutDate,ClassI_Dividends,"
+        "AccrualRate,DayCountBasis)",
+        (PRICE, MONEY),
+        "PutPricePerShare",
+    )
+
+    kind, amount, in_budget, ordinary, held = k["consent"]
+    section("Protective provisions: Series A consent", "4(b)")
+    put("Action", "Consent_Kind", kind, GENERAL, "action")
+    put("Amount ($, Corporation and subsidiaries)", "Consent_Amount", amount, MONEY)
+    put("Prescribed in the Annual Budget", "Consent_InBudget", in_budget, GENERAL, "bool")
+    put("In the ordinary course of business", "Consent_OrdinaryCourse", ordinary, GENERAL, "bool")
+    put(
+        "Series A held / issued under the Purchase Agreement", "Consent_Held", held, PCT, "fraction"
+    )
+    result(
+        "Series A majority consent needed? (CONSENT)",
+        "=CONSENT(Consent_Kind,Consent_Amount,Consent_InBudget,Consent_OrdinaryCourse,"
+        "Consent_Held,QPOClosed)",
+        (GENERAL, GENERAL),
+        "Consent_Result",
+    )
+    return r - 1
 
 
 def _xlwings_conf(ws: Worksheet) -> None:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from xlwings import arg, func
-
+from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
 from .terms import (
     adjusted_conversion_price,

@@ -11,8 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from xlwings import arg, func
-
+from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
 from .terms.liquidation_event import liquidation_event, security_value

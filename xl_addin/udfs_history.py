@@ -12,8 +12,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from xlwings import arg, func
-
+from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
 from .terms.history import capitalization, conversion_price_history, price_as_of
 from .terms.parse import EXCEL_EPOCH

@@ -72,6 +72,8 @@ def scaled_decimals(
     """
     scaled = arr * SCALE
     rounded = np.round(scaled)
-    ok = (np.abs(arr) < 1e9) & (np.abs(scaled - rounded) <= 1e-3)
+    # within 4e-16 relative of the decimal: its 15-significant-digit reading is that decimal
+    # (a value merely within 1e-9 of one, e.g. 96.9999999999, is not: it is decided exactly)
+    ok = (np.abs(arr) < 1e9) & (np.abs(arr - rounded / SCALE) <= 4e-16 * np.abs(arr))
     ints = np.where(ok, rounded, 0).astype(np.int64).astype(object)
     return ints, ok

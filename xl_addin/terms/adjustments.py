@@ -279,6 +279,9 @@ def _adjust_array(
     close = (iss & (np.abs(p - cp) <= NEAR * cp)) | (
         np.abs(new - par) <= NEAR * np.maximum(par, 1e-300)
     )
+    # float overflow (inputs near 1e308) is re-decided exactly too
+    close |= ~np.isfinite(out) | ~np.isfinite(fd + n) | (sub & ~np.isfinite(ratio))
+    close |= lower & qpo & ~np.isfinite(weighted)
     if close.any():
         names = [e.value for e in Event]
         refine(

@@ -102,9 +102,10 @@ def conversion_shares(
         (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
     )
     if not whole_flag:
+        refine(q, ~np.isfinite(q), conversion_quotient, *ordered)  # float overflow: exactly
         return q
     out: npt.NDArray[np.float64] = np.floor(q)
-    near = near_integer(q)
+    near = near_integer(q) | ~np.isfinite(q)
     if near.any():
         num, den, ok = _scaled_quotient(*ordered, near)
         exact_rows = near & ok
@@ -158,7 +159,7 @@ def cash_in_lieu(
     )
     q = (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
     out: npt.NDArray[np.float64] = (q - np.floor(q)) * a["closing_price"]
-    near = near_integer(q)
+    near = near_integer(q) | ~np.isfinite(q) | ~np.isfinite(out)
     if near.any():
         num, den, ok = _scaled_quotient(
             a["shares"], a["stated_value"], a["conversion_price"], a["dividends"], near

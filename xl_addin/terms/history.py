@@ -178,9 +178,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .adjustments import Event, adjust
 from .constants import (
@@ -197,6 +195,9 @@ from .conversion import conversion_quotient
 from .daycount import serial_to_date
 from .errors import TermsError, describe
 from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CATEGORIES",
@@ -447,7 +448,7 @@ def read_event_log(log: Any) -> list[LogRow]:
     needs, non-negative shares, instruments referring to an earlier row of the right kind,
     unique ids, dates in order. Errors name the row and column.
     """
-    if isinstance(log, pd.DataFrame):
+    if type(log).__module__.startswith("pandas") and hasattr(log, "columns"):  # DataFrame
         table: list[list[Any]] = [list(log.columns), *log.astype(object).values.tolist()]
     else:
         table = [list(r) for r in Grid(log, "event_log").rows]
@@ -1373,6 +1374,8 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
 
 
 def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
+    import pandas as pd  # only for the DataFrame output: Excel calls don't pay its import
+
     """The steps as a DataFrame (exact Fractions in object columns; dates as ``datetime.date``)."""
     names = [c.name for c in cap.classes]
     for s in steps:  # classes first issued in the log (Class II at a SUBSEQUENT_CLOSING)

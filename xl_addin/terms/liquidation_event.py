@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import pandas as pd
-
 from .constants import (
     MERGER_VALUE_TEST,
     MERGER_VOLUME_MULTIPLE,
@@ -176,6 +174,8 @@ def security_value(dates: Any, prices: Any, closing_date: Any, discount: Any = 0
     >>> security_value([[36892], [36893]], [[10], [11]], 36896)
     Fraction(21, 2)
     """
+    import pandas as pd  # imported on use: Excel calls of other functions don't pay it
+
     d = Grid(dates if is_range(dates) else [[dates]], "dates")
     p = Grid(prices if is_range(prices) else [[prices]], "prices")
     if d.shape != p.shape:

@@ -244,6 +244,8 @@ class Grid:
     def __init__(self, value: Any, name: str) -> None:
         self.name = name
         rows: list[Any]
+        if value is not None and not is_range(value):  # a single cell (or text) is no range
+            raise TermsError(f"{name} must be a range (got {describe(value)})", argument=name)
         if isinstance(value, np.ndarray):
             arr = value.reshape(-1, 1) if value.ndim == 1 else value
             if arr.ndim != 2:

@@ -46,7 +46,7 @@ from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .daycount import serial_to_date
 from .errors import TermsError
 from .liquidation import liquidation_preference
-from .parse import EXCEL_EPOCH, parse_date, parse_number, parse_optional, parse_text
+from .parse import EXCEL_EPOCH, is_range, parse_date, parse_number, parse_optional, parse_text
 from .participation import participating_dividend
 
 __all__ = [
@@ -105,15 +105,19 @@ def put_price(
     Fraction(13541, 1)
     """
     n = parse_number(shares, "shares", minimum=0)
+    singles = {"stated_value": stated_value, "issue_date": issue_date}
+    singles |= {"repurchase_date": repurchase_date, "dividends": dividends, "rate": rate}
+    for name, value in (*singles.items(), ("basis", basis)):
+        if is_range(value):  # liquidation_preference would broadcast a range
+            raise TermsError(f"{name} must be a single cell (got a range)", argument=name)
     try:
         per = liquidation_preference(
             1, stated_value, issue_date, repurchase_date, dividends, rate, basis
         )
     except TermsError as exc:
-        if exc.argument == "payment_date":
-            raise TermsError(
-                "repurchase_date must not be before issue_date", argument="repurchase_date"
-            ) from None
+        if exc.argument == "payment_date":  # liquidation_preference's name for it
+            message = exc.message.replace("payment_date", "repurchase_date")
+            raise TermsError(message, code=exc.code, argument="repurchase_date") from None
         raise
     assert isinstance(per, Fraction)
     return PutPrice(per, per * n)
@@ -157,7 +161,8 @@ def holidays(year: int, calendar: str = "FEDERAL") -> frozenset[dt.date]:
     out: set[dt.date | None] = set()
     nyse = calendar == "NYSE"
     for y in (year, year + 1):  # a Saturday 1 January is observed on 31 December before
-        out.add(_observed(dt.date(y, 1, 1), saturday_to_friday=not nyse))
+        if y <= dt.MAXYEAR:
+            out.add(_observed(dt.date(y, 1, 1), saturday_to_friday=not nyse))
     if year >= (1998 if nyse else 1986):
         out.add(_nth_weekday(year, 1, 0, 3))
     out.add(_nth_weekday(year, 2, 0, 3))
@@ -197,6 +202,12 @@ def earliest_repurchase_date(notice_date: Any, calendar: Any = "FEDERAL") -> int
     d = serial_to_date(parse_date(notice_date, "notice_date"))
     count = 0
     while count < PUT_NOTICE_BUSINESS_DAYS:
+        if d == dt.date.max:
+            raise TermsError(
+                "notice_date must leave 10 business days before 9999-12-31 "
+                f"(got {serial_to_date(parse_date(notice_date, 'notice_date'))})",
+                argument="notice_date",
+            )
         d += dt.timedelta(days=1)
         if _business(d, cal):
             count += 1
