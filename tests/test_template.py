@@ -234,7 +234,7 @@ def test_waterfall_block_breakpoints_and_chart(wb: openpyxl.Workbook) -> None:
     block = ws["B16"].value
     assert isinstance(block, ArrayFormula) and block.ref == "B16:K20"
     assert block.text.startswith("=WATERFALL(A16:A20,B4:F5,B6,B7,B11,B9:C10,FALSE,")
-    assert ws["A24"].value.ref == "A24:B28" and "WFBREAKS(" in ws["A24"].value.text
+    assert ws["A24"].value.ref == "A24:B33" and "WFBREAKS(" in ws["A24"].value.text
     assert [ws[f"A{r}"].value for r in range(9, 11)] == ["='Cap Table'!A8", "='Cap Table'!A9"]
     (chart,) = ws._charts
     refs = [s.val.numRef.f for s in chart.series]
@@ -250,7 +250,7 @@ def test_adjustments_event_log_for_cphistory(wb: openpyxl.Workbook) -> None:
         *("gross_proceeds", "note"),
     )
     hist = ws["A38"].value
-    assert isinstance(hist, ArrayFormula) and hist.ref == "A38:P40"
+    assert isinstance(hist, ArrayFormula) and hist.ref == "A38:P48"
     assert hist.text.startswith("=CPHISTORY(EventLog,")
     assert ws["G35"].value.startswith('=CPASOF(EventLog,"I",ValuationDate,')
     lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}

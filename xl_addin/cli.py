@@ -20,7 +20,6 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +41,6 @@ def _date(text: str) -> dt.date:
 
 def demo(as_of: dt.date, out_dir: Path) -> str:
     """Template → headless recalculation → summary; returns the text to print."""
-    from .terms.waterfall import waterfall_from_ranges
 
     out_dir.mkdir(parents=True, exist_ok=True)
     path = template.build_template(out_dir / "series_a_model.xlsx")
@@ -84,23 +82,43 @@ def demo(as_of: dt.date, out_dir: Path) -> str:
         f"Fully Diluted Outstanding (6(a)): {int(v['FullyDiluted']):,}",
         "",
     ]
-    common = template.SAMPLE_FIGURES["founders_common"] + template.SAMPLE_FIGURES["public_common"]
-    wf = waterfall_from_ranges(series_a, common, as_of)
-    lines.append(f"Waterfall (3(a), 5(a)) with {common:,} common shares (SAMPLE), no options:")
-    lines.append(f"{'exit value':>16}{'Class I':>16}{'Class II':>16}{'Common':>16}  converts")
-    for exit_value in template.SAMPLE_FIGURES["exit_values"]:
-        d = wf.distribution(Fraction(exit_value))
-        flags = ", ".join(n for n, x in zip(("I", "II"), d.converts, strict=True) if x) or "none"
-        lines.append(
-            f"{exit_value:>16,.0f}{float(d.series_a[0]):>16,.2f}{float(d.series_a[1]):>16,.2f}"
-            f"{float(d.common):>16,.2f}  {flags}"
-        )
+    lines += _waterfall_lines(report.output)
     lines += [
         "",
         f"Workbook with computed values: {report.output}",
         f"(recalculated {report.cells} formula cells in {report.seconds:.2f} s)",
     ]
     return "\n".join(lines)
+
+
+def _waterfall_lines(path: Path) -> list[str]:
+    """The WATERFALL block of the recalculated workbook's Waterfall sheet, as text."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, data_only=True, read_only=True)["Waterfall"]
+    first = template.WF_EXIT_FIRST
+    last = first + len(template.SAMPLE_FIGURES["exit_values"]) - 1
+    rows = list(ws.iter_rows(min_row=first - 1, max_row=last, values_only=True))
+    header, body = rows[0], rows[1:]
+    payouts = [
+        j
+        for j, h in enumerate(header)
+        if h and "per share" not in str(h) and "converts" not in str(h)
+    ]
+    lines = ["Waterfall (3(a), 5(a)), from the workbook's Waterfall sheet:"]
+    lines.append("".join(f"{header[j]!s:>16}" for j in payouts) + "  converts")
+    for row in body:
+        flags = [
+            str(h).replace(" converts", "")
+            for h, value in zip(header, row, strict=False)
+            if h and "converts" in str(h) and value
+        ]
+        lines.append(
+            "".join(f"{float(row[j] or 0):>16,.2f}" for j in payouts)
+            + "  "
+            + (", ".join(flags) or "none")
+        )
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

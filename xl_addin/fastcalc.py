@@ -39,7 +39,7 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-__all__ = ["NATIVE_FUNCTIONS", "Err", "Unsupported", "Workbook", "defined_names", "evaluate"]
+__all__ = ["NATIVE_FUNCTIONS", "PADDING", "Err", "Unsupported", "Workbook", "defined_names", "evaluate"]
 
 
 class Unsupported(Exception):  # noqa: N818 -- a signal to fall back, not a user error
@@ -58,6 +58,9 @@ class Err:
 
 
 _EPOCH = dt.date(1899, 12, 30)
+#: The message of the #N/A Excel shows in the spare cells of an array block larger than the
+#: formula's result: padding, not an evaluation error (recalc does not report it).
+PADDING = "beyond the formula's result (the array block is larger): padding, as in Excel"
 _ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _MAX_ROW, _MAX_COL = 1_048_576, 16_384
@@ -696,7 +699,7 @@ class Evaluator:
                         ii = i if arr.shape[0] > 1 else 0
                         jj = j if arr.shape[1] > 1 else 0
                         ok = ii < arr.shape[0] and jj < arr.shape[1]
-                        full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A")
+                        full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
                 self.arrays[key] = full
                 self.done[key] = full[0, 0]
             else:
@@ -1138,6 +1141,9 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "ISNUMBER": _scalar_fn(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), 1, 1),
     "ISBLANK": _scalar_fn(lambda v: v is None, 1, 1),
     "ISERROR": _scalar_fn(lambda v: isinstance(v, Err), 1, 1),
+    # LibreOffice writes the constants TRUE and FALSE as functions: =FALSE()
+    "TRUE": lambda ev, args, f, array: True if not args else Err("#VALUE!"),
+    "FALSE": lambda ev, args, f, array: False if not args else Err("#VALUE!"),
 }
 
 

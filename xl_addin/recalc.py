@@ -54,7 +54,7 @@ from xml.sax.saxutils import unescape as _sax_unescape
 
 import numpy as np
 
-from .fastcalc import NATIVE_FUNCTIONS, Err, Unsupported, defined_names
+from .fastcalc import NATIVE_FUNCTIONS, PADDING, Err, Unsupported, defined_names
 from .fastcalc import evaluate as fast_evaluate
 
 __all__ = [
@@ -1009,7 +1009,10 @@ def recalculate(
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
                 continue
             v, t = _v_and_t(value)
-            if t == b"e":
+            padding = (  # spare cells of an array block larger than the result show #N/A
+                not has_f and (r, c) in arrays and v == b"#N/A"
+            ) or getattr(value, "message", None) == PADDING
+            if t == b"e" and not padding:
                 msg = getattr(value, "message", None) or _describe(
                     v.decode(), texts.get((r, c)), values.functions
                 )

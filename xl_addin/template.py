@@ -816,10 +816,10 @@ def _history(b: _Builder, ws: Worksheet, top: int) -> int:
     r += 2
     ws[f"A{r}"] = "Conversion Price history (CPHISTORY): one row per event, header first"
     ws[f"A{r}"].font = Font(bold=True)
-    b.note(ws, f"I{r}", "Add events: enlarge the array block by one row per event.")
+    b.note(ws, f"I{r}", "Rows beyond the events show #N/A (array padding, as in Excel).")
     top_hist = r + 1
     width = len(HISTORY_FORMATS)
-    rows = len(SAMPLE_FIGURES["history_events"])  # header + one row per event, no spare rows
+    rows = HIST_LOG_ROWS  # header + a row for every row of the log; spare rows show #N/A
     b.array(
         ws,
         f"A{top_hist}:{_col(width)}{top_hist + rows}",
@@ -862,9 +862,9 @@ def _col(n: int) -> str:
 
 WF_OPTION_ROWS = (CAP_FIRST + 4, CAP_FIRST + 5)  # Cap Table rows of the options and the warrant
 WF_EXIT_FIRST = 16
-#: WFBREAKS block: as many rows as the sample has breakpoints (rows beyond the result would show
-#: #N/A, which recalc reports as errors); enlarge the array when inputs add breakpoints.
-WF_BREAK_ROWS = 5
+#: WFBREAKS block: room for 10 breakpoints; spare rows show #N/A (array padding, as in Excel,
+#: which recalc does not count as an error).
+WF_BREAK_ROWS = 10
 
 
 def _waterfall(b: _Builder, ws: Worksheet) -> None:
