@@ -39,7 +39,15 @@ from xml.etree import ElementTree as ET
 
 import numpy as np
 
-__all__ = ["NATIVE_FUNCTIONS", "PADDING", "Err", "Unsupported", "Workbook", "defined_names", "evaluate"]
+__all__ = [
+    "NATIVE_FUNCTIONS",
+    "PADDING",
+    "Err",
+    "Unsupported",
+    "Workbook",
+    "defined_names",
+    "evaluate",
+]
 
 
 class Unsupported(Exception):  # noqa: N818 -- a signal to fall back, not a user error
