@@ -134,7 +134,7 @@ def test_columns_of_events_in_one_call() -> None:
             (12.31, [["ISSUE"], ["ISSUE"]], 10, 1, [[1], [None]]),
             "price is required for ISSUE, WARRANT and CONVERTIBLE (in row 2)",
         ),
-        ((12.31, [["SPLIT"], ["BOGUS"]], 10, 1, None), "(got 'BOGUS') in row 2"),
+        ((12.31, [["SPLIT"], ["BOGUS"]], 10, 1, None), "(got 'BOGUS' in row 2)"),
     ],
 )
 def test_bad_input(args, message) -> None:

@@ -121,7 +121,7 @@ def test_votes_as_converted() -> None:
     assert rows == [(1231, F(1231, 100_000)), (2462, F(2462, 100_000))]
     # full shares only: 999 × 12.31 / 10 = 1,229.769 → 1,229 votes
     assert as_converted_votes(999, 12.31, 10, 0)[0][0] == 1229
-    with pytest.raises(TermsError, match=r"conversion_price must be > 0 \(got 0\) in row 2"):
+    with pytest.raises(TermsError, match=r"conversion_price must be > 0 \(got 0 in row 2\)"):
         as_converted_votes([[1], [2]], 12.31, [[10], [0]], 5)
     with pytest.raises(TermsError, match="stated_value must have 2 cells like shares"):
         as_converted_votes([[1], [2]], [[1], [2], [3]], 10, 5)

@@ -114,7 +114,7 @@ def test_whole_units_with_over_allotment() -> None:
     ("args", "kwargs", "message"),
     [
         ((col(600, 400), 900, 100), {}, "holdings add up to more than total_fd"),
-        ((col(600, -1), 2000, 100), {}, "holdings must be >= 0 (got -1) in row 2"),
+        ((col(600, -1), 2000, 100), {}, "holdings must be >= 0 (got -1 in row 2)"),
         ((col(600, 400), 0, 100), {}, "total_fd must be > 0 (got 0)"),
         ((col(600, 400), 2000, -1), {}, "offered must be >= 0 (got -1)"),
         (
@@ -123,7 +123,7 @@ def test_whole_units_with_over_allotment() -> None:
             "requested must have the shape of holdings (2×1, got 3×1)",
         ),
         (([], 2000, 100), {}, "holdings must not be an empty range"),
-        ((col(600, "x"), 2000, 100), {}, "holdings must be a number (got text 'x') in row 2"),
+        ((col(600, "x"), 2000, 100), {}, "holdings must be a number (got text 'x' in row 2)"),
     ],
 )
 def test_bad_input(args, kwargs, message) -> None:
@@ -167,3 +167,46 @@ def test_array_form_matches(rows, offered) -> None:
     got = pro_rata_allocation(col(*holdings), total, offered)
     assert isinstance(got, np.ndarray)
     assert got.ravel().tolist() == pytest.approx([offered * h / total for h in holdings])
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6)), min_size=32, max_size=60),
+    st.integers(0, 10**6),
+    st.integers(0, 10**7),
+    st.booleans(),
+)
+def test_integer_path_equals_the_fraction_path(rows, extra_fd, offered, whole) -> None:
+    """Ranges of whole numbers take the vectorised integer path: same answers as allocate()."""
+    holdings = [h for h, _ in rows]
+    requested = [r for _, r in rows]
+    total = sum(holdings) + extra_fd + 1
+    got = pro_rata_allocation(col(*holdings), total, offered, col(*requested), whole)
+    exact = allocate(
+        [F(h) for h in holdings], F(total), F(offered), [F(r) for r in requested], whole
+    )
+    assert got.ravel().tolist() == [float(x) for x in exact]
+    plain = pro_rata_allocation(col(*holdings), total, offered, whole=whole)
+    exact_plain = allocate([F(h) for h in holdings], F(total), F(offered), None, whole)
+    assert plain.ravel().tolist() == [float(x) for x in exact_plain]
+
+
+def test_integer_path_water_level_with_caps() -> None:
+    # holdings 600/400/500 of 2,000, 100 offered, requests 10/22/100 (hand-worked above):
+    # holder 2 capped at 22, holder 3 takes the rest → 10, 22, 43; whole units change nothing.
+    # 40 holders of 0 added (pro rata 0, asking nothing) take the vectorised path.
+    zeros = [0] * 40
+    got = pro_rata_allocation(
+        col(600, 400, 500, *zeros), 2000, 100, col(10, 22, 100, *zeros), whole=True
+    )
+    assert got.ravel().tolist() == [10, 22, 43, *zeros]
+
+
+def test_ten_thousand_holders_in_one_call() -> None:
+    # 10,000 holders of 100 each of 1,000,000 fully diluted, 10,000 offered: 1 unit each
+    # (10,000 × 100 / 1,000,000); everybody asks 2, only even rows ask 0 → the odd rows elected
+    # their whole share and split the 5,000 units the even rows left: 1 + 1 = 2 each
+    n = 10_000
+    got = pro_rata_allocation(
+        [[100]] * n, 1_000_000, n, [[0] if i % 2 == 0 else [2] for i in range(n)]
+    )
+    assert got.ravel().tolist() == [0.0 if i % 2 == 0 else 2.0 for i in range(n)]

@@ -149,7 +149,7 @@ def test_table_matches_exact_rows_and_columns() -> None:
 def test_from_ranges_and_bad_input_names_argument() -> None:
     w = waterfall_from_ranges([[1_000_000, 12.31, DAY, 10], [500_000, 20, DAY, 20]], 8_269_000, DAY)
     assert w.distribution(F(150_000_000)).converts == (True, False)
-    with pytest.raises(TermsError, match=r"shares must be >= 0 \(got -5\) in series_a row 2"):
+    with pytest.raises(TermsError, match=r"shares must be >= 0 \(got -5 in series_a row 2\)"):
         waterfall_from_ranges([[1, 12.31, DAY, 10], [-5, 20, DAY, 20]], 100, DAY)
     with pytest.raises(TermsError, match="series_a must have 4 or 5 columns"):
         waterfall_from_ranges([[1, 12.31, DAY]], 100, DAY)

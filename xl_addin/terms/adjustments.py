@@ -47,7 +47,9 @@ from .constants import COMMON_PAR_VALUE
 from .errors import TermsError
 from .parse import (
     Grid,
+    at,
     first_bad,
+    flat_rows,
     is_range,
     location,
     number_array,
@@ -90,6 +92,10 @@ _SUBDIVISIONS = (Event.SPLIT, Event.DIVIDEND, Event.COMBINATION)
 _ISSUES = (Event.ISSUE, Event.WARRANT, Event.CONVERTIBLE)
 _NAMES = tuple(e.value for e in Event)
 _CODES = {name: i for i, name in enumerate(_NAMES)}
+#: Event names as commonly typed (upper, lower, title case) → code, for the fast path.
+_EXACT_CODES = {
+    form: code for name, code in _CODES.items() for form in (name, name.lower(), name.title())
+}
 
 
 def adjust(
@@ -182,6 +188,12 @@ def adjusted_conversion_price(
 def _event_codes(event: Any) -> npt.NDArray[np.int64]:
     if not is_range(event):
         return np.asarray(_CODES[parse_text(event, "event", _NAMES)], dtype=np.int64)
+    fast = flat_rows(event)
+    if fast is not None:
+        # the common case: every cell an event name as typed -- a C-level dictionary lookup
+        found = list(map(_EXACT_CODES.get, fast[0]))
+        if None not in found:
+            return np.array(found, dtype=np.int64).reshape(fast[1])
     grid = Grid(event, "event")
     flat = grid.values()
     codes = np.empty(len(flat), dtype=np.int64)
@@ -192,7 +204,7 @@ def _event_codes(event: Any) -> npt.NDArray[np.int64]:
                 parse_text(flat[i], "event", _NAMES)
             except TermsError as exc:
                 raise TermsError(
-                    f"{exc.message} in {location(grid.shape, i)}", argument="event"
+                    at(exc.message, location(grid.shape, i)), argument="event"
                 ) from None
     keys = np.array([_CODES.get(_event_key(v), -1) for v in flat], dtype=np.int64)
     codes[:] = keys
@@ -206,6 +218,10 @@ def _event_key(v: Any) -> str:
 def _bool_array(value: Any) -> npt.NDArray[np.bool_]:
     if not is_range(value):
         return np.asarray(parse_bool(value, "after_qpo", False))
+    fast = flat_rows(value)
+    if fast is not None and set(map(type, fast[0])) == {bool}:
+        flags: npt.NDArray[np.bool_] = np.fromiter(fast[0], dtype=np.bool_, count=len(fast[0]))
+        return flags.reshape(fast[1])
     grid = Grid(value, "after_qpo")
     flat = grid.values()
     out = np.empty(len(flat), dtype=bool)
@@ -214,7 +230,7 @@ def _bool_array(value: Any) -> npt.NDArray[np.bool_]:
             out[i] = parse_bool(v, "after_qpo", False)
         except TermsError as exc:
             raise TermsError(
-                f"{exc.message} in {location(grid.shape, i)}", argument="after_qpo"
+                at(exc.message, location(grid.shape, i)), argument="after_qpo"
             ) from None
     return out.reshape(grid.shape)
 

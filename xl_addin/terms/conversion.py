@@ -107,11 +107,16 @@ def conversion_shares(
     out: npt.NDArray[np.float64] = np.floor(q)
     near = near_integer(q) | ~np.isfinite(q)
     if near.any():
-        num, den, ok = _scaled_quotient(*ordered, near)
-        exact_rows = near & ok
-        out[exact_rows] = (num[exact_rows] // den[exact_rows]).astype(np.float64)
-        refine(out, near & ~ok, _whole, *ordered)
+        idx, num, den, ok = _scaled_quotient(*ordered, near)
+        out.flat[idx[ok]] = (num[ok] // den[ok]).astype(np.float64)
+        refine(out, _mask(out.shape, idx[~ok]), _whole, *ordered)
     return out
+
+
+def _mask(shape: tuple[int, ...], flat_index: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(shape, dtype=bool)
+    mask.flat[flat_index] = True
+    return mask
 
 
 def _scaled_quotient(
@@ -120,19 +125,23 @@ def _scaled_quotient(
     cp: npt.NDArray[np.float64],
     div: npt.NDArray[np.float64],
     where: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    """Section 5(a)(i) as an exact integer ratio num/den, vectorised, where inputs are decimals.
+) -> tuple[
+    npt.NDArray[np.intp], npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]
+]:
+    """Section 5(a)(i) as an exact integer ratio num/den, vectorised, for the elements ``where``
+    is set (their flat indices come first), where the inputs are decimals.
 
     With every input scaled by 10**6: (SV + DIV) × SHARES / (CP × 10**6) -- the same quotient.
     """
-    n, ok_n = scaled_decimals(np.where(where, shares, 0.0))
-    s, ok_s = scaled_decimals(np.where(where, sv, 0.0))
-    c, ok_c = scaled_decimals(np.where(where, cp, 1.0))
-    d, ok_d = scaled_decimals(np.where(where, div, 0.0))
+    idx = np.flatnonzero(where)
+    n, ok_n = scaled_decimals(np.asarray(shares.flat[idx], dtype=np.float64))
+    s, ok_s = scaled_decimals(np.asarray(sv.flat[idx], dtype=np.float64))
+    c, ok_c = scaled_decimals(np.asarray(cp.flat[idx], dtype=np.float64))
+    d, ok_d = scaled_decimals(np.asarray(div.flat[idx], dtype=np.float64))
     ok = ok_n & ok_s & ok_c & ok_d & (c != 0)
     num = (s + d) * n
     den = np.where(ok, c, 1) * SCALE
-    return num, den, ok
+    return idx, num, den, ok
 
 
 def cash_in_lieu(
@@ -161,13 +170,13 @@ def cash_in_lieu(
     out: npt.NDArray[np.float64] = (q - np.floor(q)) * a["closing_price"]
     near = near_integer(q) | ~np.isfinite(q) | ~np.isfinite(out)
     if near.any():
-        num, den, ok = _scaled_quotient(
+        idx, num, den, ok = _scaled_quotient(
             a["shares"], a["stated_value"], a["conversion_price"], a["dividends"], near
         )
-        rows = near & ok
-        fraction = (num[rows] % den[rows]) / den[rows]  # Python ints: correctly rounded
-        out[rows] = fraction.astype(np.float64) * a["closing_price"][rows]
-        near &= ~ok
+        fraction = (num[ok] % den[ok]) / den[ok]  # Python ints: correctly rounded
+        good = idx[ok]
+        out.flat[good] = fraction.astype(np.float64) * a["closing_price"].flat[good]
+        near = _mask(out.shape, idx[~ok])
     refine(
         out,
         near,

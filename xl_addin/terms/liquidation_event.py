@@ -46,6 +46,7 @@ from .daycount import serial_to_date
 from .errors import TermsError
 from .parse import (
     Grid,
+    at,
     is_range,
     location,
     parse_bool,
@@ -197,9 +198,7 @@ def security_value(dates: Any, prices: Any, closing_date: Any, discount: Any = 0
             serials.append(parse_date(dv, "dates"))
             values.append(parse_number(pv, "prices", minimum=0))
         except TermsError as exc:
-            raise TermsError(
-                f"{exc.message} in {location(d.shape, i)}", argument=exc.argument
-            ) from None
+            raise TermsError(at(exc.message, location(d.shape, i)), argument=exc.argument) from None
     frame = pd.DataFrame({"date": [serial_to_date(s) for s in serials], "price": values})
     start, end = serial_to_date(first), serial_to_date(last)
     window = frame[(frame["date"] >= start) & (frame["date"] <= end)]

@@ -24,6 +24,8 @@ Ranges
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -41,11 +43,13 @@ __all__ = [
     "MAX_SERIAL",
     "MIN_SERIAL",
     "Grid",
+    "at",
     "basis_array",
     "broadcast",
     "date_array",
     "exact",
     "first_bad",
+    "flat_rows",
     "is_range",
     "location",
     "number_array",
@@ -81,7 +85,12 @@ def exact(value: float | int | Decimal | Fraction) -> Fraction:
         return Fraction(int(value))
     if isinstance(value, Decimal):
         return Fraction(value)
-    f = float(value)
+    return _exact_float(float(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _exact_float(f: float) -> Fraction:
+    """:func:`exact` for a float (cached: a model repeats its prices and share counts)."""
     if f.is_integer() and abs(f) < 2.0**53:
         return Fraction(int(f))
     return Fraction(Decimal(format(f, ".15g")))
@@ -127,6 +136,11 @@ def parse_number(
     ``minimum``/``strict`` give the lower bound (``>=`` or ``>``); ``integral`` demands a whole
     number. Raises :class:`TermsError` naming ``name``.
     """
+    kind = type(value)
+    if (kind is float and math.isfinite(value)) or kind is int:
+        # the common case, without the abstract-base-class checks below
+        number = _exact_float(value) if kind is float else Fraction(value)
+        return _checked(number, name, minimum, strict, integral)
     if isinstance(value, (list, tuple, np.ndarray)):
         raise TermsError(f"{name} must be a single number (got a range)", argument=name)
     if value is None:
@@ -142,6 +156,12 @@ def parse_number(
         number = exact(value)  # type: ignore[arg-type]
     except (InvalidOperation, ValueError, OverflowError) as exc:  # pragma: no cover - defensive
         raise TermsError(f"{name} must be a number (got {describe(value)})", argument=name) from exc
+    return _checked(number, name, minimum, strict, integral)
+
+
+def _checked(
+    number: Fraction, name: str, minimum: Fraction | int | None, strict: bool, integral: bool
+) -> Fraction:
     if minimum is not None and (number <= minimum if strict else number < minimum):
         raise TermsError(
             f"{_bound_message(name, minimum, strict)} (got {_fmt(number)})", argument=name
@@ -288,6 +308,13 @@ def location(shape: tuple[int, ...], flat_index: int) -> str:
     return f"row {r + 1}" if shape[1] == 1 else f"row {r + 1}, column {c + 1}"
 
 
+def at(message: str, where: str) -> str:
+    """``message`` with a place in a range: ``x must be >= 0 (got -1)`` → ``(got -1 in row 2)``."""
+    if message.endswith(")"):
+        return f"{message[:-1]} in {where})"
+    return f"{message} (in {where})"
+
+
 def first_bad(mask: npt.NDArray[np.bool_]) -> int | None:
     """Index (flat) of the first True in ``mask`` or None."""
     idx = np.flatnonzero(mask)
@@ -295,6 +322,26 @@ def first_bad(mask: npt.NDArray[np.bool_]) -> int | None:
 
 
 _NUMERIC_TYPES = (int, float, np.float64, np.int64, np.float32, np.int32)
+
+
+def flat_rows(value: Any) -> tuple[list[Any], tuple[int, int]] | None:
+    """A non-empty rectangular list of rows (what xlwings passes) as one flat list and its shape,
+    with C-level passes only; None for anything else (the careful path then reads it)."""
+    if type(value) is not list or not value or type(value[0]) is not list:
+        return None
+    width = len(value[0])
+    try:
+        if width == 0 or set(map(len, value)) != {width}:
+            return None
+    except TypeError:  # a cell among the rows
+        return None
+    flat = list(itertools.chain.from_iterable(value))
+    if len(flat) != len(value) * width:  # e.g. a string posing as a row
+        return None
+    return flat, (len(value), width)
+
+
+_PLAIN_NUMBERS = frozenset({int, float})
 
 
 def parse_number_grid(
@@ -309,7 +356,11 @@ def parse_number_grid(
 
     With ``allow_empty``, empty cells (``None``) become NaN for the caller to judge.
     """
-    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+    fast = flat_rows(value)
+    if fast is not None and set(map(type, fast[0])) <= _PLAIN_NUMBERS:
+        # the common case -- a column or block of plain numbers -- without per-cell Python code
+        arr = np.fromiter(fast[0], dtype=np.float64, count=len(fast[0])).reshape(fast[1])
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
         arr = np.asarray(value, dtype=np.float64)
         arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
         if arr.ndim != 2 or arr.size == 0:
@@ -373,6 +424,19 @@ _DATE_EPOCH64 = np.datetime64("1899-12-30", "D")
 
 def parse_date_grid(value: Any, name: str) -> IntArray:
     """A range of dates as a 2-D int64 array of Excel serials (see :func:`parse_date`)."""
+    fast = flat_rows(value)
+    if fast is not None:
+        kinds = set(map(type, fast[0]))
+        serials: IntArray | None = None
+        if kinds <= _PLAIN_NUMBERS:  # serial numbers (xlwings Lite, computed cells)
+            nums = np.fromiter(fast[0], dtype=np.float64, count=len(fast[0])).reshape(fast[1])
+            if np.isfinite(nums).all():
+                serials = np.floor(nums).astype(np.int64)
+        elif kinds <= {dt.datetime, dt.date}:  # date cells (classic xlwings): C-level conversion
+            days = np.array(fast[0], dtype="datetime64[us]").astype("datetime64[D]")
+            serials = (days - _DATE_EPOCH64).astype(np.int64).reshape(fast[1])
+        if serials is not None and ((serials >= MIN_SERIAL) & (serials <= MAX_SERIAL)).all():
+            return serials
     if isinstance(value, np.ndarray) and value.dtype.kind == "M":
         arr = value.reshape(-1, 1) if value.ndim == 1 else value
         serials = (arr.astype("datetime64[D]") - _DATE_EPOCH64).astype(np.int64)
@@ -405,7 +469,7 @@ def parse_date_grid(value: Any, name: str) -> IntArray:
                     out[i] = parse_date(v, name)
                 except TermsError as exc:
                     raise TermsError(
-                        f"{exc.message} in {location(grid.shape, i)}", argument=name
+                        at(exc.message, location(grid.shape, i)), argument=name
                     ) from None
             return out.reshape(grid.shape)
     bad = first_bad((serials < MIN_SERIAL) | (serials > MAX_SERIAL))

@@ -20,7 +20,7 @@ from typing import Any
 
 from .conversion import conversion_quotient
 from .errors import TermsError
-from .parse import Grid, is_range, parse_number, parse_optional
+from .parse import Grid, at, is_range, parse_number, parse_optional
 
 __all__ = ["as_converted_shares", "as_converted_votes", "holder_column"]
 
@@ -50,7 +50,7 @@ def holder_column(
         try:
             out.append(parse_number(v, name, minimum=0, strict=strict))
         except TermsError as exc:
-            raise TermsError(f"{exc.message} in row {i}", argument=name) from None
+            raise TermsError(at(exc.message, f"row {i}"), argument=name) from None
     return out * rows if rows is not None and len(out) == 1 else out
 
 

@@ -71,6 +71,7 @@ from .errors import TermsError
 from .liquidation import liquidation_preference
 from .parse import (
     Grid,
+    at,
     exact,
     is_range,
     parse_basis,
@@ -526,7 +527,7 @@ def _cell_number(v: Any, what: str, arg: str, row: int, *, strict: bool = False)
     try:
         return parse_number(v, what, minimum=0, strict=strict)
     except TermsError as exc:
-        raise TermsError(f"{exc.message} in {arg} row {row}", argument=arg) from None
+        raise TermsError(at(exc.message, f"{arg} row {row}"), argument=arg) from None
 
 
 def _rows(value: Any, name: str, widths: tuple[int, ...]) -> list[list[Any]]:
@@ -565,7 +566,7 @@ def waterfall_from_ranges(
         try:
             issue = parse_date(row[2], "issue_date")
         except TermsError as exc:
-            raise TermsError(f"{exc.message} in series_a row {r}", argument="series_a") from None
+            raise TermsError(at(exc.message, f"series_a row {r}"), argument="series_a") from None
         cp = _cell_number(row[3], "conversion_price", "series_a", r, strict=True)
         div = (
             _cell_number(parse_optional(row[4], 0), "dividends", "series_a", r)
