@@ -43,6 +43,32 @@ _DATE = "a date or an Excel date serial number"
 _CAP = "Series A rows: shares, Stated Value, issue date, Conversion Price[, unpaid dividends/sh]"
 
 
+def _frozen(value: Any) -> Any:
+    """A hashable copy of an argument (ranges as tuples of rows)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return (type(value).__name__, value)
+
+
+_WATERFALLS: dict[Any, Any] = {}
+
+
+def _waterfall(*args: Any) -> Any:
+    """The capitalization's :class:`~xl_addin.terms.waterfall.Waterfall`, built once per set of
+    arguments: WATERFALL and WFBREAKS over the same capitalization (as in the template) share
+    its breakpoints, the costly part. A few recent ones are kept; errors are not cached."""
+    try:
+        key = _frozen(args)
+        hash(key)
+    except TypeError:
+        return waterfall_from_ranges(*args)
+    if key not in _WATERFALLS:
+        if len(_WATERFALLS) >= 16:
+            _WATERFALLS.pop(next(iter(_WATERFALLS)))
+        _WATERFALLS[key] = waterfall_from_ranges(*args)
+    return _WATERFALLS[key]
+
+
 def _floats(row: list[Fraction]) -> list[float]:
     return [float(v) for v in row]
 
@@ -70,7 +96,7 @@ def WATERFALL(
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
 ) -> Any:
     """Liquidation waterfall (3(a), 5(a)): per exit, payouts to each Series A row, parity, common, options (net); per share; 1 if a row converts."""  # noqa: E501
-    w = waterfall_from_ranges(series_a, common_shares, payment_date, parity, options, rate, basis)
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
     if is_range(proceeds):
         rows: list[list[Any]] = w.table(number_array(proceeds, "proceeds", minimum=0)).tolist()
     else:
@@ -99,7 +125,7 @@ def WFBREAKS(
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
 ) -> Any:
     """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full)."""  # noqa: E501
-    w = waterfall_from_ranges(series_a, common_shares, payment_date, parity, options, rate, basis)
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
     rows = [[float(b.proceeds), b.description] for b in w.breakpoints()]
     return rows or [["", "no breakpoints"]]
 
