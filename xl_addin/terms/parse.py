@@ -27,6 +27,7 @@ import datetime as dt
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -420,6 +421,8 @@ def _was_empty(value: Any, shape: tuple[int, ...]) -> npt.NDArray[np.bool_]:
 
 
 _DATE_EPOCH64 = np.datetime64("1899-12-30", "D")
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
+_TO_ORDINAL = operator.methodcaller("toordinal")
 
 
 def parse_date_grid(value: Any, name: str) -> IntArray:
@@ -432,9 +435,10 @@ def parse_date_grid(value: Any, name: str) -> IntArray:
             nums = np.fromiter(fast[0], dtype=np.float64, count=len(fast[0])).reshape(fast[1])
             if np.isfinite(nums).all():
                 serials = np.floor(nums).astype(np.int64)
-        elif kinds <= {dt.datetime, dt.date}:  # date cells (classic xlwings): C-level conversion
-            days = np.array(fast[0], dtype="datetime64[us]").astype("datetime64[D]")
-            serials = (days - _DATE_EPOCH64).astype(np.int64).reshape(fast[1])
+        elif kinds <= {dt.datetime, dt.date}:  # date cells (classic xlwings): C-level map
+            ordinals = map(_TO_ORDINAL, fast[0])  # a datetime's time of day is dropped
+            days = np.fromiter(ordinals, dtype=np.int64, count=len(fast[0]))
+            serials = (days - _EPOCH_ORDINAL).reshape(fast[1])
         if serials is not None and ((serials >= MIN_SERIAL) & (serials <= MAX_SERIAL)).all():
             return serials
     if isinstance(value, np.ndarray) and value.dtype.kind == "M":
