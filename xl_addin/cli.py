@@ -10,14 +10,20 @@
 * ``xl-addin certificate LOG.csv --row N ...`` renders the Section 6(j) certificate of adjustment
   for one row of an event log (Markdown or HTML).
 
-The CLI only parses options and formats; the numbers come from :mod:`xl_addin.terms`.
+The CLI only parses options and formats; the numbers come from :mod:`xl_addin.terms`. Every
+failure is one line on stderr (``xl-addin COMMAND: <file>: <reason>``) and a non-zero exit:
+2 for bad input or an unwritable output, 128 + the signal number when interrupted (SIGINT,
+SIGTERM: the temporary output is removed and an existing output file is left as it was).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -178,19 +184,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_cert.add_argument("--format", choices=("markdown", "html"), default="markdown")
     p_cert.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     args = parser.parse_args(argv)
+    if args.command == "recalc":
+        return recalc.run(args)  # its own messages, signal handling and exit statuses
+    prog = f"xl-addin {args.command}"
     try:
-        if args.command == "demo":
-            print(demo(args.as_of, args.out))
-        elif args.command == "template":
-            print(f"wrote {template.build_template(args.output)}")
-        elif args.command == "recalc":
-            return recalc.run(args)
-        elif args.command == "certificate":
-            return _certificate(args)
+        with recalc.signals_interrupt():
+            if args.command == "demo":
+                print(demo(args.as_of, args.out))
+            elif args.command == "template":
+                print(f"wrote {template.build_template(args.output)}")
+            elif args.command == "certificate":
+                return _certificate(args)
     except (TermsError, recalc.RecalcError) as exc:
-        print(f"xl-addin: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except OSError as exc:  # an output folder that is missing, not a folder or not writable
+        print(f"{prog}: {_os_error(exc, args)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        print(f"{prog}: interrupted; no output written", file=sys.stderr)
+        return recalc.interrupted_status(exc)
     return 0
+
+
+def _os_error(exc: OSError, args: argparse.Namespace) -> str:
+    """``<output>: cannot write (<reason>)`` for an OSError (the temporary file not named)."""
+    where = getattr(args, "out", None) or getattr(args, "output", None) or exc.filename
+    why = exc.strerror or str(exc)
+    culprit = str(exc.filename) if exc.filename is not None else ""
+    if culprit and culprit != str(where) and not culprit.endswith(".tmp"):
+        why = f"{culprit}: {why}"
+    return f"{where}: cannot write ({why})" if where else why
 
 
 def _number(text: str | None, name: str) -> Decimal | None:
@@ -231,13 +255,32 @@ def _certificate(args: argparse.Namespace) -> int:
         cap, log, _number(args.row, "--row"), args.format, fair_value_basis=args.fair_value_basis
     )
     if args.output:
-        tmp = args.output.with_name(args.output.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(args.output)  # atomic: never a half-written certificate
+        _write_atomically(args.output, text)
         print(f"wrote {args.output}")
     else:
         print(text)
     return 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A temporary file next to ``path``, then :func:`os.replace`: never a half-written file,
+    and no temporary file left behind on a failure or an interruption."""
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
 
 
 def _typed(log: pd.DataFrame) -> pd.DataFrame:

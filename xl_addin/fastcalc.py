@@ -22,7 +22,11 @@ The subset (what the template and ordinary models use):
 
 Anything else -- another function, whole-column references, the intersection or union operators,
 external links, R1C1, a circular reference -- raises :class:`Unsupported` and the caller uses the
-full engine. Values are Python floats, strings, booleans, ``None`` (empty) and :class:`Err`.
+full engine. A part that is not well-formed XML, holds a DTD/entities (parsed with defusedxml:
+refused) or a cell value that cannot be read raises :class:`CorruptPart`. Formulas are data: a
+function is looked up by name in a fixed table (never ``eval``), so nothing in a workbook runs
+code, opens a file or reaches the network. Values are Python floats, strings, booleans,
+``None`` (empty) and :class:`Err`.
 """
 
 from __future__ import annotations
@@ -37,11 +41,14 @@ from dataclasses import dataclass
 from typing import Any
 from xml.etree import ElementTree as ET
 
+import defusedxml.ElementTree as SafeET
 import numpy as np
+from defusedxml import DefusedXmlException
 
 __all__ = [
     "NATIVE_FUNCTIONS",
     "PADDING",
+    "CorruptPart",
     "Err",
     "Unsupported",
     "Workbook",
@@ -52,6 +59,20 @@ __all__ = [
 
 class Unsupported(Exception):  # noqa: N818 -- a signal to fall back, not a user error
     """The workbook needs the full engine (the message says why)."""
+
+
+class CorruptPart(ValueError):  # noqa: N818 -- names what it is, like Unsupported
+    """A part of the workbook cannot be read (the message names it): not a fallback case."""
+
+
+def parse_xml(part: str, data: bytes) -> ET.Element:
+    """``data`` parsed with defusedxml (no DTD entities, no external entities)."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise CorruptPart(f"{part}: forbidden XML ({type(exc).__name__}): refused") from None
+    except ET.ParseError as exc:
+        raise CorruptPart(f"{part}: corrupt XML ({exc})") from None
 
 
 @dataclass(frozen=True)
@@ -368,7 +389,7 @@ class Workbook:
         self.formulas: dict[tuple[str, int, int], Formula] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
         for name, part in sheets:
-            self._read_sheet(name.upper(), parts[part], strings)
+            self._read_sheet(name.upper(), part, parts[part], strings)
         self.names: dict[tuple[str | None, str], Node] = {}
         for name, local, text in names:
             scope = self.sheet_names[local].upper() if local is not None else None
@@ -380,8 +401,8 @@ class Workbook:
                 continue
             self.names[(scope, name.upper())] = tree
 
-    def _read_sheet(self, sheet: str, data: bytes, strings: list[str]) -> None:
-        root = ET.fromstring(data)
+    def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
+        root = parse_xml(part, data)
         shared: dict[str, tuple[int, int, list[Tok]]] = {}
         for row_el in root.iter(f"{_NS}row"):
             for c in row_el.iter(f"{_NS}c"):
@@ -392,7 +413,10 @@ class Workbook:
                 if not m:
                     raise Unsupported(f"cell reference {ref!r}")
                 r, col = int(m.group(4)), col_index(m.group(2))
-                self.values[(sheet, r, col)] = _cell_value(c, strings)
+                try:
+                    self.values[(sheet, r, col)] = _cell_value(c, strings)
+                except (ValueError, IndexError, TypeError):
+                    raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
                 f = c.find(f"{_NS}f")
                 if f is None:
                     continue
@@ -433,7 +457,7 @@ class Workbook:
 def _shared_strings(data: bytes | None) -> list[str]:
     if not data:
         return []
-    root = ET.fromstring(data)
+    root = parse_xml("xl/sharedStrings.xml", data)
     out = []
     for si in root.iter(f"{_NS}si"):
         out.append("".join(t.text or "" for t in si.iter(f"{_NS}t")))
@@ -1173,7 +1197,7 @@ def _excel_round(x: float, digits: float, mode: str) -> float:
 
 def defined_names(workbook_xml: bytes) -> list[tuple[str, int | None, str]]:
     """(name, sheet index or None for a global name, definition) from ``xl/workbook.xml``."""
-    root = ET.fromstring(workbook_xml)
+    root = parse_xml("xl/workbook.xml", workbook_xml)
     out = []
     for dn in root.iter(f"{_NS}definedName"):
         local = dn.get("localSheetId")

@@ -25,6 +25,21 @@ the input is only overwritten with ``in_place=True``. Cells that evaluate to an 
 (``Sheet!A1: #VALUE! LIQPREF: shares must be >= 0 (got -5)``); with any such cell nothing is
 written unless ``allow_errors=True``.
 
+Hostile and broken input (each a one-line :class:`RecalcError` ``<file>: <reason>``, nothing
+written, the input untouched): a file that is not a zip (a CSV or text renamed .xlsx), an OLE2
+container (a password-protected workbook or a legacy .xls), a truncated or corrupt zip, a part that
+inflates past :data:`MAX_PART_BYTES` or a workbook past :data:`MAX_TOTAL_BYTES` (checked from the
+zip headers and enforced while inflating, as headers can lie), more than :data:`MAX_MEMBERS`
+members, an XML part with a DTD (entity expansion, external entities: refused before any parser
+sees the part; every part read is parsed with defusedxml), a missing or corrupt sheet part, an
+output folder that does not exist or cannot be written (:class:`OutputError`).
+
+Formulas are data: neither engine runs code from a workbook (unknown functions are ``#NAME?``).
+References to other workbooks (``[1]Sheet1!A1``, ``'C:\\x\\[b.xlsx]S'!A1``) and DDE links
+(``cmd|' /C calc'!A0``) are never followed: such a cell is reported as ``#REF!`` naming the
+reference, and every ``xl/externalLinks/*`` part as a warning naming its target; the formulas
+library is only allowed to open the workbook itself.
+
 Known limits: an omitted argument in the middle of a call (``LIQPREF(a,b,c,d,,r)``) reaches a
 function as 0 (formulas' convention), not as "missing"; dynamic-array spills are computed from
 the top-left cell only (openpyxl and formulas know legacy array formulas only); sheet-scoped
@@ -40,25 +55,32 @@ import math
 import os
 import posixpath
 import re
+import signal
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 from xml.sax.saxutils import unescape as _sax_unescape
 
+import defusedxml.ElementTree as SafeET
 import numpy as np
+from defusedxml import DefusedXmlException
 
-from .fastcalc import NATIVE_FUNCTIONS, PADDING, Err, Unsupported, defined_names
+from .fastcalc import NATIVE_FUNCTIONS, PADDING, CorruptPart, Err, Unsupported, defined_names
 from .fastcalc import evaluate as fast_evaluate
 
 __all__ = [
+    "MAX_MEMBERS",
+    "MAX_PART_BYTES",
+    "MAX_TOTAL_BYTES",
     "CellError",
+    "OutputError",
     "RecalcError",
     "RecalcReport",
     "excel_yearfrac",
@@ -72,6 +94,13 @@ _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _EPOCH = dt.date(1899, 12, 30)
+
+#: Largest a single zip member may inflate to (the biggest real sheet parts are tens of MiB).
+MAX_PART_BYTES = 256 * 2**20
+#: Largest the whole workbook may inflate to.
+MAX_TOTAL_BYTES = 512 * 2**20
+#: Most members a workbook may have.
+MAX_MEMBERS = 20_000
 
 #: The add-in's Excel functions evaluated during a recalculation (name → ``xl_addin.udfs`` name).
 ADDIN_FUNCTIONS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
@@ -91,6 +120,10 @@ _ERROR_TEXT = {
 
 class RecalcError(Exception):
     """A one-line reason the workbook could not be recalculated (nothing was written)."""
+
+
+class OutputError(RecalcError, OSError):
+    """The output could not be written (``<output>: cannot write (reason)``); nothing was."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +149,7 @@ class RecalcReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     engine: str = ""  # "native", or "formulas (why the native evaluator could not)"
+    warnings: list[str] = field(default_factory=list)  # e.g. external links not followed
 
     @property
     def ok(self) -> bool:
@@ -372,24 +406,124 @@ def _without_value(element: bytes | None, prefix: bytes) -> bytes:
     return _set_t(om.group(0), None) + inner + b"</" + prefix + b"c>"
 
 
-def _calc_copy_part(scan: _Sheet) -> bytes | None:
+_STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
+#: A reference to another workbook: ``[1]Sheet1!A1``, ``'[1]My Sheet'!A1``, ``[1]!Name``,
+#: ``'C:\dir\[book.xlsx]Sheet1'!A1`` (a structured reference ``Table[Col]`` has no ``!``).
+_EXTERNAL = re.compile(
+    r"(?:'[^'\[\]]*)?\[[^\[\]]+\](?:[\w.]+|[^'\[\]]*')?!"
+    r"(?:\$?[A-Za-z]{1,3}\$?\d+(?::\$?[A-Za-z]{1,3}\$?\d+)?|[\w.]+)?"
+)
+#: A DDE link: ``cmd|' /C calc'!A0``, ``Server|Topic!Item``.
+_DDE = re.compile(r"[A-Za-z_][\w.]*\|(?:'[^']*'|[\w.]+)!(?:[\w.$:]+)?")
+
+
+def foreign_reference(formula: str) -> str | None:
+    """The first reference of ``formula`` to another workbook or a DDE link (never followed),
+    if any: ``foreign_reference("=[1]Sheet1!A1*2") == "[1]Sheet1!A1"``."""
+    if "[" not in formula and "|" not in formula:
+        return None
+    bare = _STRING_LITERAL.sub('""', formula)
+    m = _EXTERNAL.search(bare) or _DDE.search(bare)
+    return m.group(0) if m else None
+
+
+def _foreign_message(ref: str) -> str:
+    if "|" in ref and "[" not in ref:
+        return f"DDE link {ref} not run (DDE links are never run)"
+    return f"reference to another workbook {ref} not followed (external links are not read)"
+
+
+_F_CONTENT = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?f>)", re.S)
+
+
+def _neutralized(element: bytes | None) -> bytes:
+    """``element`` (a ``<c>``) with its formula replaced by ``#REF!`` (for the engine only)."""
+    assert element is not None
+    m = _F_CONTENT.search(element)
+    assert m is not None
+    ftag = m.group(1)
+    close = b"</" + ftag[1:].split(None, 1)[0].rstrip(b"/>") + b">"
+    return element[: m.start()] + ftag + b">#REF!" + close + element[m.end() :]
+
+
+def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes | None:
     """The sheet for the engine: cached values of the non-anchor cells of array formulas
-    removed (formulas would otherwise take a stale cached value as a constant). None if the
-    sheet needs no change."""
+    removed (formulas would otherwise take a stale cached value as a constant), and formulas
+    that refer to another workbook or a DDE link replaced by ``#REF!`` (each such cell, with the
+    shared-formula cells and array cells that follow from it, is added to ``foreign``). None if
+    the sheet needs no change."""
     members: set[tuple[int, int]] = set()
+    shared_foreign: dict[bytes, str] = {}
+    edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
     for cell in scan.cells():
         if cell.formula is not None:
             fa = _attrs(cell.formula)
-            if fa.get(b"t") == b"array" and b"ref" in fa:
+            ref = None
+            if array := (fa.get(b"t") == b"array" and b"ref" in fa):
                 ref = fa[b"ref"].decode().upper().replace("$", "")
                 members.update(rc for rc in _range_cells(ref) if rc != (cell.row, cell.col))
-    edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
+            bad = foreign_reference(cell.formula_text)
+            if bad is None and fa.get(b"t") == b"shared" and fa.get(b"si") in shared_foreign:
+                bad = shared_foreign[fa[b"si"]]
+            elif bad is not None:
+                edits[(cell.row, cell.col)] = _neutralized
+                if fa.get(b"t") == b"shared" and b"si" in fa:
+                    shared_foreign[fa[b"si"]] = bad
+            if bad is not None:
+                foreign[(cell.row, cell.col)] = bad
+                if array and ref is not None:
+                    foreign.update({rc: bad for rc in _range_cells(ref)})
     for cell in scan.cells():
         if (cell.row, cell.col) in members and cell.formula is None:
             element = scan.data[cell.start : cell.end]
             if re.search(rb"<" + re.escape(scan.prefix) + rb"(?:v|is)\b", element):
                 edits[(cell.row, cell.col)] = lambda el, pre=scan.prefix: _without_value(el, pre)
     return _apply(scan, edits) if edits else None
+
+
+_DEFINED_NAME = re.compile(
+    rb"(<(?:[\w.-]+:)?definedName\b[^>]*>)(.*?)(</(?:[\w.-]+:)?definedName>)", re.S
+)
+
+
+def _neutralized_names(workbook_xml: bytes, warnings: list[str]) -> bytes | None:
+    """``xl/workbook.xml`` for the engine, with defined names that refer to another workbook
+    or a DDE link defined as ``#REF!`` (each reported in ``warnings``); None if there are none."""
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        bad = foreign_reference(_unescape(m.group(2).decode("utf-8", "replace")))
+        if bad is None:
+            return m.group(0)
+        name = _attrs(m.group(1)).get(b"name", b"?").decode("utf-8", "replace")
+        warnings.append(f"xl/workbook.xml: defined name {name}: {_foreign_message(bad)}")
+        return m.group(1) + b"#REF!" + m.group(3)
+
+    if b"[" not in workbook_xml and b"|" not in workbook_xml:
+        return None
+    new = _DEFINED_NAME.sub(fix, workbook_xml)
+    return new if new != workbook_xml else None
+
+
+def _external_links(parts: dict[str, bytes]) -> list[str]:
+    """One line per ``xl/externalLinks/*`` part, naming what it links to (never read)."""
+    out = []
+    for name in sorted(parts):
+        if not (name.startswith("xl/externalLinks/") and name.endswith(".xml")):
+            continue
+        if "/_rels/" in name:
+            continue
+        base = posixpath.basename(name)
+        rels = parts.get(f"xl/externalLinks/_rels/{base}.rels")
+        target = ""
+        if rels is not None:
+            root = _xml(f"xl/externalLinks/_rels/{base}.rels", rels)
+            target = next((r.get("Target", "") for r in root), "")
+        dde = re.search(rb'ddeService="([^"]*)"[^>]*?ddeTopic="([^"]*)"', parts[name])
+        if not target and dde:
+            target = _unescape(f"{dde.group(1).decode()}|{dde.group(2).decode()}")
+        what = f"DDE link {target!r} not run" if dde else f"link to {target!r} not followed"
+        out.append(f"{name}: {what} (external links are not read)")
+    return out
 
 
 def _input_cell_xml(element: bytes | None, ref: str, prefix: bytes, value: Any) -> bytes:
@@ -484,41 +618,179 @@ def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int,
 # =============================================================================================
 # The workbook's structure
 # =============================================================================================
-def _read_zip(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+#: A DTD (entity definitions: "billion laughs", external entities) in UTF-8/ASCII or UTF-16.
+_DTD_MARKS = tuple(
+    mark.encode(enc)
+    for mark in ("<!DOCTYPE", "<!ENTITY")
+    for enc in ("utf-8", "utf-16-le", "utf-16-be")
+)
+
+
+def _mib(n: int) -> str:
+    if n < 2**20:
+        return f"{n / 2**10:,.0f} KiB"
+    return f"{n / 2**20:,.0f} MiB" if n < 2**30 else f"{n / 2**30:,.1f} GiB"
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    """Why a file that is not a zip is not a workbook (one line)."""
+    if not head:
+        return "empty file, not an .xlsx/.xlsm workbook"
+    if head.startswith(_OLE2):
+        with open(path, "rb") as fh:
+            blob = fh.read(4 * 2**20)  # the OLE2 directory names its streams (UTF-16)
+        if "EncryptionInfo".encode("utf-16-le") in blob:
+            return (
+                "password-protected (encrypted) workbook: save a copy without a password "
+                "(File > Info > Protect Workbook) and recalculate that"
+            )
+        return "legacy Excel 97-2003 .xls (OLE2) file, not .xlsx: save it as .xlsx first"
+    if head.startswith(b"PK"):
+        return "truncated or corrupt zip, not a readable .xlsx/.xlsm workbook"
+    sample = head.lstrip(b"\xef\xbb\xbf")
     try:
-        with zipfile.ZipFile(path) as z:
-            return [(info, z.read(info)) for info in z.infolist()]
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text[:-4]):
+        kind = "an HTML/XML" if text.lstrip().startswith("<") else "a text or CSV"
+        return f"{kind} file, not an .xlsx/.xlsm workbook (a zip): renamed?"
+    return "not an .xlsx/.xlsm workbook (not a zip file)"
+
+
+def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """One member, inflated in chunks and refused as soon as it passes its declared size,
+    :data:`MAX_PART_BYTES` or ``budget`` (what is left of :data:`MAX_TOTAL_BYTES`)."""
+    limit = min(info.file_size, MAX_PART_BYTES, budget)
+    chunks: list[bytes] = []
+    size = 0
+    with z.open(info) as fh:
+        while True:
+            chunk = fh.read(min(2**20, limit - size + 1))
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise RecalcError(
+                    f"{info.filename}: inflates past "
+                    + (
+                        "its declared size"
+                        if limit == info.file_size
+                        else f"the {_mib(min(MAX_PART_BYTES, budget))} limit"
+                    )
+                    + ": refused (a zip bomb?)"
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_xml(name: str, data: bytes) -> None:
+    if name.lower().endswith(_XML_SUFFIXES) and any(m in data for m in _DTD_MARKS):
+        raise RecalcError(
+            f"{name}: XML with a DTD or entity declarations (not allowed in a workbook; "
+            "an entity-expansion or external-entity attack?): refused"
+        )
+
+
+def _read_zip(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """Every member of the workbook, with its sizes capped and its XML free of DTDs."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+            if not head.startswith(b"PK"):
+                raise RecalcError(_sniff(path, head))
+            fh.seek(0)
+            try:
+                z = zipfile.ZipFile(fh)
+            except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+                why = f"truncated or corrupt zip ({exc}), not a readable workbook"
+                raise RecalcError(why) from None
+            with z:
+                infos = z.infolist()
+                if len(infos) > MAX_MEMBERS:
+                    raise RecalcError(f"{len(infos):,} zip members (at most {MAX_MEMBERS:,})")
+                total = 0
+                for info in infos:
+                    if info.file_size > MAX_PART_BYTES:
+                        raise RecalcError(
+                            f"{info.filename}: inflates to {_mib(info.file_size)} (more than "
+                            f"{_mib(MAX_PART_BYTES)} per part): refused (a zip bomb?)"
+                        )
+                    total += info.file_size
+                if total > MAX_TOTAL_BYTES:
+                    raise RecalcError(
+                        f"inflates to {_mib(total)} (more than {_mib(MAX_TOTAL_BYTES)}): "
+                        "refused (a zip bomb?)"
+                    )
+                out = []
+                budget = MAX_TOTAL_BYTES
+                for info in infos:
+                    if info.flag_bits & 0x1:
+                        raise RecalcError(f"{info.filename}: encrypted zip member")
+                    try:
+                        data = _read_member(z, info, budget)
+                    except RecalcError:
+                        raise
+                    except Exception as exc:  # CRC, zlib, EOF, unsupported method, ...
+                        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                        raise RecalcError(f"{info.filename}: corrupt zip member ({why})") from None
+                    budget -= len(data)
+                    _check_xml(info.filename, data)
+                    out.append((info, data))
+                return out
     except FileNotFoundError:
-        raise RecalcError(f"{path}: no such file") from None
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise RecalcError(f"{path}: not an .xlsx/.xlsm file ({exc})") from None
+        raise RecalcError("no such file") from None
+    except IsADirectoryError:
+        raise RecalcError("is a folder, not a workbook") from None
+    except OSError as exc:
+        raise RecalcError(f"cannot read ({exc.strerror or exc})") from None
+
+
+def _xml(name: str, data: bytes) -> Any:
+    """A part parsed with defusedxml (no DTD, no entities), or a one-line error."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise RecalcError(f"{name}: forbidden XML ({type(exc).__name__}): refused") from None
+    except SafeET.ParseError as exc:
+        raise RecalcError(f"{name}: corrupt XML ({exc})") from None
 
 
 def _sheet_parts(members: dict[str, bytes]) -> list[tuple[str, str]]:
     """(sheet name, part path) of every worksheet, in workbook order."""
-    try:
-        wb = ET.fromstring(members["xl/workbook.xml"])
-        rels = ET.fromstring(members.get("xl/_rels/workbook.xml.rels", b"<Relationships/>"))
-    except KeyError:
-        raise RecalcError("not an .xlsx/.xlsm file (no xl/workbook.xml)") from None
-    except ET.ParseError as exc:
-        raise RecalcError(f"xl/workbook.xml: {exc}") from None
+    if "xl/workbook.xml" not in members:
+        raise RecalcError("not an .xlsx/.xlsm workbook (a zip without xl/workbook.xml)")
+    wb = _xml("xl/workbook.xml", members["xl/workbook.xml"])
+    rels_name = "xl/_rels/workbook.xml.rels"
+    sheets = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
+    if sheets and rels_name not in members:
+        raise RecalcError(f"{rels_name}: missing (the workbook's sheets cannot be found)")
+    rels = _xml(rels_name, members.get(rels_name, b"<Relationships/>"))
     targets = {}
     for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
+        if rel.get("TargetMode") == "External":
+            continue
         target = rel.get("Target", "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
         targets[rel.get("Id")] = posixpath.normpath(path)
     out = []
-    for sh in wb.iter(f"{{{_NS_MAIN}}}sheet"):
+    for sh in sheets:
+        name = sh.get("name", "")
         part = targets.get(sh.get(f"{{{_NS_REL}}}id"))
-        if part and part in members and part.startswith("xl/worksheets/"):
-            out.append((sh.get("name", ""), part))
+        if part is None:
+            raise RecalcError(f"sheet {name!r}: no relationship to its part in {rels_name}")
+        if part.startswith("xl/worksheets/"):
+            if part not in members:
+                raise RecalcError(f"{part}: missing (the part of sheet {name!r})")
+            out.append((name, part))
     return out
 
 
 def _defined_names(members: dict[str, bytes]) -> dict[str, str]:
     """Global defined names (upper-case name → formula text)."""
-    wb = ET.fromstring(members["xl/workbook.xml"])
+    wb = _xml("xl/workbook.xml", members["xl/workbook.xml"])
     names = {}
     for dn in wb.iter(f"{{{_NS_MAIN}}}definedName"):
         if dn.get("localSheetId") is None and dn.text:
@@ -727,6 +999,28 @@ def _addin_functions() -> dict[str, Callable[..., Any]]:
 
 
 @contextlib.contextmanager
+def _this_workbook_only(path: Path) -> Iterator[None]:
+    """The formulas library may open ``path`` and no other file: it would load the workbooks a
+    reference (``[1]Sheet1!A1``, ``INDIRECT("'[x.xlsx]S'!A1")``) names from disk; such a
+    reference is ``#REF!`` instead."""
+    import formulas.excel.xlreader as xlreader
+
+    real = xlreader.load_workbook
+    allowed = os.path.realpath(path)
+
+    def load_workbook(filename: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(filename, str) or os.path.realpath(filename) != allowed:
+            raise RecalcError(f"{filename}: another workbook, not read")
+        return real(filename, *args, **kwargs)
+
+    xlreader.load_workbook = load_workbook
+    try:
+        yield
+    finally:
+        xlreader.load_workbook = real
+
+
+@contextlib.contextmanager
 def _engine(progress: bool) -> Iterator[None]:
     """formulas with the add-in's functions, raise-mode errors and (no) progress bars; restored
     afterwards so other users of formulas in the process are not affected."""
@@ -824,9 +1118,12 @@ def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
 def _evaluate_fast(path: Path) -> _Results:
     parts = {info.filename: data for info, data in _read_zip(path)}
     sheets = _sheet_parts(parts)
-    names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
     functions = _addin_plain_functions()
-    cells, ranges = fast_evaluate(parts, sheets, names, functions)
+    try:
+        names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
+        cells, ranges = fast_evaluate(parts, sheets, names, functions)
+    except CorruptPart as exc:
+        raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
     return _Results(cells, ranges, known, engine="native")
 
@@ -838,6 +1135,12 @@ def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
     import formulas
     import schedula as sh
 
+    parts = {info.filename: data for info, data in _read_zip(path)}
+    for _, sheet_part in _sheet_parts(parts):  # name a corrupt part (formulas would not)
+        _xml(sheet_part, parts[sheet_part])
+    if "xl/sharedStrings.xml" in parts:
+        _xml("xl/sharedStrings.xml", parts["xl/sharedStrings.xml"])
+    del parts
     loggers = [logging.getLogger(n) for n in ("schedula", "formulas")]
     levels = [lg.level for lg in loggers]
     with _engine(progress):
@@ -845,9 +1148,14 @@ def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
         try:
             for lg in loggers:  # formulas logs every failing cell with a traceback
                 lg.setLevel(logging.CRITICAL)
-            model = formulas.ExcelModel().loads(str(path)).finish()
+            with _this_workbook_only(path):
+                model = formulas.ExcelModel().loads(str(path)).finish()
             solution = model.calculate()
         except Exception as exc:
+            args = exc.args
+            if type(exc).__name__ == "FormulaError" and len(args) == 2:
+                formula = " ".join(str(args[1]).split())[:300]
+                raise RecalcError(f"a formula that cannot be read: {formula}") from None
             first = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             raise RecalcError(f"formulas could not evaluate the workbook: {first}") from None
         finally:
@@ -874,17 +1182,25 @@ def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
 def _write_zip(
     dst: Path, members: list[tuple[zipfile.ZipInfo, bytes]], replaced: dict[str, bytes]
 ) -> None:
-    """Write the zip atomically: a temporary file next to ``dst``, then :func:`os.replace`."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    """Write the zip atomically: a temporary file next to ``dst``, then :func:`os.replace`.
+    On any failure or interruption (``KeyboardInterrupt``, and SIGTERM through
+    :func:`signals_interrupt`) the temporary file is removed and ``dst`` is as it was.
+    A write failure is an :class:`OutputError`."""
+    tmp: str | None = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as z:
             for info, data in members:
                 z.writestr(info, replaced.get(info.filename, data))
         os.chmod(tmp, _file_mode(dst))
         os.replace(tmp, dst)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
+            why = exc.strerror or str(exc) or type(exc).__name__
+            raise OutputError(f"{dst}: cannot write ({why})") from exc
         raise
 
 
@@ -918,11 +1234,42 @@ def recalculate(
     or a ``--set`` text parsed with :func:`parse_value`) set in the named input cell first.
 
     Returns a :class:`RecalcReport`; with error cells and without ``allow_errors`` nothing is
-    written (``report.written`` is False). Raises :class:`RecalcError` (one line) when the
-    workbook cannot be read or evaluated; the destination is then untouched.
+    written (``report.written`` is False). Raises :class:`RecalcError` (one line,
+    ``<file>: <reason>``) when the workbook cannot be read or evaluated, :class:`OutputError`
+    (also an :class:`OSError`) when the output cannot be written; the destination is then
+    untouched and no temporary file is left.
     """
-    t0 = time.perf_counter()
     src = Path(src)
+    try:
+        return _recalculate(src, dst, in_place, overrides, allow_errors, progress, engine)
+    except OutputError:
+        raise
+    except RecalcError as exc:
+        raise RecalcError(_located(src, str(exc))) from None
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except Exception as exc:  # a corrupt workbook the checks above did not foresee
+        why = f"{type(exc).__name__}: {exc}"
+        raise RecalcError(_located(src, f"cannot recalculate ({why})")) from exc
+
+
+def _located(path: Path, message: str) -> str:
+    """``<file>: <reason>`` on one line."""
+    lines = message.strip().splitlines() or ["error"]
+    first = lines[0]
+    return first if first.startswith(f"{path}:") else f"{path}: {first}"
+
+
+def _recalculate(
+    src: Path,
+    dst: Path | str | None,
+    in_place: bool,
+    overrides: dict[str, object] | None,
+    allow_errors: bool,
+    progress: bool,
+    engine: str,
+) -> RecalcReport:
+    t0 = time.perf_counter()
     if in_place:
         if dst is not None and Path(dst).resolve() != src.resolve():
             raise RecalcError("give either an output file or in_place, not both")
@@ -931,8 +1278,11 @@ def recalculate(
         out = Path(dst) if dst is not None else default_output(src)
         if out.exists() and out.resolve() == src.resolve():
             raise RecalcError(f"{out}: would overwrite the input (use --in-place)")
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder (give a file name)")
     if not out.parent.is_dir():
-        raise RecalcError(f"{out.parent}: no such folder")
+        why = "not a folder" if out.parent.exists() else "no such folder"
+        raise OutputError(f"{out}: cannot write ({out.parent}: {why})")
     report = RecalcReport(source=src, output=out)
     timings = report.timings
 
@@ -965,10 +1315,16 @@ def recalculate(
     # 2. evaluate (a copy when there are overrides or stale cached values in array ranges)
     t1 = time.perf_counter()
     calc_parts = {p: d for p, d in parts.items() if d is not content[p]}
+    foreign: dict[str, dict[tuple[int, int], str]] = {}  # part → cell → external reference
     for part, sname in sheet_by_part.items():
-        stripped = _calc_copy_part(_scan_sheet(sname, part, parts[part]))
+        scan = _scan_sheet(sname, part, parts[part])
+        stripped = _calc_copy_part(scan, foreign.setdefault(part, {}))
         if stripped is not None:
             calc_parts[part] = stripped
+    workbook = _neutralized_names(parts["xl/workbook.xml"], report.warnings)
+    if workbook is not None:
+        calc_parts["xl/workbook.xml"] = workbook
+    report.warnings.extend(_external_links(parts))
     with tempfile.TemporaryDirectory(prefix="xl-addin-recalc-") as tmpdir:
         calc_path = src
         if calc_parts:
@@ -1009,6 +1365,9 @@ def recalculate(
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
                 continue
             v, t = _v_and_t(value)
+            bad = foreign[part].get((r, c))
+            if bad is not None:  # never followed: an error naming the reference
+                value, (v, t) = Err("#REF!", _foreign_message(bad)), (b"#REF!", b"e")
             padding = (  # spare cells of an array block larger than the result show #N/A
                 not has_f and (r, c) in arrays and v == b"#N/A"
             ) or getattr(value, "message", None) == PADDING
@@ -1100,6 +1459,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived (``signum``); cleanup (``finally``, ``except``) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGTERM (and SIGINT) raise :class:`Interrupted` instead of killing the process, so the
+    temporary output is removed and the destination keeps its previous content (Python's
+    default SIGTERM ends the process without running any cleanup). Exit status: 128 + signum.
+    Only in the main thread (elsewhere signal handlers cannot be installed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is signal.SIG_IGN:
+            continue  # e.g. started with nohup: left ignored
+        with contextlib.suppress(ValueError, OSError):  # not settable here
+            saved[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+def interrupted_status(exc: KeyboardInterrupt) -> int:
+    """The exit status for an interruption: 128 + the signal number (130 for Ctrl-C)."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``recalc`` from parsed arguments; returns the exit status."""
     overrides: dict[str, object] = {}
@@ -1110,21 +1508,31 @@ def run(args: argparse.Namespace) -> int:
             return 2
         overrides[name.strip()] = value
     try:
-        report = recalculate(
-            args.workbook,
-            args.output,
-            in_place=args.in_place,
-            overrides=overrides,
-            allow_errors=args.allow_errors,
-            progress=sys.stderr.isatty(),
-            engine=args.engine,
-        )
+        with signals_interrupt():
+            report = recalculate(
+                args.workbook,
+                args.output,
+                in_place=args.in_place,
+                overrides=overrides,
+                allow_errors=args.allow_errors,
+                progress=sys.stderr.isatty(),
+                engine=args.engine,
+            )
     except RecalcError as exc:
-        print(f"xl-addin recalc: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
         print(f"xl-addin recalc: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"xl-addin recalc: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt as exc:
+        print(
+            f"xl-addin recalc: {args.workbook}: interrupted; no output written "
+            "(an existing output file is left as it was)",
+            file=sys.stderr,
+        )
+        return interrupted_status(exc)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
     for err in report.errors:
         print(f"error: {err}", file=sys.stderr)
     if report.written:
