@@ -29,7 +29,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, recalc, template
+from . import __version__, recalc
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
 from .terms.history import capitalization
@@ -49,6 +49,8 @@ def demo(as_of: dt.date, out_dir: Path) -> str:
     """Template → headless recalculation → summary; returns the text to print."""
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    from . import template  # openpyxl: imported by the commands that write workbooks only
+
     path = template.build_template(out_dir / "series_a_model.xlsx")
     report = recalc.recalculate(
         path, out_dir / "series_a_model.recalc.xlsx", overrides={"ValuationDate": as_of}
@@ -102,6 +104,8 @@ def _waterfall_lines(path: Path) -> list[str]:
     import openpyxl
 
     ws = openpyxl.load_workbook(path, data_only=True, read_only=True)["Waterfall"]
+    from . import template
+
     first = template.WF_EXIT_FIRST
     last = first + len(template.SAMPLE_FIGURES["exit_values"]) - 1
     rows = list(ws.iter_rows(min_row=first - 1, max_row=last, values_only=True))
@@ -192,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "demo":
                 print(demo(args.as_of, args.out))
             elif args.command == "template":
+                from . import template
+
                 print(f"wrote {template.build_template(args.output)}")
             elif args.command == "certificate":
                 return _certificate(args)
