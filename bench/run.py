@@ -114,6 +114,14 @@ def event_log(n: int) -> list[list[Any]]:
     return rows
 
 
+def cold_call(fn: Callable[..., Any], *args: Any) -> Any:
+    """A call without the per-capitalization cache of WATERFALL/WFBREAKS: a first call."""
+    from xl_addin import udfs_exits
+
+    udfs_exits._WATERFALLS.clear()
+    return fn(*args)
+
+
 def scalar_cases() -> dict[str, Callable[[], Any]]:
     log = event_log(5)
     return {
@@ -122,10 +130,10 @@ def scalar_cases() -> dict[str, Callable[[], Any]]:
         "CASHINLIEU": lambda: udfs.CASHINLIEU(100, 12.31, 10, 8),
         "ADJPRICE": lambda: udfs.ADJPRICE(12.31, "ISSUE", 10_000_000, 1_000_000, 10.0, True),
         "PRORATA": lambda: udfs.PRORATA([[600], [400]], 2000, 100, [[10], [50]]),
-        "WATERFALL": lambda: udfs.WATERFALL(
-            50_000_000, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
+        "WATERFALL": lambda: cold_call(
+            udfs.WATERFALL, 50_000_000, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
         ),
-        "WFBREAKS": lambda: udfs.WFBREAKS(SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
+        "WFBREAKS": lambda: cold_call(udfs.WFBREAKS, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
         "CPHISTORY": lambda: udfs.CPHISTORY(log, 10_000_000, 0, 1_210_398),
         "CPASOF": lambda: udfs.CPASOF(log, "I", 37000, 10_000_000, 0, 1_210_398),
         "QPOTEST": lambda: udfs.QPOTEST(75e6, 56.25e6, 400e6),
@@ -202,8 +210,10 @@ def array_cases(quick: bool) -> list[tuple[str, int, Callable[[], Any], Callable
         (
             "WATERFALL",
             m,
-            lambda: udfs.WATERFALL(exits, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
-            lambda i: udfs.WATERFALL(exits[i][0], SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
+            lambda: cold_call(udfs.WATERFALL, exits, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
+            lambda i: cold_call(
+                udfs.WATERFALL, exits[i][0], SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
+            ),
         ),
         (
             "history",
@@ -281,17 +291,29 @@ def generated_workbook(path: Path, formulas: int = 2_000) -> Path:
     return path
 
 
-def run_process(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+#: Runs a command and prints its wall time and peak RSS. A small separate process, because a
+#: child forked from this (large) benchmark process would report this process's RSS as its peak.
+_MEASURE = """
+import os, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(p.pid, 0)
+wall = time.perf_counter() - t
+code = os.waitstatus_to_exitcode(status)
+err = p.stderr.read().decode(errors="replace")[-300:].replace(chr(10), " ")
+print(code, wall, usage.ru_maxrss, err)
+"""
+
+
+def run_process(cmd: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS MiB) of one command and the children it waits for."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode not in (0, 1):  # 1: recalc reports error cells (LibreOffice's #NAME?)
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {err[-500:]}")
-    return wall, usage.ru_maxrss / 1024
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True
+    ).stdout.split(" ", 3)
+    code, wall, rss = int(out[0]), float(out[1]), float(out[2])
+    if code not in (0, 1):  # 1: recalc reports error cells (LibreOffice's #NAME?)
+        raise SystemExit(f"{cmd[0]} failed ({code}): {out[3] if len(out) > 3 else ''}")
+    return wall, rss / 1024
 
 
 _LO_RECALC = """<?xml version="1.0" encoding="UTF-8"?>

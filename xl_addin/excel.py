@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import math
 import os
 import sys
@@ -62,6 +63,19 @@ def _finite(value: Any) -> Any:
     return value
 
 
+def _rows(values: np.ndarray) -> Any:
+    """``values.tolist()`` without the cyclic garbage collector: building a list per row would
+    otherwise trigger collections that rescan every list alive (the caller's input ranges too),
+    doubling the cost for large ranges. The new lists hold only floats: no cycle can form."""
+    if values.size < 10_000 or not gc.isenabled():
+        return values.tolist()
+    gc.disable()
+    try:
+        return values.tolist()
+    finally:
+        gc.enable()
+
+
 def to_excel(result: Any) -> Any:
     """Fraction/numpy → float; arrays → list of rows; a 1×1 array → one number.
 
@@ -76,9 +90,7 @@ def to_excel(result: Any) -> Any:
         floats = result.astype(float)
         if not np.isfinite(floats).all():  # one vectorised check, not one per cell
             raise TermsError(_TOO_LARGE, code=NUM)
-        if floats.ndim == 2 and floats.shape[1] == 1:  # a column: far cheaper than .tolist()
-            return [[v] for v in floats.ravel().tolist()]
-        return floats.tolist()
+        return _rows(floats)
     if isinstance(result, np.generic):
         result = result.item()
     if isinstance(result, list):
