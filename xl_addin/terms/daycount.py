@@ -160,7 +160,8 @@ def yearfrac_array(start: IntArray, end: IntArray, basis: IntArray) -> npt.NDArr
     days = (hi - lo).astype(np.float64)
     if b.size and (b == b.flat[0]).all() and int(b.flat[0]) in (2, 3):
         # one actual/360 or actual/365 basis for every element (LIQPREF's default): days only
-        return days / (360.0 if int(b.flat[0]) == 2 else 365.0)
+        single: npt.NDArray[np.float64] = days / (360.0 if int(b.flat[0]) == 2 else 365.0)
+        return single
     y1, m1, d1 = _ymd(lo)
     y2, m2, d2 = _ymd(hi)
     base360 = (y2 - y1) * 360 + (m2 - m1) * 30

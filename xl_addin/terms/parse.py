@@ -336,6 +336,8 @@ def flat_rows(value: Any) -> tuple[list[Any], tuple[int, int]] | None:
             return None
     except TypeError:  # a cell among the rows
         return None
+    if width == 1:  # a column, the usual case: one C-level pass
+        return list(map(_FIRST, value)), (len(value), 1)
     flat = list(itertools.chain.from_iterable(value))
     if len(flat) != len(value) * width:  # e.g. a string posing as a row
         return None
@@ -343,6 +345,7 @@ def flat_rows(value: Any) -> tuple[list[Any], tuple[int, int]] | None:
 
 
 _PLAIN_NUMBERS = frozenset({int, float})
+_FIRST = operator.itemgetter(0)
 
 
 def parse_number_grid(
@@ -394,7 +397,7 @@ def parse_number_grid(
                 dtype=np.float64,
             )
     finite = np.isfinite(arr)
-    if allow_empty:
+    if allow_empty and not finite.all():  # empty cells were read as NaN: allowed here
         finite |= np.isnan(arr) & _was_empty(value, arr.shape)
     bad = first_bad(~finite)
     if bad is not None:
