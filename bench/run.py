@@ -129,7 +129,7 @@ def scalar_cases() -> dict[str, Callable[[], Any]]:
         "CONVSHARES": lambda: udfs.CONVSHARES(97, 12.31, 12.31),
         "CASHINLIEU": lambda: udfs.CASHINLIEU(100, 12.31, 10, 8),
         "ADJPRICE": lambda: udfs.ADJPRICE(12.31, "ISSUE", 10_000_000, 1_000_000, 10.0, True),
-        "PRORATA": lambda: udfs.PRORATA([[600], [400]], 2000, 100, [[10], [50]]),
+        "PRORATA": lambda: udfs.PRORATA(600, 2000, 100),  # one holder: its pro rata share
         "WATERFALL": lambda: cold_call(
             udfs.WATERFALL, 50_000_000, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
         ),
