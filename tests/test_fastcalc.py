@@ -195,3 +195,32 @@ def _close(v: object, w: object) -> bool:
 def test_dates_in_cells(tmp_path: Path) -> None:
     r = book(tmp_path, {"A1": dt.date(2000, 6, 26), "B1": "=A1+1"})
     assert val(r, "B1") == 36704.0
+
+
+def test_progress_is_reported_every_thousand_formulas(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for r in range(1, 2502):
+        ws[f"A{r}"] = f"={r}*2"
+    path = tmp_path / "many.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    from xl_addin.recalc import _sheet_parts
+
+    calls: list[tuple[int, int]] = []
+    fastcalc.evaluate(parts, _sheet_parts(parts), [], {}, lambda d, t: calls.append((d, t)))
+    assert calls == [(0, 2501), (1000, 2501), (2000, 2501)]  # 2,501 formulas, every 1,000
+
+
+def test_progress_line_only_after_half_a_second(capsys) -> None:
+    from xl_addin.recalc import _ProgressLine
+
+    line = _ProgressLine()
+    line(0, 10)  # too early: nothing shown
+    line.start -= 1.0
+    line(5, 10)
+    line.close()
+    err = capsys.readouterr().err
+    assert "5/10 formulas" in err and err.endswith("\r")

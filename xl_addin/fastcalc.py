@@ -718,8 +718,11 @@ class Evaluator:
     def _sheets(self) -> set[str]:
         return {s.upper() for s in self.book.sheet_names}
 
-    def run(self) -> None:
-        for key in self.order():
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        order = self.order()
+        for done, key in enumerate(order):
+            if progress is not None and done % 1000 == 0:
+                progress(done, len(order))
             f = self.book.formulas[key]
             value = self.eval(f.tree, f, array=f.array is not None)
             if f.array is not None:
@@ -1210,14 +1213,16 @@ def evaluate(
     sheets: list[tuple[str, str]],
     names: list[tuple[str, int | None, str]],
     functions: dict[str, Callable[..., Any]],
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[dict[tuple[str, int, int], Any], dict[tuple[str, str], np.ndarray]]:
     """Every formula's value: (cells by (SHEET, row, col), array results by (SHEET, "A1:B2")).
+    ``progress(done, total)`` is called every 1,000 formulas.
 
     Raises :class:`Unsupported` when the workbook needs the full engine.
     """
     book = Workbook(parts, sheets, names)
     ev = Evaluator(book, functions)
-    ev.run()
+    ev.run(progress)
     ranges = {}
     for key, arr in ev.arrays.items():
         f = book.formulas[key]

@@ -1097,7 +1097,7 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
     try:
-        return _evaluate_fast(path)
+        return _evaluate_fast(path, progress)
     except Unsupported as why:
         if engine == "native":
             raise RecalcError(
@@ -1115,13 +1115,42 @@ def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
     return {name: getattr(udfs, name) for name in udfs.__all__}
 
 
-def _evaluate_fast(path: Path) -> _Results:
+class _ProgressLine:
+    """A one-line progress indicator on stderr (a terminal only), shown once a recalculation has
+    taken more than half a second, erased at the end."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if time.perf_counter() - self.start < 0.5:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\rrecalc [{bar}] {done:,}/{total:,} formulas")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 70 + "\r")
+            sys.stderr.flush()
+
+
+def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
     parts = {info.filename: data for info, data in _read_zip(path)}
     sheets = _sheet_parts(parts)
     functions = _addin_plain_functions()
     try:
         names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
-        cells, ranges = fast_evaluate(parts, sheets, names, functions)
+        line = _ProgressLine() if progress else None
+        try:
+            cells, ranges = fast_evaluate(parts, sheets, names, functions, line)
+        finally:
+            if line is not None:
+                line.close()
     except CorruptPart as exc:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
