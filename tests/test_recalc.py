@@ -17,12 +17,12 @@ import pytest
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 
-from xl_addin import recalc
+from xl_addin import recalc, udfs
 from xl_addin.recalc import RecalcError, excel_yearfrac, recalculate
 from xl_addin.template import build_template
 
 GOLDEN = Path(__file__).parent / "golden" / "yearfrac_libreoffice.csv"
-ADDIN = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
+ADDIN = tuple(udfs.__all__)
 
 
 def serial(y: int, m: int, d: int) -> int:

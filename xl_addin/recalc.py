@@ -73,6 +73,8 @@ import numpy as np
 from defusedxml import DefusedXmlException
 
 from .fastcalc import NATIVE_FUNCTIONS, PADDING, CorruptPart, Err, Unsupported, defined_names
+from .fastcalc import col_index as _col_index
+from .fastcalc import col_letters as _col_letters
 from .fastcalc import evaluate as fast_evaluate
 
 __all__ = [
@@ -101,11 +103,6 @@ MAX_PART_BYTES = 256 * 2**20
 MAX_TOTAL_BYTES = 512 * 2**20
 #: Most members a workbook may have.
 MAX_MEMBERS = 20_000
-
-#: The add-in's Excel functions evaluated during a recalculation (name → ``xl_addin.udfs`` name).
-ADDIN_FUNCTIONS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE", "PRORATA")
-#: Modules whose public upper-case functions are plugged in too when they can be imported.
-OPTIONAL_UDF_MODULES = ("xl_addin.udfs_exits", "xl_addin.udfs_history")
 
 _ERROR_TEXT = {
     "#DIV/0!": "division by zero",
@@ -211,21 +208,6 @@ def _attrs(tag: bytes) -> dict[bytes, bytes]:
 
 def _unescape(text: str) -> str:
     return _sax_unescape(text, {"&quot;": '"', "&apos;": "'"})
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
@@ -980,20 +962,8 @@ def excel_yearfrac(start_date: Any, end_date: Any, basis: Any = 0) -> Any:
 
 
 def _addin_functions() -> dict[str, Callable[..., Any]]:
-    import importlib
-
-    from . import udfs
-
-    funcs = {name: adapt_udf(getattr(udfs, name), name) for name in ADDIN_FUNCTIONS}
-    for module in OPTIONAL_UDF_MODULES:
-        try:
-            mod = importlib.import_module(module)
-        except Exception:  # a module being written concurrently may not import yet
-            continue
-        for name in getattr(mod, "__all__", ()):
-            fn = getattr(mod, name, None)
-            if name.isupper() and callable(fn) and name not in funcs:
-                funcs[name] = adapt_udf(fn, name)
+    """Every function of the add-in (``xl_addin.udfs.__all__``) as a formulas function."""
+    funcs = {name: adapt_udf(fn, name) for name, fn in _addin_plain_functions().items()}
     funcs["YEARFRAC"] = excel_yearfrac
     return funcs
 

@@ -40,6 +40,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from .fastcalc import col_letters
 from .scenario import SAMPLE
 from .terms import constants as c
 from .terms.adjustments import Event
@@ -129,29 +130,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(italic=True, color="7F7F7F")
 BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-
-#: Every function of the add-in (``xl_addin.udfs.__all__``); each appears in a live formula.
-ADDIN_FUNCTIONS = (
-    "ADJPRICE",
-    "BOARDSEATS",
-    "CASHINLIEU",
-    "CONSENT",
-    "CONVSHARES",
-    "CPASOF",
-    "CPHISTORY",
-    "LIQEVENT",
-    "LIQPREF",
-    "PARTDIV",
-    "PRORATA",
-    "PUTDATE",
-    "PUTPRICE",
-    "QPOTEST",
-    "RESERVATION",
-    "SECVALUE",
-    "VOTES",
-    "WATERFALL",
-    "WFBREAKS",
-)
 
 
 class _Builder:
@@ -795,8 +773,8 @@ def _history(b: _Builder, ws: Worksheet, top: int) -> int:
         row = (date, event, shares, price, None, instrument, None, category, None, note)
         for j, value in enumerate(row):
             kind = kinds[j] if j < len(kinds) else ("number" if j == 8 else "")
-            b.input(ws, f"{_col(j + 1)}{r}", value, fmts[j], kind=kind)
-    b.name("EventLog", ws, f"A{head}:{_col(len(COLUMNS))}{last}")
+            b.input(ws, f"{col_letters(j + 1)}{r}", value, fmts[j], kind=kind)
+    b.name("EventLog", ws, f"A{head}:{col_letters(len(COLUMNS))}{last}")
     capital = (
         "Hist_Common,Hist_Rights,ClassI_Shares,ClassI_InitialCP,ClassII_Shares,"
         "ClassII_StatedValue,ClassII_InitialCP,Hist_QPOClosed,Hist_OptionPlanUsed"
@@ -822,7 +800,7 @@ def _history(b: _Builder, ws: Worksheet, top: int) -> int:
     rows = HIST_LOG_ROWS  # header + a row for every row of the log; spare rows show #N/A
     b.array(
         ws,
-        f"A{top_hist}:{_col(width)}{top_hist + rows}",
+        f"A{top_hist}:{col_letters(width)}{top_hist + rows}",
         f"=CPHISTORY(EventLog,{capital})",
         HISTORY_FORMATS,
     )
@@ -849,15 +827,6 @@ HISTORY_FORMATS = (
     GENERAL,
     GENERAL,
 )
-
-
-def _col(n: int) -> str:
-    """Column letters of a 1-based column number."""
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 WF_OPTION_ROWS = (CAP_FIRST + 4, CAP_FIRST + 5)  # Cap Table rows of the options and the warrant
@@ -1108,7 +1077,7 @@ def _checks_functions(b: _Builder, ws: Worksheet, top: int) -> int:
         nonlocal r
         ws[f"A{r}"] = label
         ws[f"A{r}"].font = Font(bold=True)
-        b.array(ws, f"C{r}:{_col(2 + len(fmts))}{r}", text, fmts)
+        b.array(ws, f"C{r}:{col_letters(2 + len(fmts))}{r}", text, fmts)
         if name:
             b.name(name, ws, f"C{r}")
         r += 1

@@ -9,8 +9,9 @@ The column spec of the event log is in the docstring of :mod:`xl_addin.terms.his
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
@@ -19,7 +20,32 @@ from .terms.parse import EXCEL_EPOCH
 
 __all__ = ["CPASOF", "CPHISTORY"]
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 _LOG_DOC = "event log range, header row first: date, event, shares, price, ratio, instrument, class, category, gross proceeds, note"  # noqa: E501
+
+
+_CAPITALIZATION_DOCS = (
+    ("common_outstanding", "Common Stock Outstanding at the start (6(a))"),
+    (
+        "rights_outstanding",
+        "shares issuable under options, warrants, Convertible Securities at the start",
+    ),
+    ("class_i_shares", "Class I Series A shares outstanding"),
+    ("class_i_price", "[optional] Class I Conversion Price at the start (default 12.31)"),
+    ("class_ii_shares", "[optional] Class II Series A shares outstanding (default 0)"),
+    ("class_ii_stated_value", "[optional] Class II Stated Value; blank: no Class II"),
+    ("class_ii_price", "[optional] Class II Conversion Price (default its Stated Value)"),
+    ("qpo_closed", "[optional] TRUE if the Qualified Private Offering closed before the log"),
+    ("option_plan_used", "[optional] option-plan shares already granted (default 0)"),
+)
+
+
+def _capitalization_args(fn: _F) -> _F:
+    """The help of the starting-capitalization arguments CPHISTORY and CPASOF share."""
+    for name, doc in _CAPITALIZATION_DOCS:
+        fn = arg(name, ndim=2, doc=doc)(fn)
+    return fn
 
 
 def _cell(value: Any) -> Any:
@@ -59,27 +85,7 @@ def _start(
 
 @func(category=CATEGORY)
 @arg("event_log", ndim=2, doc=_LOG_DOC)
-@arg("common_outstanding", ndim=2, doc="Common Stock Outstanding at the start (6(a))")
-@arg(
-    "rights_outstanding",
-    ndim=2,
-    doc="shares issuable under options, warrants, Convertible Securities at the start",
-)
-@arg("class_i_shares", ndim=2, doc="Class I Series A shares outstanding")
-@arg(
-    "class_i_price", ndim=2, doc="[optional] Class I Conversion Price at the start (default 12.31)"
-)
-@arg("class_ii_shares", ndim=2, doc="[optional] Class II Series A shares outstanding (default 0)")
-@arg("class_ii_stated_value", ndim=2, doc="[optional] Class II Stated Value; blank: no Class II")
-@arg(
-    "class_ii_price", ndim=2, doc="[optional] Class II Conversion Price (default its Stated Value)"
-)
-@arg(
-    "qpo_closed",
-    ndim=2,
-    doc="[optional] TRUE if the Qualified Private Offering closed before the log",
-)
-@arg("option_plan_used", ndim=2, doc="[optional] option-plan shares already granted (default 0)")
+@_capitalization_args
 @excel_function
 def CPHISTORY(
     event_log: Any,
@@ -114,27 +120,7 @@ def CPHISTORY(
 @arg("event_log", ndim=2, doc=_LOG_DOC)
 @arg("class_name", ndim=2, doc='"I" or "II" (or "Class I", "Class II")')
 @arg("as_of", ndim=2, doc="a date or an Excel date serial number (events on it included)")
-@arg("common_outstanding", ndim=2, doc="Common Stock Outstanding at the start (6(a))")
-@arg(
-    "rights_outstanding",
-    ndim=2,
-    doc="shares issuable under options, warrants, Convertible Securities at the start",
-)
-@arg("class_i_shares", ndim=2, doc="Class I Series A shares outstanding")
-@arg(
-    "class_i_price", ndim=2, doc="[optional] Class I Conversion Price at the start (default 12.31)"
-)
-@arg("class_ii_shares", ndim=2, doc="[optional] Class II Series A shares outstanding (default 0)")
-@arg("class_ii_stated_value", ndim=2, doc="[optional] Class II Stated Value; blank: no Class II")
-@arg(
-    "class_ii_price", ndim=2, doc="[optional] Class II Conversion Price (default its Stated Value)"
-)
-@arg(
-    "qpo_closed",
-    ndim=2,
-    doc="[optional] TRUE if the Qualified Private Offering closed before the log",
-)
-@arg("option_plan_used", ndim=2, doc="[optional] option-plan shares already granted (default 0)")
+@_capitalization_args
 @excel_function
 def CPASOF(
     event_log: Any,
