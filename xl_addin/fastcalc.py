@@ -52,6 +52,7 @@ __all__ = [
     "Err",
     "Unsupported",
     "Workbook",
+    "call_addin_function",
     "defined_names",
     "evaluate",
 ]
@@ -833,16 +834,27 @@ def _first_err(v: Any) -> Err | None:
 
 
 def _call_addin(name: str, fn: Callable[..., Any], values: list[Any]) -> Any:
-    from .terms import TermsError
-
     for v in values:
         e = _first_err(v)
         if e is not None:
             return e
+    result = call_addin_function(name, fn, [_plain(v) for v in values])
+    if isinstance(result, (list, tuple, np.ndarray)):
+        arr = np.array(result, dtype=object)
+        return arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    return result
+
+
+def call_addin_function(name: str, fn: Callable[..., Any], args: list[Any]) -> Any:
+    """Call one of the add-in's Excel functions with xlwings-style arguments; its bad input comes
+    back as an :class:`Err` whose message names the function (``LIQPREF: shares must be >= 0``),
+    anything unexpected as ``#VALUE!`` -- never an exception. (Both engines use this.)"""
+    from .terms import TermsError
+
     old = os.environ.get("XL_ADDIN_ERRORS")
     os.environ["XL_ADDIN_ERRORS"] = "raise"
     try:
-        result = fn(*[_plain(v) for v in values])
+        result = fn(*args)
     except TermsError as exc:
         text = exc.message
         if text.startswith(exc.code):
@@ -858,9 +870,6 @@ def _call_addin(name: str, fn: Callable[..., Any], values: list[Any]) -> Any:
     if isinstance(result, str) and re.match(r"#[A-Z/0]+[!?A]", result):
         code, _, msg = result.partition(" ")
         return Err(code, msg)
-    if isinstance(result, (list, tuple, np.ndarray)):
-        arr = np.array(result, dtype=object)
-        return arr.reshape(-1, 1) if arr.ndim == 1 else arr
     return result
 
 

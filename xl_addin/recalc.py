@@ -72,7 +72,15 @@ import defusedxml.ElementTree as SafeET
 import numpy as np
 from defusedxml import DefusedXmlException
 
-from .fastcalc import NATIVE_FUNCTIONS, PADDING, CorruptPart, Err, Unsupported, defined_names
+from .fastcalc import (
+    NATIVE_FUNCTIONS,
+    PADDING,
+    CorruptPart,
+    Err,
+    Unsupported,
+    call_addin_function,
+    defined_names,
+)
 from .fastcalc import col_index as _col_index
 from .fastcalc import col_letters as _col_letters
 from .fastcalc import evaluate as fast_evaluate
@@ -880,17 +888,10 @@ def adapt_udf(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
         err = _first_error(plain)
         if err is not None:
             return err
-        from .terms import TermsError
-
-        try:
-            return _from_udf(fn(*plain))
-        except TermsError as exc:
-            text = exc.message
-            if text.startswith(exc.code):
-                text = text[len(exc.code) :].strip()
-            return _error(exc.code, f"{name}: {text}")
-        except Exception as exc:  # never a traceback in a cell
-            return _error("#VALUE!", f"{name}: {type(exc).__name__}: {exc}".splitlines()[0])
+        result = call_addin_function(name, fn, plain)
+        if isinstance(result, Err):
+            return _error(result.code, result.message)
+        return _from_udf(result)
 
     wrapper.__name__ = name
     return wrapper
