@@ -342,6 +342,8 @@ def test_range_form_does_not_round_a_near_decimal_input() -> None:
     assert udfs.CONVSHARES(96.9999999999, 12.31, 12.31) == 96
     assert udfs.CONVSHARES([[96.9999999999], [97]], 12.31, 12.31) == [[96.0], [97.0]]
     cash = udfs.CASHINLIEU(96.9999999999, 12.31, 12.31, 8)
+    # 96.9999999999 × 12.31 / 12.31 → 96 full shares and 0.9999999999 × $8 = $7.9999999992
+    assert cash == pytest.approx(7.9999999992, abs=1e-12)
     assert udfs.CASHINLIEU([[96.9999999999], [97]], 12.31, 12.31, 8) == [[cash], [0.0]]
     # a computed 12.309999999999999 still reads as 12.31
     assert udfs.CONVSHARES([[97], [1]], 12.309999999999999, 12.31) == [[97.0], [1.0]]

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from . import __version__, recalc
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
+from .terms.constants import CLASS_I_STATED_VALUE
 from .terms.history import capitalization
 
 if TYPE_CHECKING:
@@ -171,7 +172,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="shares issuable under options, warrants, convertibles (default 0)",
     )
     p_cert.add_argument("--class-i-shares", required=True, help="Class I shares outstanding")
-    p_cert.add_argument("--class-i-price", help="Class I Conversion Price (default $12.31)")
+    p_cert.add_argument(
+        "--class-i-price", help=f"Class I Conversion Price (default ${CLASS_I_STATED_VALUE})"
+    )
     p_cert.add_argument("--class-ii-shares", default="0", help="Class II shares outstanding")
     p_cert.add_argument("--class-ii-stated-value", help="Class II Stated Value (omit: no Class II)")
     p_cert.add_argument(

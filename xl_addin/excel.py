@@ -24,11 +24,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .terms import TermsError
+from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .terms.errors import NUM
 
-__all__ = ["CATEGORY", "excel_function", "to_excel"]
+__all__ = ["BASIS_DOC", "CATEGORY", "RATE_DOC", "excel_function", "to_excel"]
 
 CATEGORY = "IFX Series A"
+#: Argument help shared by every function with a Section 3(a) accrual (from the constants).
+RATE_DOC = f"[optional] accrual per annum on Stated Value (default {ACCRUAL_RATE})"
+BASIS_DOC = f"[optional] YEARFRAC day count 0-4 (default {DEFAULT_DAYCOUNT_BASIS})"
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 

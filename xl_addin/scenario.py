@@ -34,9 +34,10 @@ SAMPLE = Scenario(
     class_i_shares=c.CLASS_I_AUTHORIZED,  # Section 1: all authorized Class I shares issued
     class_ii_shares=c.CLASS_II_AUTHORIZED,  # Section 6(a)(v): the Subsequent Closing, in full
     class_i_stated_value=c.CLASS_I_STATED_VALUE,  # Section 1
-    class_ii_stated_value=Decimal("12.31"),  # SAMPLE: the Closing Per Share Price is an input
+    # SAMPLE: the Closing Per Share Price (Section 1) is an input; taken equal to Class I here
+    class_ii_stated_value=c.CLASS_I_STATED_VALUE,
     class_i_issue_date=dt.date(2000, 6, 15),  # SAMPLE: date of the Purchase Agreement
     class_ii_issue_date=dt.date(2000, 9, 15),  # SAMPLE: Subsequent Closing
     class_i_conversion_price=c.CLASS_I_STATED_VALUE,  # Section 5(c): initial price
-    class_ii_conversion_price=Decimal("12.31"),  # Section 5(c): = Class II Stated Value
+    class_ii_conversion_price=c.CLASS_I_STATED_VALUE,  # Section 5(c): = Class II Stated Value
 )

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._xlwings import arg, func
-from .excel import CATEGORY, excel_function
+from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function
 from .terms import (
     adjusted_conversion_price,
     cash_in_lieu,
@@ -22,7 +22,12 @@ from .terms import (
     liquidation_preference,
     pro_rata_allocation,
 )
-from .terms.constants import ACCRUAL_RATE, COMMON_PAR_VALUE, DEFAULT_DAYCOUNT_BASIS
+from .terms.constants import (
+    ACCRUAL_RATE,
+    CLASS_I_STATED_VALUE,
+    COMMON_PAR_VALUE,
+    DEFAULT_DAYCOUNT_BASIS,
+)
 from .udfs_exits import (
     BOARDSEATS,
     CONSENT,
@@ -68,12 +73,12 @@ _DATE_DOC = "a date or an Excel date serial number"
 
 @func(category=CATEGORY)
 @arg("shares", ndim=2, doc="Series A shares (>= 0); a cell or a range")
-@arg("stated_value", ndim=2, doc="Stated Value per share, $ (Class I: 12.31)")
+@arg("stated_value", ndim=2, doc=f"Stated Value per share, $ (Class I: {CLASS_I_STATED_VALUE})")
 @arg("issue_date", ndim=2, doc="date of issuance of the shares: " + _DATE_DOC)
 @arg("payment_date", ndim=2, doc="date of payment of the preference: " + _DATE_DOC)
 @arg("dividends", ndim=2, doc="[optional] declared and unpaid dividends per share, $ (default 0)")
-@arg("rate", ndim=2, doc="[optional] accrual per annum on Stated Value (default 0.10)")
-@arg("basis", ndim=2, doc="[optional] YEARFRAC day count 0-4 (default 3, actual/365)")
+@arg("rate", ndim=2, doc=RATE_DOC)
+@arg("basis", ndim=2, doc=BASIS_DOC)
 @excel_function
 def LIQPREF(
     shares: Any,
@@ -137,7 +142,11 @@ def CASHINLIEU(
     doc="[optional] consideration per share; required for ISSUE, WARRANT, CONVERTIBLE",
 )
 @arg("after_qpo", ndim=2, doc="[optional] TRUE once the Qualified Private Offering has closed")
-@arg("par_value", ndim=2, doc="[optional] floor: par value of the Common Stock (default 0.02)")
+@arg(
+    "par_value",
+    ndim=2,
+    doc=f"[optional] floor: par value of the Common Stock (default {COMMON_PAR_VALUE})",
+)
 @excel_function
 def ADJPRICE(
     conversion_price: Any,

@@ -8,11 +8,12 @@ e.g. ``[[False, "fails 5(b): gross proceeds $50,000,000 < $56,250,000"]]``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from ._xlwings import arg, func
-from .excel import CATEGORY, excel_function
+from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
 from .terms.liquidation_event import liquidation_event, security_value
 from .terms.parse import is_range, number_array, parse_bool, parse_number, parse_optional
@@ -40,6 +41,7 @@ __all__ = [
 ]
 
 _DATE = "a date or an Excel date serial number"
+_F = TypeVar("_F", bound=Callable[..., Any])
 _CAP = "Series A rows: shares, Stated Value, issue date, Conversion Price[, unpaid dividends/sh]"
 
 
@@ -69,20 +71,32 @@ def _waterfall(*args: Any) -> Any:
     return _WATERFALLS[key]
 
 
+_WATERFALL_DOCS = (
+    ("series_a", _CAP),
+    ("common_shares", "Common Stock outstanding (> 0)"),
+    ("payment_date", "date of payment of the preference: " + _DATE),
+    ("parity", "[optional] full preferential amounts of Parity Securities, $"),
+    ("options", "[optional] options/warrants rows: shares, exercise price"),
+    ("rate", RATE_DOC),
+    ("basis", BASIS_DOC),
+)
+
+
+def _waterfall_args(fn: _F) -> _F:
+    """The help of the capitalization arguments WATERFALL and WFBREAKS share."""
+    for name, doc in _WATERFALL_DOCS:
+        fn = arg(name, ndim=2, doc=doc)(fn)
+    return fn
+
+
 def _floats(row: list[Fraction]) -> list[float]:
     return [float(v) for v in row]
 
 
 @func(category=CATEGORY)
 @arg("proceeds", ndim=2, doc="exit value(s) available for distribution, $: a cell or a column")
-@arg("series_a", ndim=2, doc=_CAP)
-@arg("common_shares", ndim=2, doc="Common Stock outstanding (> 0)")
-@arg("payment_date", ndim=2, doc="date of payment of the preference: " + _DATE)
-@arg("parity", ndim=2, doc="[optional] full preferential amounts of Parity Securities, $")
-@arg("options", ndim=2, doc="[optional] options/warrants rows: shares, exercise price")
+@_waterfall_args
 @arg("header", ndim=2, doc="[optional] TRUE: first row holds column labels")
-@arg("rate", ndim=2, doc="[optional] accrual per annum on Stated Value (default 0.10)")
-@arg("basis", ndim=2, doc="[optional] YEARFRAC day count 0-4 (default 3, actual/365)")
 @excel_function
 def WATERFALL(
     proceeds: Any,
@@ -107,13 +121,7 @@ def WATERFALL(
 
 
 @func(category=CATEGORY)
-@arg("series_a", ndim=2, doc=_CAP)
-@arg("common_shares", ndim=2, doc="Common Stock outstanding (> 0)")
-@arg("payment_date", ndim=2, doc="date of payment of the preference: " + _DATE)
-@arg("parity", ndim=2, doc="[optional] full preferential amounts of Parity Securities, $")
-@arg("options", ndim=2, doc="[optional] options/warrants rows: shares, exercise price")
-@arg("rate", ndim=2, doc="[optional] accrual per annum on Stated Value (default 0.10)")
-@arg("basis", ndim=2, doc="[optional] YEARFRAC day count 0-4 (default 3, actual/365)")
+@_waterfall_args
 @excel_function
 def WFBREAKS(
     series_a: Any,
@@ -275,8 +283,8 @@ def BOARDSEATS(board_size: Any, series_a_directors: Any) -> Any:
 @arg("issue_date", doc="date of issuance: " + _DATE)
 @arg("repurchase_date", doc="repurchase date: " + _DATE)
 @arg("dividends", doc="[optional] declared unpaid dividends per share, $ (default 0)")
-@arg("rate", doc="[optional] accrual per annum on Stated Value (default 0.10)")
-@arg("basis", doc="[optional] YEARFRAC day count 0-4 (default 3, actual/365)")
+@arg("rate", doc=RATE_DOC)
+@arg("basis", doc=BASIS_DOC)
 @excel_function
 def PUTPRICE(
     shares: Any,

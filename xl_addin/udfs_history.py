@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
+from .terms.constants import CLASS_I_STATED_VALUE
 from .terms.history import capitalization, conversion_price_history, price_as_of
 from .terms.parse import EXCEL_EPOCH
 
@@ -32,7 +33,10 @@ _CAPITALIZATION_DOCS = (
         "shares issuable under options, warrants, Convertible Securities at the start",
     ),
     ("class_i_shares", "Class I Series A shares outstanding"),
-    ("class_i_price", "[optional] Class I Conversion Price at the start (default 12.31)"),
+    (
+        "class_i_price",
+        f"[optional] Class I Conversion Price at the start (default {CLASS_I_STATED_VALUE})",
+    ),
     ("class_ii_shares", "[optional] Class II Series A shares outstanding (default 0)"),
     ("class_ii_stated_value", "[optional] Class II Stated Value; blank: no Class II"),
     ("class_ii_price", "[optional] Class II Conversion Price (default its Stated Value)"),
