@@ -19,17 +19,14 @@ SIGTERM: the temporary output is removed and an existing output file is left as 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, recalc
+from . import __version__, _files, recalc
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
 from .terms.constants import CLASS_I_STATED_VALUE
@@ -264,32 +261,11 @@ def _certificate(args: argparse.Namespace) -> int:
         cap, log, _number(args.row, "--row"), args.format, fair_value_basis=args.fair_value_basis
     )
     if args.output:
-        _write_atomically(args.output, text)
+        _files.write_atomically(args.output, text.encode("utf-8"))
         print(f"wrote {args.output}")
     else:
         print(text)
     return 0
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """A temporary file next to ``path``, then :func:`os.replace`: never a half-written file,
-    and no temporary file left behind on a failure or an interruption."""
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
-        raise
 
 
 def _typed(log: pd.DataFrame) -> pd.DataFrame:

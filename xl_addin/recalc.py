@@ -72,6 +72,7 @@ import defusedxml.ElementTree as SafeET
 import numpy as np
 from defusedxml import DefusedXmlException
 
+from . import _files
 from .fastcalc import (
     NATIVE_FUNCTIONS,
     PADDING,
@@ -1182,36 +1183,16 @@ def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
 def _write_zip(
     dst: Path, members: list[tuple[zipfile.ZipInfo, bytes]], replaced: dict[str, bytes]
 ) -> None:
-    """Write the zip atomically: a temporary file next to ``dst``, then :func:`os.replace`.
+    """Write the workbook's zip (each member with its own name, order, date and compression;
+    the ``replaced`` ones with new content) atomically (:func:`_files.write_atomically`).
     On any failure or interruption (``KeyboardInterrupt``, and SIGTERM through
-    :func:`signals_interrupt`) the temporary file is removed and ``dst`` is as it was.
+    :func:`signals_interrupt`) no temporary file is left and ``dst`` is as it was.
     A write failure is an :class:`OutputError`."""
-    tmp: str | None = None
+    data = _files.zip_bytes((info, replaced.get(info.filename, body)) for info, body in members)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as z:
-            for info, data in members:
-                z.writestr(info, replaced.get(info.filename, data))
-        os.chmod(tmp, _file_mode(dst))
-        os.replace(tmp, dst)
-    except BaseException as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, OutputError):
-            why = exc.strerror or str(exc) or type(exc).__name__
-            raise OutputError(f"{dst}: cannot write ({why})") from exc
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """The mode for a written file: that of the file it replaces, else 0o666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        _files.write_atomically(dst, data)
+    except OSError as exc:
+        raise OutputError(f"{dst}: cannot write ({exc.strerror or exc})") from exc
 
 
 def default_output(src: Path) -> Path:

@@ -21,9 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import sys
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -40,6 +38,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from . import _files
 from .fastcalc import col_letters
 from .scenario import SAMPLE
 from .terms import constants as c
@@ -1277,37 +1276,27 @@ def template_bytes() -> bytes:
     """The template file's bytes: identical on every run."""
     wb = make_workbook()
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+    # openpyxl writes member after member into one archive: signals wait until it is whole
+    with _files.hold_signals(), zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
         wb.properties.modified = FIXED_TIME
         ExcelWriter(wb, archive).save()
     # zip entries: fixed dates and attributes, same order
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+    members = []
+    with zipfile.ZipFile(raw) as src:
         for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
             fixed.create_system = 3
-            dst.writestr(fixed, src.read(info))
-    return out.getvalue()
+            members.append((fixed, src.read(info)))
+    return _files.zip_bytes(members)
 
 
 def build_template(path: Path | str = DEFAULT_PATH) -> Path:
     """Write the template to ``path`` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = template_bytes()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _files.write_atomically(path, template_bytes())
     return path
 
 
