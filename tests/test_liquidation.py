@@ -125,6 +125,13 @@ def test_a_block_broadcasts_against_a_row_of_dates() -> None:
         ({"dividends": float("nan")}, "dividends must be a number (got NaN)"),
         ({"shares": []}, "shares must not be an empty range"),
         ({"shares": [[1], [2, 3]]}, "shares must be a rectangular range"),
+        # a column whose later rows are short, long, text or a bare cell (the column fast path)
+        ({"shares": [[1], [2], []]}, "shares must be a rectangular range (rows of 1 and 0"),
+        ({"shares": [[1], [2], [3, 4]]}, "shares must be a rectangular range (rows of 1 and 2"),
+        ({"shares": [[1], [2], "ab"]}, "shares must be a rectangular range"),
+        ({"shares": [[1], [2], "a"]}, "shares must be a rectangular range"),
+        ({"shares": [[1], [2], 3]}, "shares must be a rectangular range"),
+        ({"issue_date": [[D(2000, 6, 26)], [D(2000, 6, 26), 1]]}, "issue_date must be a rectan"),
         ({"shares": [[1], [-2]]}, "shares must be >= 0 (got -2 in row 2)"),
         ({"shares": [[1], [2]], "stated_value": [[1], [2], [3]]}, "ranges must have the same"),
     ],

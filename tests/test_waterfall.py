@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_addin.terms import TermsError
+from xl_addin.terms import TermsError, waterfall
 from xl_addin.terms.parse import parse_date
 from xl_addin.terms.waterfall import (
     OptionGrant,
@@ -227,3 +227,29 @@ def test_piecewise_table_agrees_with_exact(w: Waterfall, exits: list[int]) -> No
         assert sum(row[: len(w.classes) + len(w.parity) + 1 + len(w.options)]) == pytest.approx(
             p, abs=0.005
         )
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    capitalizations(),
+    st.lists(st.fractions(min_value=0, max_value=500_000_000), min_size=1, max_size=8),
+)
+def test_lookup_by_segments_equals_solving_each_exit(w: Waterfall, exits: list[F]) -> None:
+    # Once the breakpoints are known, an exit is looked up in its segment instead of solved;
+    # the result must be the same Fractions as solving it, at random exits, at every
+    # breakpoint and a hair either side of it.
+    points = list(exits)
+    for b in w.breakpoints():
+        points += [b.proceeds, b.proceeds - F(1, 10**6), b.proceeds + F(1, 10**6)]
+    for p in (q for q in points if q >= 0):
+        assert w.distribution(p) == w._distribution(p, w._state(p)), p
+
+
+def test_single_exits_switch_to_the_lookup_after_a_few() -> None:
+    options = [OptionGrant(F(2_460_000), F(5))]
+    w = Waterfall([CLASS_I, CLASS_II], F(14_000_000), DAY, options=options)
+    exits = [F(k * 3_000_000) for k in range(waterfall._SOLVE_FIRST + 10)]
+    got = [w.distribution(p) for p in exits]
+    assert w._segments is not None  # computed after _SOLVE_FIRST single exits
+    fresh = Waterfall([CLASS_I, CLASS_II], F(14_000_000), DAY, options=options)
+    assert got == [fresh._distribution(p, fresh._state(p)) for p in exits]

@@ -191,9 +191,12 @@ def _event_codes(event: Any) -> npt.NDArray[np.int64]:
     fast = flat_rows(event)
     if fast is not None:
         # the common case: every cell an event name as typed -- a C-level dictionary lookup
-        found = list(map(_EXACT_CODES.get, fast[0]))
-        if None not in found:
-            return np.array(found, dtype=np.int64).reshape(fast[1])
+        try:  # an unknown name maps to None, which fromiter refuses: the careful path says why
+            found = np.fromiter(map(_EXACT_CODES.get, fast[0]), dtype=np.int64, count=len(fast[0]))
+        except TypeError:
+            pass
+        else:
+            return found.reshape(fast[1])
     grid = Grid(event, "event")
     flat = grid.values()
     codes = np.empty(len(flat), dtype=np.int64)

@@ -331,13 +331,16 @@ def flat_rows(value: Any) -> tuple[list[Any], tuple[int, int]] | None:
     if type(value) is not list or not value or type(value[0]) is not list:
         return None
     width = len(value[0])
+    if width == 1:  # a column, the usual case: one pass that also checks every row's length
+        try:
+            return [cell for (cell,) in value], (len(value), 1)
+        except (TypeError, ValueError):  # a cell among the rows, or a row of another length
+            return None
     try:
         if width == 0 or set(map(len, value)) != {width}:
             return None
     except TypeError:  # a cell among the rows
         return None
-    if width == 1:  # a column, the usual case: one C-level pass
-        return list(map(_FIRST, value)), (len(value), 1)
     flat = list(itertools.chain.from_iterable(value))
     if len(flat) != len(value) * width:  # e.g. a string posing as a row
         return None
@@ -345,7 +348,6 @@ def flat_rows(value: Any) -> tuple[list[Any], tuple[int, int]] | None:
 
 
 _PLAIN_NUMBERS = frozenset({int, float})
-_FIRST = operator.itemgetter(0)
 
 
 def parse_number_grid(

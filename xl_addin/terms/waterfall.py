@@ -55,6 +55,7 @@ Ambiguities (documented choices)
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -93,6 +94,9 @@ __all__ = [
 MAX_CLASSES = 8
 #: Relative distance from a breakpoint within which an exit is decided exactly.
 _NEAR = 1e-9
+#: Single exits solved directly before the breakpoint segments are computed for the lookup
+#: (the segments cost about as much as this many direct solves of a 2-class capitalization).
+_SOLVE_FIRST = 32
 
 _State = tuple[tuple[bool, ...], int, bool]  # (converts per class, options exercised, full)
 _Lin = tuple[Fraction, Fraction]  # payout = a + b × proceeds
@@ -227,10 +231,22 @@ class Waterfall:
         self._subsets = list(itertools.product((False, True), repeat=len(self.classes)))
         self._breaks: list[Breakpoint] | None = None
         self._segments: list[tuple[Fraction, _State]] | None = None
+        self._starts: list[Fraction] = []  # of the segments, for a lookup by bisection
+        self._candidates_found: frozenset[Fraction] = frozenset()
+        self._solved = 0  # exits solved one by one, before the segments are known
+        # the object never changes after __init__: its linear pieces are computed once
+        self._totals_cache: dict[tuple[tuple[bool, ...], int], tuple[Fraction, Fraction]] = {}
+        self._lines_cache: dict[_State, list[_Lin]] = {}
 
     # ------------------------------------------------------------------ linear pieces
     def _totals(self, conv: tuple[bool, ...], j: int) -> tuple[Fraction, Fraction]:
         """(total preference T, common shares S) with ``conv`` converting and ``j`` options."""
+        found = self._totals_cache.get((conv, j))
+        if found is None:
+            found = self._totals_cache[conv, j] = self._compute_totals(conv, j)
+        return found
+
+    def _compute_totals(self, conv: tuple[bool, ...], j: int) -> tuple[Fraction, Fraction]:
         t = sum(
             (lp for lp, cv in zip(self.preferences, conv, strict=True) if not cv), Fraction(0)
         ) + sum(self.parity, Fraction(0))
@@ -258,6 +274,12 @@ class Waterfall:
 
     def _lines(self, state: _State) -> list[_Lin]:
         """Payout lines: Series A classes, parity, common, options (original order, net)."""
+        found = self._lines_cache.get(state)
+        if found is None:
+            found = self._lines_cache[state] = self._compute_lines(state)
+        return found
+
+    def _compute_lines(self, state: _State) -> list[_Lin]:
         conv, j, full = state
         zero = (Fraction(0), Fraction(0))
         if not full:
@@ -366,12 +388,28 @@ class Waterfall:
         )
 
     def distribution(self, proceeds: Fraction) -> Distribution:
-        """Section 3(a)/5(a): the exact payouts at one exit value ``proceeds`` (>= 0)."""
+        """Section 3(a)/5(a): the exact payouts at one exit value ``proceeds`` (>= 0).
+
+        Between two candidate breakpoints the choices do not change, so once the segments are
+        known (:meth:`breakpoints`, :meth:`table`, or after :data:`_SOLVE_FIRST` single exits)
+        an exit is looked up; an exit exactly at a candidate is still solved. Same result."""
         if proceeds < 0:
             raise TermsError(
                 f"proceeds must be >= 0 (got {float(proceeds):.15g})", argument="proceeds"
             )
-        return self._distribution(proceeds, self._state(proceeds))
+        if self._segments is None:
+            self._solved += 1
+            if self._solved <= _SOLVE_FIRST:
+                return self._distribution(proceeds, self._state(proceeds))
+            self._compute_segments()
+        return self._distribution(proceeds, self._segment_state(proceeds))
+
+    def _segment_state(self, p: Fraction) -> _State:
+        """The choices at ``p`` from the segments (solved exactly at a candidate point)."""
+        assert self._segments is not None
+        if p in self._candidates_found:
+            return self._state(p)
+        return self._segments[bisect.bisect_right(self._starts, p) - 1][1]
 
     def switch_payout(self, proceeds: Fraction, index: int) -> Fraction:
         """What Series A row ``index`` would receive at ``proceeds`` by making the other choice
@@ -441,6 +479,8 @@ class Waterfall:
                 prev = st
         self._segments = segs
         self._breaks = breaks
+        self._starts = [lo for lo, _ in segs]
+        self._candidates_found = frozenset(points)
 
     def breakpoints(self) -> list[Breakpoint]:
         """The exact exit values where a class's choice, an option's exercise or the
