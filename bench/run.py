@@ -115,10 +115,12 @@ def event_log(n: int) -> list[list[Any]]:
 
 
 def cold_call(fn: Callable[..., Any], *args: Any) -> Any:
-    """A call without the per-capitalization cache of WATERFALL/WFBREAKS: a first call."""
-    from xl_addin import udfs_exits
+    """A first call: without what WATERFALL/WFBREAKS keep per capitalization and CPASOF per
+    event log (the next cell over the same arguments is a warm call)."""
+    from xl_addin import udfs_exits, udfs_history
 
     udfs_exits._WATERFALLS.clear()
+    udfs_history._HISTORIES.clear()
     return fn(*args)
 
 
@@ -133,9 +135,14 @@ def scalar_cases() -> dict[str, Callable[[], Any]]:
         "WATERFALL": lambda: cold_call(
             udfs.WATERFALL, 50_000_000, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
         ),
+        "WATERFALL (warm)": lambda: udfs.WATERFALL(
+            50_000_000, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS
+        ),
         "WFBREAKS": lambda: cold_call(udfs.WFBREAKS, SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
+        "WFBREAKS (warm)": lambda: udfs.WFBREAKS(SERIES_A, 14_000_000, 46000, PARITY, OPTIONS),
         "CPHISTORY": lambda: udfs.CPHISTORY(log, 10_000_000, 0, 1_210_398),
-        "CPASOF": lambda: udfs.CPASOF(log, "I", 37000, 10_000_000, 0, 1_210_398),
+        "CPASOF": lambda: cold_call(udfs.CPASOF, log, "I", 37000, 10_000_000, 0, 1_210_398),
+        "CPASOF (warm)": lambda: udfs.CPASOF(log, "I", 37000, 10_000_000, 0, 1_210_398),
         "QPOTEST": lambda: udfs.QPOTEST(75e6, 56.25e6, 400e6),
         "LIQEVENT": lambda: udfs.LIQEVENT(False, False, True, True, 20.0, 1.0, 14.0, 1e7, 1e5),
         "SECVALUE": lambda: udfs.SECVALUE(

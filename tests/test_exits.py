@@ -112,6 +112,14 @@ def test_security_value_window_and_discount() -> None:
         security_value([[D(2000, 1, 3)]], [[5]], D(2001, 1, 31))
     with pytest.raises(TermsError, match=r"discount must be < 1 \(got 1\)"):
         security_value(dates, prices, D(2001, 1, 31), 1)
+    # a day twice inside the window is an error; twice outside it does not count
+    twice = [*dates, [D(2001, 1, 2)]]
+    with pytest.raises(TermsError, match=r"dates must not repeat \(got 2001-01-02 twice\)"):
+        security_value(twice, [*prices, [11]], D(2001, 1, 31))
+    outside = [*dates, [D(2000, 12, 29)]]
+    assert security_value(outside, [*prices, [7]], D(2001, 1, 31)) == 11
+    # rows where both cells are empty are skipped; in order or not, the same average
+    assert security_value([*dates[::-1], [None]], [*prices[::-1], [None]], D(2001, 1, 31)) == 11
 
 
 # ------------------------------------------------------------------------ 4(c), 2(b), 5(f)

@@ -525,6 +525,37 @@ def test_cpasof_udf() -> None:
     assert udfs_history.CPASOF(events, "I", 36891, 9_850_000, 0, 100_000) == 12.31
 
 
+def test_cpasof_column_replays_the_log_once_and_never_serves_a_stale_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
+    udfs_history._HISTORIES.clear()
+    replays: list[int] = []
+    real = udfs_history.history_steps
+
+    def counted(cap, events):  # type: ignore[no-untyped-def]
+        replays.append(1)
+        return real(cap, events)
+
+    monkeypatch.setattr(udfs_history, "history_steps", counted)
+    # 2001-01-01 ISSUE 1,000 at $9 < $12.31 (no QPO: the price falls to 9); the day before, 12.31
+    events = log(row(D(2001, 1, 1), "ISSUE", 1_000, 9))
+    column = [
+        udfs_history.CPASOF(events, "I", day, 9_850_000, 0, 100_000) for day in (36891, 36892)
+    ]
+    assert column == [12.31, 9.0] and len(replays) == 1
+    # another log (a different price) or another capitalization: replayed, not the cached answer
+    other = log(row(D(2001, 1, 1), "ISSUE", 1_000, 8))
+    assert udfs_history.CPASOF(other, "I", 36892, 9_850_000, 0, 100_000) == 8.0
+    assert udfs_history.CPASOF(events, "I", 36892, 9_850_000, 0, 100_001) == 9.0
+    assert len(replays) == 3
+    # errors are not cached: a bad log says so every time
+    bad = log(row(D(2001, 1, 1), "ISSUE", -5, 9))
+    for _ in range(2):
+        assert udfs_history.CPASOF(bad, "I", 36892, 9_850_000, 0, 100_000).startswith("#VALUE!")
+    assert len(udfs_history._HISTORIES) == 3
+
+
 def test_udf_bad_input_is_one_line_of_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
     result = udfs_history.CPHISTORY(

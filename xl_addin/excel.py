@@ -27,7 +27,7 @@ from .terms import TermsError
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .terms.errors import NUM
 
-__all__ = ["BASIS_DOC", "CATEGORY", "RATE_DOC", "excel_function", "to_excel"]
+__all__ = ["BASIS_DOC", "CATEGORY", "RATE_DOC", "excel_function", "memoized", "to_excel"]
 
 CATEGORY = "IFX Series A"
 #: Argument help shared by every function with a Section 3(a) accrual (from the constants).
@@ -129,3 +129,31 @@ def excel_function(fn: _F) -> _F:
             return message
 
     return wrapper  # type: ignore[return-value]
+
+
+_T = TypeVar("_T")
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable copy of an argument (ranges as tuples of rows; a cell with its type)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return (type(value).__name__, value)
+
+
+def memoized(cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _T]) -> _T:
+    """``build()``, kept in ``cache`` under the call's arguments: a column of cells over the
+    same capitalization or event log (as in the template) computes the costly part once.
+    The 16 most recently added are kept; errors are not cached; arguments that cannot be
+    keyed (a numpy array from Python) are not cached either."""
+    try:
+        key = _frozen(args)
+        hash(key)
+    except TypeError:
+        return build()
+    if key not in cache:
+        value = build()
+        if len(cache) >= 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
+    return cache[key]  # type: ignore[no-any-return]

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from ._xlwings import arg, func
-from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function
+from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
 from .terms.liquidation_event import liquidation_event, security_value
 from .terms.parse import is_range, number_array, parse_bool, parse_number, parse_optional
@@ -45,30 +45,14 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 _CAP = "Series A rows: shares, Stated Value, issue date, Conversion Price[, unpaid dividends/sh]"
 
 
-def _frozen(value: Any) -> Any:
-    """A hashable copy of an argument (ranges as tuples of rows)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return (type(value).__name__, value)
-
-
 _WATERFALLS: dict[Any, Any] = {}
 
 
 def _waterfall(*args: Any) -> Any:
     """The capitalization's :class:`~xl_addin.terms.waterfall.Waterfall`, built once per set of
     arguments: WATERFALL and WFBREAKS over the same capitalization (as in the template) share
-    its breakpoints, the costly part. A few recent ones are kept; errors are not cached."""
-    try:
-        key = _frozen(args)
-        hash(key)
-    except TypeError:
-        return waterfall_from_ranges(*args)
-    if key not in _WATERFALLS:
-        if len(_WATERFALLS) >= 16:
-            _WATERFALLS.pop(next(iter(_WATERFALLS)))
-        _WATERFALLS[key] = waterfall_from_ranges(*args)
-    return _WATERFALLS[key]
+    its breakpoints, the costly part."""
+    return memoized(_WATERFALLS, args, lambda: waterfall_from_ranges(*args))
 
 
 _WATERFALL_DOCS = (

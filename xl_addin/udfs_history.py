@@ -14,9 +14,16 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from ._xlwings import arg, func
-from .excel import CATEGORY, excel_function
+from .excel import CATEGORY, excel_function, memoized
 from .terms.constants import CLASS_I_STATED_VALUE
-from .terms.history import capitalization, conversion_price_history, price_as_of
+from .terms.history import (
+    Capitalization,
+    Step,
+    capitalization,
+    history_steps,
+    history_table,
+    price_as_of,
+)
 from .terms.parse import EXCEL_EPOCH
 
 __all__ = ["CPASOF", "CPHISTORY"]
@@ -115,9 +122,8 @@ def CPHISTORY(
         qpo_closed,
         option_plan_used,
     )
-    frame = conversion_price_history(cap, event_log)
-    header = [str(c) for c in frame.columns]
-    return [header] + [[_cell(v) for v in r] for r in frame.itertuples(index=False)]
+    header, rows = history_table(cap, history_steps(cap, event_log))
+    return [header] + [[_cell(v) for v in r] for r in rows]
 
 
 @func(category=CATEGORY)
@@ -141,7 +147,7 @@ def CPASOF(
     option_plan_used: Any = 0,
 ) -> Any:
     """Conversion Price of one class at the close of business on a date (Sections 6, 6(g)(ii)), after every event in the log dated on or before it."""  # noqa: E501
-    cap = _start(
+    args = (
         common_outstanding,
         rights_outstanding,
         class_i_shares,
@@ -152,4 +158,14 @@ def CPASOF(
         qpo_closed,
         option_plan_used,
     )
-    return price_as_of(cap, event_log, class_name, as_of)
+    cap, steps = memoized(_HISTORIES, (event_log, *args), lambda: _replay(event_log, args))
+    return price_as_of(cap, event_log, class_name, as_of, steps=steps)
+
+
+#: Replayed logs: a column of CPASOF cells over one log and capitalization replays it once.
+_HISTORIES: dict[Any, tuple[Capitalization, list[Step]]] = {}
+
+
+def _replay(event_log: Any, args: tuple[Any, ...]) -> tuple[Capitalization, list[Step]]:
+    cap = _start(*args)
+    return cap, history_steps(cap, event_log)

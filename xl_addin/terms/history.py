@@ -213,6 +213,7 @@ __all__ = [
     "format_shares",
     "history_frame",
     "history_steps",
+    "history_table",
     "price_as_of",
     "read_event_log",
 ]
@@ -1373,38 +1374,40 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     return steps
 
 
-def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
-    import pandas as pd  # only for the DataFrame output: Excel calls don't pay its import
-
-    """The steps as a DataFrame (exact Fractions in object columns; dates as ``datetime.date``)."""
+def history_table(cap: Capitalization, steps: Sequence[Step]) -> tuple[list[str], list[list[Any]]]:
+    """The steps as (column names, one row per step): exact Fractions; dates as
+    ``datetime.date``. What :func:`history_frame` puts in a DataFrame and CPHISTORY in cells."""
     names = [c.name for c in cap.classes]
     for s in steps:  # classes first issued in the log (Class II at a SUBSEQUENT_CLOSING)
         names += [n for n in s.prices_after if n not in names]
-    keys = {n: n.lower().replace(" ", "_") for n in names}
-    records: list[dict[str, Any]] = []
-    for s in steps:
-        rec: dict[str, Any] = {
-            "row": s.row,
-            "date": serial_to_date(s.date),
-            "event": s.event,
-            "instrument": s.instrument,
-            "fd_before": s.fd_before,
-            "fd_after": s.fd_after,
-        }
-        for n in names:
-            rec[f"{keys[n]}_before"] = s.prices_before.get(n)
-            rec[f"{keys[n]}_after"] = s.prices_after.get(n)
-            rec[f"{keys[n]}_converts_into"] = s.converts_into.get(n)
-        rec["section"] = s.section
-        rec["explanation"] = s.explanation
-        rec["flags"] = "; ".join(s.flags)
-        rec["note"] = s.note
-        records.append(rec)
+    keys = [n.lower().replace(" ", "_") for n in names]
     columns = ["row", "date", "event", "instrument", "fd_before", "fd_after"]
-    for n in names:
-        columns += [f"{keys[n]}_before", f"{keys[n]}_after", f"{keys[n]}_converts_into"]
+    for k in keys:
+        columns += [f"{k}_before", f"{k}_after", f"{k}_converts_into"]
     columns += ["section", "explanation", "flags", "note"]
-    return pd.DataFrame.from_records(records, columns=columns)
+    rows: list[list[Any]] = []
+    for s in steps:
+        row: list[Any] = [
+            s.row,
+            serial_to_date(s.date),
+            s.event,
+            s.instrument,
+            s.fd_before,
+            s.fd_after,
+        ]
+        for n in names:
+            row += [s.prices_before.get(n), s.prices_after.get(n), s.converts_into.get(n)]
+        row += [s.section, s.explanation, "; ".join(s.flags), s.note]
+        rows.append(row)
+    return columns, rows
+
+
+def history_frame(cap: Capitalization, steps: Sequence[Step]) -> pd.DataFrame:
+    """The steps as a DataFrame (exact Fractions in object columns; dates as ``datetime.date``)."""
+    import pandas as pd  # only for the DataFrame output: Excel calls don't pay its import
+
+    columns, rows = history_table(cap, steps)
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def conversion_price_history(cap: Capitalization, log: Any) -> pd.DataFrame:
@@ -1412,13 +1415,22 @@ def conversion_price_history(cap: Capitalization, log: Any) -> pd.DataFrame:
     return history_frame(cap, history_steps(cap, log))
 
 
-def price_as_of(cap: Capitalization, log: Any, class_name: Any, as_of: Any) -> Fraction:
+def price_as_of(
+    cap: Capitalization,
+    log: Any,
+    class_name: Any,
+    as_of: Any,
+    *,
+    steps: Sequence[Step] | None = None,
+) -> Fraction:
     """The Conversion Price of one class at the close of business on ``as_of`` (6(g)(ii)).
 
     A class first issued in the log (Class II at a SUBSEQUENT_CLOSING) has a price only from
-    that row's date on; asking for an earlier date is an error.
+    that row's date on; asking for an earlier date is an error. ``steps``: the log's
+    :func:`history_steps` from ``cap``, if the caller has them already (``log`` is then unused).
     """
-    steps = history_steps(cap, log)
+    if steps is None:
+        steps = history_steps(cap, log)
     known = [c.name for c in cap.classes]
     for s in steps:
         known += [n for n in s.prices_after if n not in known]

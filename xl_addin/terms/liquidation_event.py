@@ -175,8 +175,6 @@ def security_value(dates: Any, prices: Any, closing_date: Any, discount: Any = 0
     >>> security_value([[36892], [36893]], [[10], [11]], 36896)
     Fraction(21, 2)
     """
-    import pandas as pd  # imported on use: Excel calls of other functions don't pay it
-
     d = Grid(dates if is_range(dates) else [[dates]], "dates")
     p = Grid(prices if is_range(prices) else [[prices]], "prices")
     if d.shape != p.shape:
@@ -199,18 +197,21 @@ def security_value(dates: Any, prices: Any, closing_date: Any, discount: Any = 0
             values.append(parse_number(pv, "prices", minimum=0))
         except TermsError as exc:
             raise TermsError(at(exc.message, location(d.shape, i)), argument=exc.argument) from None
-    frame = pd.DataFrame({"date": [serial_to_date(s) for s in serials], "price": values})
-    start, end = serial_to_date(first), serial_to_date(last)
-    window = frame[(frame["date"] >= start) & (frame["date"] <= end)]
-    if window.empty:
+    window = [(s, v) for s, v in zip(serials, values, strict=True) if first <= s <= last]
+    if not window:
+        start, end = serial_to_date(first), serial_to_date(last)
         raise TermsError(
             f"prices must include a day from {_iso(start)} to {_iso(end)} (got none)",
             argument="prices",
         )
-    if window["date"].duplicated().any():
-        dup = window.loc[window["date"].duplicated(), "date"].iloc[0]
-        raise TermsError(f"dates must not repeat (got {_iso(dup)} twice)", argument="dates")
-    avg = sum(window["price"], Fraction(0)) / len(window)
+    seen: set[int] = set()
+    for s, _ in window:
+        if s in seen:
+            raise TermsError(
+                f"dates must not repeat (got {_iso(serial_to_date(s))} twice)", argument="dates"
+            )
+        seen.add(s)
+    avg = sum((v for _, v in window), Fraction(0)) / len(window)
     return avg * (1 - disc)
 
 
