@@ -10,8 +10,10 @@ What it measures, on this machine, in one run:
 1. Python-side cost of one scalar call of each Excel function (µs/call, median of repeats).
 2. Array throughput: LIQPREF, CONVSHARES, ADJPRICE over 100,000 rows; WATERFALL over 10,000 exit
    values (2 classes + a parity security + options); the Section 6 history over 10,000 events;
-   PRORATA over 10,000 holders -- rows/s and the speed-up per row against calling the scalar form
-   row by row (the scalar loop is timed on a sample of rows and scaled).
+   PRORATA over 10,000 holders, pro rata shares and with requests -- rows/s and the speed-up per
+   row against calling the scalar form row by row (the scalar loop is timed on a sample of rows
+   and scaled), where a scalar form computes the same thing. Cold and warm scalar calls of the
+   functions that keep a result per capitalization or event log.
 3. Whole-process wall time and peak memory (max RSS) of ``xl-addin recalc`` on the template and on
    a generated 2,000-formula workbook, next to LibreOffice headless recalculating the same file
    (``soffice --convert-to xlsx`` with recalculation on load forced, warm profile), when installed.
@@ -231,11 +233,16 @@ def array_cases(
             None,  # no scalar form computes the same thing (ADJPRICE is one event, FD typed in)
         ),
         (
-            "PRORATA",
+            "PRORATA",  # 9(a) pro rata shares: what the scalar form computes for one holder
+            m,
+            lambda: udfs.PRORATA(holdings, total, 1_000_000),
+            lambda i: udfs.PRORATA(holdings[i][0], total, 1_000_000),
+        ),
+        (
+            "PRORATA (with requests)",
             m,
             lambda: udfs.PRORATA(holdings, total, 1_000_000, requested),
-            # the scalar form: one holder's pro rata share
-            lambda i: udfs.PRORATA(holdings[i][0], total, 1_000_000),
+            None,  # the over-allotment needs every holder's request: no scalar form computes it
         ),
     ]
 
@@ -255,7 +262,7 @@ def bench_arrays(quick: bool) -> list[dict[str, Any]]:
             t_scalar_row = (time.perf_counter() - t) / sample
         mem = peak_memory(whole)
         speedup = None if t_scalar_row is None else t_scalar_row * rows / t_array
-        key = f"{name}_ms"
+        key = f"{name.split(' (')[0]}_ms"
         out.append(
             {
                 "function": name,

@@ -197,9 +197,11 @@ _FAST_FROM = 32
 
 
 def _cells(value: Any) -> int:
+    """About how many cells a range has (it only picks the quicker path): rows × first width."""
     if isinstance(value, np.ndarray):
         return int(value.size)
-    return sum(len(r) if isinstance(r, (list, tuple)) else 1 for r in value)
+    first = value[0] if len(value) else None
+    return len(value) * (len(first) if isinstance(first, (list, tuple)) else 1)
 
 
 #: Bound of the integer path: every product it forms stays below this (int64 is 2**63).
