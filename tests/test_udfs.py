@@ -242,3 +242,38 @@ def test_every_exported_function_is_registered_with_its_signature(registered_mod
         assert info["category"] == "IFX Series A", name
         assert 20 < len(info["ret"]["doc"]) <= 255, name
         assert all(not a["doc"].startswith("Positional argument") for a in info["args"]), name
+
+
+def test_memoized_keys_every_cell_with_its_type() -> None:
+    import numpy as np
+
+    from xl_addin.excel import memoized
+
+    cache: dict[object, object] = {}
+    builds: list[object] = []
+
+    def build(tag: object):  # type: ignore[no-untyped-def]
+        def make() -> object:
+            builds.append(tag)
+            return tag
+
+        return make
+
+    # 1, 1.0 and TRUE are different cells in Excel: never each other's cached result
+    for cell in (1, 1.0, True, "1"):
+        assert memoized(cache, ([[cell], [2.0]], 5), build(repr(cell))) == repr(cell)
+    assert len(builds) == 4
+    assert memoized(cache, ([[1.0], [2.0]], 5), build("again")) == "1.0"  # a hit
+    assert memoized(cache, ([[1.0], [2.0]], 6), build("other arg")) == "other arg"
+    # what cannot be keyed is computed every time, never cached
+    for unkeyable in ([[[1.0]], [2.0]], np.array([[1.0], [2.0]])):
+        assert memoized(cache, (unkeyable,), build("fresh")) == "fresh"
+        assert memoized(cache, (unkeyable,), build("fresh 2")) == "fresh 2"
+    # errors are not cached
+    with pytest.raises(TermsError):
+        memoized(cache, ([[9.0]],), lambda: (_ for _ in ()).throw(TermsError("bad", argument="x")))
+    assert memoized(cache, ([[9.0]],), build("ok")) == "ok"
+    # at most 16 kept, the oldest dropped first
+    for k in range(20):
+        memoized(cache, (k,), build(k))
+    assert len(cache) == 16 and memoized(cache, (19,), build("miss")) == 19

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import math
@@ -135,10 +136,13 @@ _T = TypeVar("_T")
 
 
 def _frozen(value: Any) -> Any:
-    """A hashable copy of an argument (ranges as tuples of rows; a cell with its type)."""
+    """A hashable copy of an argument, every cell with its type (1, 1.0 and TRUE differ).
+    A range (rows of cells) is keyed row by row without a Python step per cell."""
     if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return (type(value).__name__, value)
+        if value and all(type(row) is list for row in value):
+            return tuple((tuple(row), tuple(map(type, row))) for row in value)
+        return tuple(map(_frozen, value))
+    return (type(value), value)
 
 
 def memoized(cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _T]) -> _T:
@@ -151,9 +155,14 @@ def memoized(cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _
         hash(key)
     except TypeError:
         return build()
-    if key not in cache:
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
         value = build()
         if len(cache) >= 16:
-            cache.pop(next(iter(cache)))
+            with contextlib.suppress(StopIteration, RuntimeError, KeyError):  # another thread's
+                cache.pop(next(iter(cache)))
         cache[key] = value
-    return cache[key]  # type: ignore[no-any-return]
+    return value  # type: ignore[no-any-return]
+
+
+_MISSING = object()
