@@ -676,7 +676,10 @@ def test_foreign_reference_detection() -> None:
 # ============================================================================ interruption
 _SLOW_RECALC = textwrap.dedent(
     """
-    import os, sys, time
+    import os, signal, sys, time
+    # as from a terminal, even when the test run itself ignores SIGINT (a background job)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from xl_addin import recalc
     real = os.replace
     def slow(src, dst):  # the temporary file is written; the move waits
@@ -738,6 +741,21 @@ def test_interrupted_write_leaves_the_old_output_or_none(
 
 
 @pytest.fixture
+def terminal_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM as a process started from a terminal has them, for the test's
+    duration: a test run started in the background (SIGINT ignored) must not change what is
+    tested."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
+
+
+@pytest.fixture
 def signal_inside_a_zip_member(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
     """Arrange for a signal to arrive while a zip member is half-written: inside the member's
     close, before the archive marks it finished. This is the window CI once hit at random
@@ -759,6 +777,7 @@ def signal_inside_a_zip_member(monkeypatch: pytest.MonkeyPatch) -> Callable[[int
 
 
 @pytest.mark.parametrize("in_place", [False, True], ids=["output", "in-place"])
+@pytest.mark.usefixtures("terminal_signals")
 def test_sigterm_inside_a_zip_member_is_a_clean_interruption(
     in_place: bool,
     template: Path,
@@ -779,11 +798,11 @@ def test_sigterm_inside_a_zip_member_is_a_clean_interruption(
     assert src.read_bytes() == source
 
 
+@pytest.mark.usefixtures("terminal_signals")
 def test_ctrl_c_inside_a_zip_member_without_our_handler_is_a_keyboard_interrupt(
     template: Path, tmp_path: Path, signal_inside_a_zip_member: Callable[[int], None]
 ) -> None:
     # library use: Python's own SIGINT handler, no signals_interrupt()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     out = tmp_path / "out.xlsx"
     signal_inside_a_zip_member(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
@@ -791,6 +810,7 @@ def test_ctrl_c_inside_a_zip_member_without_our_handler_is_a_keyboard_interrupt(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("terminal_signals")
 def test_sigterm_while_writing_the_template(
     tmp_path: Path,
     signal_inside_a_zip_member: Callable[[int], None],
@@ -802,6 +822,7 @@ def test_sigterm_while_writing_the_template(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.usefixtures("terminal_signals")
 def test_hold_signals_delivers_the_held_signal_to_the_previous_handler() -> None:
     got: list[int] = []
 
@@ -823,6 +844,7 @@ def test_hold_signals_delivers_the_held_signal_to_the_previous_handler() -> None
         signal.signal(signal.SIGTERM, old)
 
 
+@pytest.mark.usefixtures("terminal_signals")
 def test_sigterm_handler_is_restored() -> None:
     before = signal.getsignal(signal.SIGTERM)
     with recalc.signals_interrupt():
