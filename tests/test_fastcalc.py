@@ -224,3 +224,10 @@ def test_progress_line_only_after_half_a_second(capsys) -> None:
     line.close()
     err = capsys.readouterr().err
     assert "5/10 formulas" in err and err.endswith("\r")
+
+
+def test_a_formula_is_parsed_once_per_sheet() -> None:
+    first = fastcalc.parse("=LIQPREF(A1,B1,C1,D1)*2", "MODEL")
+    assert fastcalc.parse("=LIQPREF(A1,B1,C1,D1)*2", "MODEL") is first  # kept, not re-parsed
+    other = fastcalc.parse("=LIQPREF(A1,B1,C1,D1)*2", "OTHER")
+    assert other is not first and other != first  # the references belong to the other sheet

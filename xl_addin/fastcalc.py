@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import os
 import re
@@ -344,6 +345,14 @@ def _strip_prefix(name: str) -> str:
 
 
 def parse(formula: str, sheet: str) -> Node:
+    """The tree of one formula on ``sheet``. Trees are kept by (formula, sheet), so a workbook
+    recalculated again in the same process (scenarios, ``--set`` sweeps from Python) is not
+    parsed again; a tree is never changed once built."""
+    return _parsed(formula, sheet)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed(formula: str, sheet: str) -> Node:
     text = formula[1:] if formula.startswith("=") else formula
     return _Parser(tokenize(text), sheet).parse()
 
