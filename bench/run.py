@@ -323,14 +323,17 @@ print(code, wall, usage.ru_maxrss, err)
 """
 
 
-def run_process(cmd: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of one command and the children it waits for."""
+def run_process(cmd: list[str], output: Path) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of one command and the children it waits for. The command
+    must succeed and write ``output`` (removed first): a failed run is never timed as a run."""
+    output.unlink(missing_ok=True)
     out = subprocess.run(
         [sys.executable, "-c", _MEASURE, *cmd], capture_output=True, text=True, check=True
     ).stdout.split(" ", 3)
     code, wall, rss = int(out[0]), float(out[1]), float(out[2])
-    if code not in (0, 1):  # 1: recalc reports error cells (LibreOffice's #NAME?)
-        raise SystemExit(f"{cmd[0]} failed ({code}): {out[3] if len(out) > 3 else ''}")
+    if code != 0 or not output.exists():
+        why = out[3].strip() if len(out) > 3 else ""
+        raise SystemExit(f"{' '.join(cmd[:4])} ... failed (exit {code}, no {output}): {why}")
     return wall, rss / 1024
 
 
@@ -369,12 +372,17 @@ def bench_processes(tmp: Path, repeat: int) -> list[dict[str, Any]]:
             "--allow-errors",
             "-q",
         ]
-        run_process(ours_cmd)  # warm the OS file cache
-        ours = [run_process(ours_cmd) for _ in range(repeat)]
+        ours_out = tmp / "out.xlsx"
+        run_process(ours_cmd, ours_out)  # warm the OS file cache
+        ours = [run_process(ours_cmd, ours_out) for _ in range(repeat)]
+        # the same command with the formulas library as the engine (the fallback), once
+        slow = run_process([*ours_cmd, "--engine", "formulas"], ours_out)
         row: dict[str, Any] = {
             "workbook": label,
             "ours_s": statistics.median(w for w, _ in ours),
             "ours_peak_mib": max(m for _, m in ours),
+            "formulas_engine_s": slow[0],
+            "formulas_engine_peak_mib": slow[1],
         }
         if soffice:
             lo_cmd = [
@@ -390,8 +398,9 @@ def bench_processes(tmp: Path, repeat: int) -> list[dict[str, Any]]:
                 str(tmp / "lo"),
                 str(path),
             ]
-            run_process(lo_cmd)  # first start creates the profile: not counted
-            lo = [run_process(lo_cmd) for _ in range(repeat)]
+            lo_out = tmp / "lo" / path.name
+            run_process(lo_cmd, lo_out)  # first start creates the profile: not counted
+            lo = [run_process(lo_cmd, lo_out) for _ in range(repeat)]
             row["libreoffice_s"] = statistics.median(w for w, _ in lo)
             row["libreoffice_peak_mib"] = max(m for _, m in lo)
             row["ratio_ours_to_lo"] = row["ours_s"] / row["libreoffice_s"]
@@ -473,6 +482,8 @@ def main(argv: list[str] | None = None) -> int:
                     ("LibreOffice s", "libreoffice_s", "{:.2f}"),
                     ("LibreOffice peak MiB", "libreoffice_peak_mib", "{:.0f}"),
                     ("ours / LibreOffice", "ratio_ours_to_lo", "{:.2f}"),
+                    ("formulas engine s", "formulas_engine_s", "{:.2f}"),
+                    ("formulas engine peak MiB", "formulas_engine_peak_mib", "{:.0f}"),
                     ("ok", "ok", ""),
                 ],
             )
