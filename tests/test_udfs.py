@@ -277,3 +277,7 @@ def test_memoized_keys_every_cell_with_its_type() -> None:
     for k in range(20):
         memoized(cache, (k,), build(k))
     assert len(cache) == 16 and memoized(cache, (19,), build("miss")) == 19
+    small: dict[object, object] = {}
+    for k in range(3):
+        memoized(small, (k,), build(k), size=2)
+    assert list(small) == [((int, 1),), ((int, 2),)]  # the oldest went first

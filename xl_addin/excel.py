@@ -145,11 +145,14 @@ def _frozen(value: Any) -> Any:
     return (type(value), value)
 
 
-def memoized(cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _T]) -> _T:
+def memoized(
+    cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _T], size: int = 16
+) -> _T:
     """``build()``, kept in ``cache`` under the call's arguments: a column of cells over the
     same capitalization or event log (as in the template) computes the costly part once.
-    The 16 most recently added are kept; errors are not cached; arguments that cannot be
-    keyed (a numpy array from Python) are not cached either."""
+    The ``size`` most recently added are kept (an edited input is a new key: the old result
+    goes after ``size`` edits); errors are not cached; arguments that cannot be keyed (a numpy
+    array from Python) are not cached either."""
     try:
         key = _frozen(args)
         hash(key)
@@ -158,7 +161,7 @@ def memoized(cache: dict[Any, Any], args: tuple[Any, ...], build: Callable[[], _
     value = cache.get(key, _MISSING)
     if value is _MISSING:
         value = build()
-        if len(cache) >= 16:
+        if len(cache) >= size:
             with contextlib.suppress(StopIteration, RuntimeError, KeyError):  # another thread's
                 cache.pop(next(iter(cache)))
         cache[key] = value

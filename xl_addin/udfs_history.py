@@ -158,11 +158,13 @@ def CPASOF(
         qpo_closed,
         option_plan_used,
     )
-    cap, steps = memoized(_HISTORIES, (event_log, *args), lambda: _replay(event_log, args))
+    key = (event_log, *args)
+    cap, steps = memoized(_HISTORIES, key, lambda: _replay(event_log, args), size=4)
     return price_as_of(cap, event_log, class_name, as_of, steps=steps)
 
 
 #: Replayed logs: a column of CPASOF cells over one log and capitalization replays it once.
+#: Only 4 are kept: a 10,000-event replay holds some 17 MB.
 _HISTORIES: dict[Any, tuple[Capitalization, list[Step]]] = {}
 
 
