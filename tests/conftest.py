@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -15,3 +16,18 @@ settings.register_profile(
 )
 settings.register_profile("dev", max_examples=1000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """Under CI (``CI=true``), a test skipped because LibreOffice is missing fails instead:
+    CI installs LibreOffice, so such a skip would hide a broken install, not a missing tool."""
+    outcome = yield
+    report = outcome.get_result()
+    if _CI and report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if "LibreOffice" in reason or "soffice" in reason:
+            report.outcome = "failed"
+            report.longrepr = f"CI=true but skipped: {reason}"

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import signal
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import FrameType
 
-__all__ = ["file_mode", "hold_signals", "write_atomically", "zip_bytes"]
+__all__ = ["OutputExistsError", "file_mode", "hold_signals", "write_atomically", "zip_bytes"]
 
 _HELD = (signal.SIGINT, signal.SIGTERM)
 
@@ -87,24 +88,56 @@ def file_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+class OutputExistsError(FileExistsError):
+    """The destination exists and replacing it was not asked for (``--force``)."""
+
+
+def write_atomically(path: Path, data: bytes, *, overwrite: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and
     :func:`os.replace`. A file being replaced keeps its permissions.
+
+    ``overwrite=False``: an existing ``path`` is never replaced (:class:`OutputExistsError`); the
+    check and the write are one atomic step (a hard link, which fails if the name exists), so a file
+    that appears in between is not lost either. ``path`` must be a regular file or absent: a
+    device, FIFO, socket or folder is refused and left as it is, never replaced by a file.
 
     On an interruption (``KeyboardInterrupt``) the temporary file is removed and ``path`` is as
     it was. An :class:`OSError` names ``path`` (``exc.filename``), never the temporary file.
     """
+    if os.path.lexists(path) and not os.path.isfile(path):
+        kind = "a folder" if os.path.isdir(path) else "not a regular file"
+        raise OSError(errno.EEXIST, f"{kind}: refused", str(path))
+    if not overwrite and os.path.lexists(path):
+        raise OutputExistsError(errno.EEXIST, "exists; pass --force to replace it", str(path))
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.chmod(tmp, file_mode(path))
-        os.replace(tmp, path)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic: fails if the name exists by now
+            except FileExistsError:
+                raise OutputExistsError(
+                    errno.EEXIST, "exists; pass --force to replace it", str(path)
+                ) from None
+            except OSError:  # a file system without hard links: check, then rename
+                if os.path.lexists(path):
+                    raise
+                os.replace(tmp, path)
+                tmp = None
+            if tmp is not None:
+                os.unlink(tmp)
+                tmp = None
     except BaseException as exc:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+        if isinstance(exc, OutputExistsError):
+            raise
         if isinstance(exc, OSError):
             why = exc.strerror or str(exc) or type(exc).__name__
             raise OSError(exc.errno, why, str(path)) from exc

@@ -1,14 +1,19 @@
 """The ``xl-addin`` command.
 
 * ``xl-addin demo`` (the main job) writes the template workbook, recalculates it headlessly with
-  the add-in's functions as of a date, and prints a summary: the Liquidation Preference of each
-  class (Section 3(a)), the Conversion Prices and Common shares on conversion (Sections 5, 6), and
-  the waterfall at a few exit values (Sections 3(a), 5(a)); then says where the workbook is.
+  the add-in's functions as of a date, and prints a one-page summary: the Liquidation Preference
+  of each class (Section 3(a)), the Conversion Prices and Common shares on conversion (Sections
+  5, 6), the waterfall around its breakpoints (Sections 3(a), 5(a)) and what the Checks sheet
+  says; then where the workbook is.
 * ``xl-addin template [-o PATH]`` writes the template workbook.
 * ``xl-addin recalc IN.xlsx [-o OUT] [--in-place] [--set NAME=VALUE] [--allow-errors]``
   recalculates any workbook without Excel.
+* ``xl-addin events MODEL.xlsx [-o events.csv]`` exports a workbook's Section 6 event log.
 * ``xl-addin certificate LOG.csv --row N ...`` renders the Section 6(j) certificate of adjustment
   for one row of an event log (Markdown or HTML).
+
+No command replaces an existing file unless given ``--force`` (``recalc``: ``--in-place`` for its
+input).
 
 The CLI only parses options and formats; the numbers come from :mod:`xl_addin.terms`. Every
 failure is one line on stderr (``xl-addin COMMAND: <file>: <reason>``) and a non-zero exit:
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, _files, recalc
+from .scenario import SAMPLE_AS_OF
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
 from .terms.constants import CLASS_I_STATED_VALUE
@@ -43,108 +49,37 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD (got {text!r})") from None
 
 
-def demo(as_of: dt.date, out_dir: Path) -> str:
-    """Template → headless recalculation → summary; returns the text to print."""
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from . import template  # openpyxl: imported by the commands that write workbooks only
-
-    path = template.build_template(out_dir / "series_a_model.xlsx")
-    report = recalc.recalculate(
-        path, out_dir / "series_a_model.recalc.xlsx", overrides={"ValuationDate": as_of}
-    )
-    if not report.written or report.output is None:
-        first = report.errors[0] if report.errors else "nothing was written"
-        more = f" (and {len(report.errors) - 1} more cells)" if len(report.errors) > 1 else ""
-        raise recalc.RecalcError(f"the template did not recalculate: {first}{more}")
-    v = recalc.named_values(report.output)
-    lines = [
-        "IFX Corporation - Series A Convertible Preferred Stock (certificate of June 2000)",
-        f"Template scenario as of {as_of.isoformat()} (YEARFRAC basis {v['DayCountBasis']}, "
-        f"accrual {float(v['AccrualRate']):.0%} p.a.); SAMPLE inputs are marked in the workbook",
-        "",
-        f"{'class':<9}{'shares':>12}{'stated':>9}{'liq. pref. 3(a)':>19}"
-        f"{'conv. price 6':>15}{'common 5(a)':>14}",
-    ]
-    series_a = []
-    for cls in ("ClassI", "ClassII"):
-        series_a.append(
-            [
-                v[f"{cls}_Shares"],
-                v[f"{cls}_StatedValue"],
-                v[f"{cls}_IssueDate"],
-                v[f"{cls}_CP"],
-                v[f"{cls}_Dividends"],
-            ]
-        )
-        lines.append(
-            f"{cls.replace('Class', 'Class '):<9}{v[f'{cls}_Shares']:>12,}"
-            f"{float(v[f'{cls}_StatedValue']):>9.2f}{float(v[f'{cls}_LiqPref']):>19,.2f}"
-            f"{float(v[f'{cls}_CP']):>15.4f}{int(v[f'{cls}_ConvShares']):>14,}"
-        )
-    lines += [
-        f"{'Total':<9}{'':>21}{float(v['TotalLiqPref']):>19,.2f}{'':>15}"
-        f"{int(v['TotalConvShares']):>14,}",
-        f"Fully Diluted Outstanding (6(a)): {int(v['FullyDiluted']):,}",
-        "",
-    ]
-    lines += _waterfall_lines(report.output)
-    lines += [
-        "",
-        f"Workbook with computed values: {report.output}",
-        f"(recalculated {report.cells} formula cells in {report.seconds:.2f} s)",
-    ]
-    return "\n".join(lines)
-
-
-def _waterfall_lines(path: Path) -> list[str]:
-    """The WATERFALL block of the recalculated workbook's Waterfall sheet, as text."""
-    import openpyxl
-
-    ws = openpyxl.load_workbook(path, data_only=True, read_only=True)["Waterfall"]
-    from . import template
-
-    first = template.WF_EXIT_FIRST
-    last = first + len(template.SAMPLE_FIGURES["exit_values"]) - 1
-    rows = list(ws.iter_rows(min_row=first - 1, max_row=last, values_only=True))
-    header, body = rows[0], rows[1:]
-    payouts = [
-        j
-        for j, h in enumerate(header)
-        if h and "per share" not in str(h) and "converts" not in str(h)
-    ]
-    lines = ["Waterfall (3(a), 5(a)), from the workbook's Waterfall sheet:"]
-    lines.append("".join(f"{header[j]!s:>16}" for j in payouts) + "  converts")
-    for row in body:
-        flags = [
-            str(h).replace(" converts", "")
-            for h, value in zip(header, row, strict=False)
-            if h and "converts" in str(h) and value
-        ]
-        lines.append(
-            "".join(f"{float(row[j] or 0):>16,.2f}" for j in payouts)
-            + "  "
-            + (", ".join(flags) or "none")
-        )
-    return lines
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="xl-addin", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="xl-addin",
+        description="Excel functions for the IFX Series A Convertible Preferred Stock, "
+        "without Excel: the template workbook, headless recalculation, exports.",
+    )
     parser.add_argument("--version", action="version", version=f"xl-addin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser(
         "demo", help="write the template, recalculate it headlessly, print the key figures"
     )
     p_demo.add_argument(
-        "--as-of", type=_date, default=dt.date.today(), help="valuation date (default: today)"
+        "--as-of",
+        type=_date,
+        default=SAMPLE_AS_OF,
+        metavar="YYYY-MM-DD",
+        help=f"valuation date (default: {SAMPLE_AS_OF.isoformat()}, the sample scenario's date: "
+        "one year after the sample Class I issue)",
     )
     p_demo.add_argument(
-        "--out",
+        "-o",
+        "--output",
+        "--out",  # the earlier spelling, still accepted
+        dest="out",
         type=Path,
         default=Path("xl_addin_demo"),
-        help="folder for the template and the recalculated workbook (default: ./xl_addin_demo)",
+        metavar="DIR",
+        help="folder for the template and the recalculated workbook (default: ./xl_addin_demo); "
+        "files the demo wrote there before are replaced, any other file only with --force",
     )
+    _force(p_demo)
     p_tpl = sub.add_parser("template", help="write the template workbook")
     p_tpl.add_argument(
         "-o",
@@ -153,6 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path("series_a_model.xlsx"),
         help="where to write it (default: ./series_a_model.xlsx)",
     )
+    _force(p_tpl)
+    p_events = sub.add_parser(
+        "events", help="export a workbook's Section 6 event log (EventLog) to CSV"
+    )
+    p_events.add_argument("workbook", type=Path, help="the model (.xlsx/.xlsm), read only")
+    p_events.add_argument(
+        "-o", "--output", type=Path, help="CSV file to write (default: standard output)"
+    )
+    p_events.add_argument(
+        "--name", default="EventLog", help="defined name of the log (default: EventLog)"
+    )
+    _force(p_events)
     p_recalc = sub.add_parser(
         "recalc", help="recalculate a workbook without Excel (Excel's functions and the add-in's)"
     )
@@ -187,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p_cert.add_argument("--format", choices=("markdown", "html"), default="markdown")
     p_cert.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+    _force(p_cert)
     args = parser.parse_args(argv)
     if args.command == "recalc":
         return recalc.run(args)  # its own messages, signal handling and exit statuses
@@ -194,13 +142,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with recalc.signals_interrupt():
             if args.command == "demo":
-                print(demo(args.as_of, args.out))
+                from .demo import demo
+
+                print(demo(args.as_of, args.out, force=args.force))
             elif args.command == "template":
                 from . import template
 
-                print(f"wrote {template.build_template(args.output)}")
+                _files.write_atomically(
+                    args.output, template.template_bytes(), overwrite=args.force
+                )
+                print(f"wrote {args.output}")
+            elif args.command == "events":
+                return _events(args)
             elif args.command == "certificate":
                 return _certificate(args)
+    except _files.OutputExistsError as exc:
+        print(f"{prog}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     except (TermsError, recalc.RecalcError) as exc:
         print(f"{prog}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
@@ -210,6 +168,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         print(f"{prog}: interrupted; no output written", file=sys.stderr)
         return recalc.interrupted_status(exc)
+    return 0
+
+
+def _force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing output file (default: refuse)"
+    )
+
+
+def _events(args: argparse.Namespace) -> int:
+    from .workbook.event_log import event_log_csv
+
+    if not args.workbook.is_file():
+        print(f"xl-addin events: {args.workbook}: no such file", file=sys.stderr)
+        return 2
+    try:
+        text = event_log_csv(args.workbook, args.name)
+    except TermsError as exc:
+        print(f"xl-addin events: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    _files.write_atomically(args.output, text.encode("utf-8"), overwrite=args.force)
+    print(f"wrote {args.output}")
     return 0
 
 
@@ -261,7 +244,7 @@ def _certificate(args: argparse.Namespace) -> int:
         cap, log, _number(args.row, "--row"), args.format, fair_value_basis=args.fair_value_basis
     )
     if args.output:
-        _files.write_atomically(args.output, text.encode("utf-8"))
+        _files.write_atomically(args.output, text.encode("utf-8"), overwrite=args.force)
         print(f"wrote {args.output}")
     else:
         print(text)

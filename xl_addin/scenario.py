@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from .terms import constants as c
 
-__all__ = ["SAMPLE", "Scenario"]
+__all__ = ["SAMPLE", "SAMPLE_AS_OF", "Scenario"]
 
 
 @dataclass(frozen=True)
@@ -41,3 +41,10 @@ SAMPLE = Scenario(
     class_i_conversion_price=c.CLASS_I_STATED_VALUE,  # Section 5(c): initial price
     class_ii_conversion_price=c.CLASS_I_STATED_VALUE,  # Section 5(c): = Class II Stated Value
 )
+
+#: The sample scenario's valuation date (``xl-addin demo --as-of``): one year after the sample
+#: Class I issue date, so Class I shows exactly one year of the 10% accrual of Section 3(a)
+#: ($12.31 × 10% × 365/365 = $1.231 a share), a figure a reader can check by hand, and after the
+#: sample Section 6 events of the template. (Today's date would add decades of accrual to a
+#: scenario of 2000-2001.)
+SAMPLE_AS_OF = dt.date(2001, 6, 15)

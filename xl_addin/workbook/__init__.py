@@ -1,0 +1,1 @@
+"""Workbooks on disk: safe reading, value writing, recalculation engines, exports."""
