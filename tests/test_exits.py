@@ -232,11 +232,23 @@ def test_each_udf_through_the_adapter() -> None:
     assert block[1][-2:] == [1, 1]  # both rows convert
     single = udf.WATERFALL([[150_000_000]], CAP, 8_269_000, pay, None, None, [[True]])
     assert single[0][0] == "A1 payout" and len(single) == 2
+    # the jump at the total preference 22,310,000 (shares 2:1 below it: row 1 → 14,873,333.33
+    # vs its preference 12,310,000), see tests/test_waterfall.py
     assert udf.WFBREAKS(CAP, 8_269_000, pay) == [
-        [22_310_000.0, "preferences paid in full"],
+        [
+            22_310_000.0,
+            "preferences paid in full; payouts jump: Series A row 1 -$2,563,333.33, "
+            "Series A row 2 +$2,563,333.33",
+        ],
         [105_000_000.0, "Series A row 1 converts"],
         [200_000_000.0, "Series A row 2 converts"],
     ]
+    # shortfall "AMOUNTS" (appended last): by preferences 1,231 : 1,000, no jump; at 15,000,000
+    # row 1 gets 15,000,000 × 1,231/2,231 = 8,276,557.60
+    by_amounts = udf.WFBREAKS(CAP, 8_269_000, pay, None, None, None, None, "amounts")
+    assert by_amounts[0] == [22_310_000.0, "preferences paid in full"]
+    row = udf.WATERFALL(15_000_000, CAP, 8_269_000, pay, None, None, None, None, None, "AMOUNTS")
+    assert row[0][0] == pytest.approx(15_000_000 * 1231 / 2231, rel=1e-15)
     assert udf.QPOTEST(80e6, 50e6, 450e6) == [
         [False, "fails 5(b): gross proceeds $50,000,000 < $56,250,000"]
     ]

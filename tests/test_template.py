@@ -328,7 +328,15 @@ def test_waterfall_values_worked_out_by_hand(values: openpyxl.Workbook) -> None:
     # breakpoints: preferences paid in full at PREF_I + PREF_II = 27,245,421.84; the options
     # are exercised once common gets $5 a share: + 14,000,000 x 5.
     assert ws["A24"].value == pytest.approx(PREF_I + PREF_II, rel=1e-12)
-    assert ws["B24"].value == "preferences paid in full"
+    # Just below it the shortfall is shared by NUMBER OF SHARES: Class I → 27,245,421.84 x
+    # 1,210,398 / 2,030,869 = 16,238,272.43, then its preference 16,389,999.32 at it: a jump of
+    # +151,726.88 (Class II the opposite), marked in WFBREAKS.
+    jump = PREF_I - (PREF_I + PREF_II) * 1_210_398 / 2_030_869
+    assert f"{jump:,.2f}" == "151,726.88"
+    assert ws["B24"].value == (
+        "preferences paid in full; payouts jump: Series A row 1 +$151,726.88, "
+        "Series A row 2 -$151,726.88"
+    )
     assert ws["A25"].value == pytest.approx(PREF_I + PREF_II + 70_000_000, rel=1e-12)
 
 

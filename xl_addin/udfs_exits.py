@@ -73,6 +73,12 @@ def _waterfall_args(fn: _F) -> _F:
     return fn
 
 
+_SHORTFALL_DOC = (
+    '[optional] 3(a) Series A shortfall: "SHARES" (default, the text: by number of shares) or '
+    '"AMOUNTS" (by preferential amounts, to compare)'
+)
+
+
 def _floats(row: list[Fraction]) -> list[float]:
     return [float(v) for v in row]
 
@@ -81,6 +87,7 @@ def _floats(row: list[Fraction]) -> list[float]:
 @arg("proceeds", ndim=2, doc="exit value(s) available for distribution, $: a cell or a column")
 @_waterfall_args
 @arg("header", ndim=2, doc="[optional] TRUE: first row holds column labels")
+@arg("shortfall", doc=_SHORTFALL_DOC)
 @excel_function
 def WATERFALL(
     proceeds: Any,
@@ -92,9 +99,10 @@ def WATERFALL(
     header: Any = False,
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
+    shortfall: Any = "SHARES",
 ) -> Any:
     """Liquidation waterfall (3(a), 5(a)): per exit, payouts to each Series A row, parity, common, options (net); per share; 1 if a row converts."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
     if is_range(proceeds):
         rows: list[list[Any]] = w.table(number_array(proceeds, "proceeds", minimum=0)).tolist()
     else:
@@ -106,6 +114,7 @@ def WATERFALL(
 
 @func(category=CATEGORY)
 @_waterfall_args
+@arg("shortfall", doc=_SHORTFALL_DOC)
 @excel_function
 def WFBREAKS(
     series_a: Any,
@@ -115,9 +124,10 @@ def WFBREAKS(
     options: Any = None,
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
+    shortfall: Any = "SHARES",
 ) -> Any:
-    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full)."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
+    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full, payouts that jump, where no or several stable conversion choices)."""  # noqa: E501
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
     rows = [[float(b.proceeds), b.description] for b in w.breakpoints()]
     return rows or [["", "no breakpoints"]]
 
