@@ -96,7 +96,54 @@ def test_merger_volume_and_majority() -> None:
     with pytest.raises(TermsError, match=r"keeps_majority must be TRUE or FALSE \(got an empty"):
         liquidation_event(None)
     with pytest.raises(TermsError, match=r"exchange_ratio must be a number \(got an empty cell\)"):
-        liquidation_event(False, public_buyer=True, average_price=11)
+        liquidation_event(False, public_buyer=True, registered_unrestricted=True, average_price=11)
+
+
+def test_merger_shares_restricted_is_an_event_without_price_inputs() -> None:
+    # 3(b): the exception needs (I) AND (II) AND (III); (I) fails → a Liquidation Event
+    # whatever the price: no (II)/(III) input is needed.
+    r = liquidation_event(False, public_buyer=True)
+    assert r.is_event
+    assert r.reason == (
+        "Liquidation Event: fails 3(b)(I): Merger Shares not registered and freely transferable"
+    )
+    assert udf.LIQEVENT(False, False, True) == [[True, r.reason]]
+    # inputs that are given are still tested and reported: 18,155,969 < 18,155,970 (III)
+    r2 = liquidation_event(
+        False, public_buyer=True, trading_volume=18_155_969, merger_shares=1_815_597
+    )
+    assert r2.reason.endswith(
+        "; 3(b)(III): trading volume 18,155,969 < 10× Merger Shares 18,155,970"
+    )
+
+
+def test_120_percent_test_for_each_class() -> None:
+    # "for each share of Series A": Class I preference 13.541 → 120% = 16.2492; Class II
+    # (say a higher Stated Value) preference 14.00 → 120% = 16.80. At $11.00 × 1.5 = $16.50:
+    # Class I passes (16.50 > 16.2492), Class II fails (16.50 <= 16.80) → a Liquidation Event,
+    # naming Class II.
+    both = dict(MERGER, class_ii_preference=14, trading_volume=20_000_000)
+    r = liquidation_event(average_price=11, **both)
+    assert r.is_event
+    assert r.reason == (
+        "Liquidation Event: fails 3(b)(II): Class II value $16.50 per share <= 120% of "
+        "Liquidation Preference $16.80"
+    )
+    # Class II receiving 1.6 Merger Shares per share: 11 × 1.6 = 17.60 > 16.80 → both pass
+    assert not liquidation_event(average_price=11, class_ii_ratio=1.6, **both).is_event
+    # at $10.00 both fail: Class I 15.00 <= 16.2492, Class II 15.00 <= 16.80
+    r3 = liquidation_event(average_price=10, **both)
+    assert r3.reason == (
+        "Liquidation Event: fails 3(b)(II): Class I value $15 per share <= 120% of Liquidation "
+        "Preference $16.2492; 3(b)(II): Class II value $15 per share <= 120% of Liquidation "
+        "Preference $16.80"
+    )
+    # the Excel function takes both, appended after merger_shares
+    assert udf.LIQEVENT(False, False, True, True, 11, 1.5, 13.541, 2e7, 1_815_597, 14) == [
+        [True, r.reason]
+    ]
+    with pytest.raises(TermsError, match=r"class_ii_ratio must be >= 0 \(got -1\)"):
+        liquidation_event(average_price=11, class_ii_ratio=-1, **both)
 
 
 # ------------------------------------------------------------------------ 3(c) valuation

@@ -138,10 +138,12 @@ def WFBREAKS(
 @arg("public_buyer", doc="[optional] TRUE for a merger with a public company")
 @arg("registered_unrestricted", doc="[optional] TRUE if Merger Shares registered, unrestricted")
 @arg("average_price", ndim=2, doc="[optional] average closing price, or a range of closes")
-@arg("exchange_ratio", doc="[optional] Merger Shares per Series A share")
-@arg("preference_per_share", doc="[optional] Liquidation Preference per share at closing, $")
+@arg("exchange_ratio", doc="[optional] Merger Shares per Series A (Class I) share")
+@arg("preference_per_share", doc="[optional] Liquidation Preference per (Class I) share, $")
 @arg("trading_volume", doc="[optional] trading volume over the 30 calendar days before")
 @arg("merger_shares", doc="[optional] Merger Shares received by all Series A holders")
+@arg("class_ii_preference", doc="[optional] Liquidation Preference per Class II share, $")
+@arg("class_ii_ratio", doc="[optional] Merger Shares per Class II share (default: as Class I)")
 @excel_function
 def LIQEVENT(
     keeps_majority: Any,
@@ -153,8 +155,10 @@ def LIQEVENT(
     preference_per_share: Any = None,
     trading_volume: Any = None,
     merger_shares: Any = None,
+    class_ii_preference: Any = None,
+    class_ii_ratio: Any = None,
 ) -> Any:
-    """Liquidation Event test (3(b)) → [TRUE/FALSE, reason]: majority kept, or the public-merger exception (I) registered, (II) > 120% of preference, (III) 10× volume."""  # noqa: E501
+    """Liquidation Event test (3(b)) → [TRUE/FALSE, reason]: majority kept, or the public-merger exception (I) registered, (II) > 120% of each class's preference, (III) 10× volume."""  # noqa: E501
     r = liquidation_event(
         keeps_majority,
         asset_sale,
@@ -165,6 +169,8 @@ def LIQEVENT(
         preference_per_share,
         trading_volume,
         merger_shares,
+        class_ii_preference,
+        class_ii_ratio,
     )
     return [[r.is_event, r.reason]]
 
