@@ -1,4 +1,4 @@
-"""Sections 2(b), 3(b)-(c), 4(b)-(c), 5(b), 5(f), 8: hand-worked tests, and the Excel adapters."""
+"""Sections 2(b)-(c), 3(b)-(c), 4(b)-(c), 5(b), 5(f), 5(g), 8: hand-worked tests, and adapters."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from xl_addin import udfs_exits as udf
 from xl_addin.terms import TermsError
 from xl_addin.terms.liquidation_event import liquidation_event, security_value, valuation_window
+from xl_addin.terms.merger import merger_consideration
 from xl_addin.terms.parse import parse_date
-from xl_addin.terms.participation import participating_dividend
+from xl_addin.terms.participation import parity_dividends, participating_dividend
 from xl_addin.terms.protective import consent_required
 from xl_addin.terms.qualified_public_offering import qualified_public_offering
 from xl_addin.terms.remedies import (
@@ -329,3 +330,51 @@ def test_udf_bad_input_is_one_line_of_text(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("XL_ADDIN_ERRORS", "raise")
     with pytest.raises(TermsError, match=r"^#VALUE! board_size must be >= 0 \(got -1\)$"):
         udf.BOARDSEATS(-1, 0)
+
+
+# ------------------------------------------------------------------------ 2(c), 5(g)
+def test_parity_dividends_shared_ratably() -> None:
+    # 2(c): no full dividend on Parity Securities unless the Series A is "ratably" paid.
+    # Series A rows entitled to $300 and $200, a Parity Security to $1,000: total $1,500.
+    # $600 paid → 600/1,500 = 40% of each: $120, $80, $400; unpaid $180, $120, $600.
+    assert parity_dividends(600, [[300], [200]], [[1000]]) == [
+        (F(120), F(180)),
+        (F(80), F(120)),
+        (F(400), F(600)),
+    ]
+    # $2,000 covers $1,500: each in full, nothing unpaid (the other $500 is not theirs)
+    assert parity_dividends(2000, [[300], [200]], 1000) == [
+        (F(300), F(0)),
+        (F(200), F(0)),
+        (F(1000), F(0)),
+    ]
+    # no Parity Securities: the Series A rows alone, $100 of $500 → 20%: $60, $40
+    assert parity_dividends(100, [[300], [200]]) == [(F(60), F(240)), (F(40), F(160))]
+    assert udf.PARITYDIV(600, [[300], [200]], [[1000]]) == [
+        [120.0, 180.0],
+        [80.0, 120.0],
+        [400.0, 600.0],
+    ]
+    with pytest.raises(TermsError, match=r"available must be >= 0 \(got -1\)"):
+        parity_dividends(-1, 300)
+    with pytest.raises(TermsError, match=r"parity_full must be >= 0 \(got -5 in row 2\)"):
+        parity_dividends(1, 300, [[1], [-5]])
+
+
+def test_merger_conversion_into_what_the_common_receives() -> None:
+    # 5(g)(i): each holder converts into what a holder of its Common shares (deliverable on
+    # conversion just before the closing) receives. 1,000 sh × 12.31 / 10 = 1,231 Common;
+    # 999 sh → 1,229.769 → 1,229 full shares. Each Common share receives 0.5 acquirer shares
+    # and $3.00: 615.5 shares and $3,693.00; 614.5 shares and $3,687.00.
+    out = merger_consideration([[1000], [999]], 12.31, 10, [[0.5, 3]])
+    assert out == [[F(1231), F(1231, 2), F(3693)], [F(1229), F(1229, 2), F(3687)]]
+    # declared unpaid dividends enter the 5(a) quotient: (12.31 + 0.69) × 1,000 / 10 = 1,300
+    assert merger_consideration(1000, 12.31, 10, 2, 0.69) == [[F(1300), F(2600)]]
+    assert udf.MERGERCONV([[1000], [999]], [[12.31]], [[10]], [[0.5, 3]]) == [
+        [1231.0, 615.5, 3693.0],
+        [1229.0, 614.5, 3687.0],
+    ]
+    with pytest.raises(TermsError, match=r"per_common must be one row"):
+        merger_consideration(1000, 12.31, 10, [[0.5], [3]])
+    with pytest.raises(TermsError, match=r"per_common must be >= 0 \(got -3 in column 2\)"):
+        merger_consideration(1000, 12.31, 10, [[0.5, -3]])

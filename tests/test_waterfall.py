@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from fractions import Fraction as F
 
 import numpy as np
@@ -377,9 +378,7 @@ def test_permuting_rows_permutes_payouts_and_nothing_else(
     # every breakpoint, and a point inside every stretch between two (each state is visited)
     bps = [b.proceeds for b in w.breakpoints()]
     points = (
-        [F(p) for p in exits]
-        + bps
-        + [(a + b) / 2 for a, b in zip([F(0), *bps[:-1]], bps, strict=True)]
+        [F(p) for p in exits] + bps + [(a + b) / 2 for a, b in itertools.pairwise([F(0), *bps])]
     )
     points.append(bps[-1] + 1 if bps else F(1))
     for p in points:

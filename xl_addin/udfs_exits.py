@@ -1,4 +1,4 @@
-"""Excel functions for exits and the rest of the certificate (Sections 2(b), 3, 4, 5, 7, 8).
+"""Excel functions for exits and the rest of the certificate (Sections 2(b)-(c), 3, 4, 5, 7, 8).
 
 Adapters only: each converts its arguments, calls :mod:`xl_addin.terms` and converts the result
 back; errors become cell text in :mod:`xl_addin.excel`. Functions answering TRUE/FALSE return a
@@ -16,8 +16,9 @@ from ._xlwings import arg, func
 from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
 from .terms.liquidation_event import liquidation_event, security_value
+from .terms.merger import merger_consideration
 from .terms.parse import is_range, number_array, parse_bool, parse_number, parse_optional
-from .terms.participation import participating_dividend
+from .terms.participation import parity_dividends, participating_dividend
 from .terms.protective import consent_required
 from .terms.qualified_public_offering import qualified_public_offering
 from .terms.remedies import directors_to_add, earliest_repurchase_date, put_price
@@ -29,6 +30,8 @@ __all__ = [
     "BOARDSEATS",
     "CONSENT",
     "LIQEVENT",
+    "MERGERCONV",
+    "PARITYDIV",
     "PARTDIV",
     "PUTDATE",
     "PUTPRICE",
@@ -243,6 +246,37 @@ def PARTDIV(
         shares, stated_value, conversion_price, dividend_per_common, dividends
     )
     return [[float(v)] for v in out]
+
+
+@func(category=CATEGORY)
+@arg("available", doc="dividend paid on the Series A and Parity Securities together, $")
+@arg("series_a_full", ndim=2, doc="full dividend each Series A holder is entitled to, $ (column)")
+@arg("parity_full", ndim=2, doc="[optional] full dividend on each Parity Security, $ (column)")
+@excel_function
+def PARITYDIV(available: Any, series_a_full: Any, parity_full: Any = None) -> Any:
+    """Dividend with Parity Securities (2(c)) → per Series A row, then per Parity row: [paid, unpaid], ratably in proportion to the full amounts."""  # noqa: E501
+    return [
+        [float(p), float(u)] for p, u in parity_dividends(available, series_a_full, parity_full)
+    ]
+
+
+@func(category=CATEGORY)
+@arg("shares", ndim=2, doc="Series A shares per holder (a column)")
+@arg("stated_value", ndim=2, doc="Stated Value per share, $ (a cell or a column)")
+@arg("conversion_price", ndim=2, doc="Conversion Price before the closing, $ (cell or column)")
+@arg("per_common", ndim=2, doc="what one Common share receives: one row, a column per kind")
+@arg("dividends", ndim=2, doc="[optional] declared unpaid dividends per share, $ (default 0)")
+@excel_function
+def MERGERCONV(
+    shares: Any,
+    stated_value: Any,
+    conversion_price: Any,
+    per_common: Any,
+    dividends: Any = 0,
+) -> Any:
+    """Conversion after a merger that is not a Liquidation Event (5(g)(i)) → per holder: Common shares deliverable, then the amount of each kind of consideration they receive."""  # noqa: E501
+    out = merger_consideration(shares, stated_value, conversion_price, per_common, dividends)
+    return [[float(v) for v in row] for row in out]
 
 
 @func(category=CATEGORY)
