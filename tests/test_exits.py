@@ -145,6 +145,8 @@ def test_120_percent_test_for_each_class() -> None:
     ]
     with pytest.raises(TermsError, match=r"class_ii_ratio must be >= 0 \(got -1\)"):
         liquidation_event(average_price=11, class_ii_ratio=-1, **both)
+    with pytest.raises(TermsError, match=r"class_ii_preference must be given with class_ii_ratio"):
+        liquidation_event(average_price=11, trading_volume=2e7, class_ii_ratio=1.6, **MERGER)
 
 
 # ------------------------------------------------------------------------ 3(c) valuation

@@ -150,6 +150,11 @@ def liquidation_event(
     if not free:
         fails.append("3(b)(I): Merger Shares not registered and freely transferable")
     two = _given(class_ii_preference)
+    if _given(class_ii_ratio) and not two:
+        raise TermsError(
+            "class_ii_preference must be given with class_ii_ratio (got an empty cell)",
+            argument="class_ii_preference",
+        )
     value_inputs = [average_price, exchange_ratio, preference_per_share]
     if free or all(_given(v) for v in value_inputs):
         price = _average(average_price, "average_price")
