@@ -101,6 +101,11 @@ def test_breakpoints_two_classes() -> None:
     assert bps[0].description == (
         "preferences paid in full; payouts jump: Class I -$2,563,333.33, Class II +$2,563,333.33"
     )
+    # one cent below: Class I 22,309,999.99 × 2/3 = 14,873,333.326..., at it 12,310,000
+    w = two_classes()
+    below, at = w.distribution(F(2_230_999_999, 100)), w.distribution(F(22_310_000))
+    assert below.series_a[0] == F(2_230_999_999, 150) and at.series_a[0] == 12_310_000
+    assert below.series_a[0] - at.series_a[0] > F("2563333.32")
     assert bps[1].description == "Class I converts"
     assert bps[2].description == "Class II converts"
 
