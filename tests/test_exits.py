@@ -1,4 +1,4 @@
-"""Sections 2(b), 3(b)-(c), 4(b)-(c), 5(b), 5(f), 8: hand-worked tests, and the Excel adapters."""
+"""Sections 2(b)-(c), 3(b)-(c), 4(b)-(c), 5(b), 5(f), 5(g), 8: hand-worked tests, and adapters."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import pytest
 from xl_addin import udfs_exits as udf
 from xl_addin.terms import TermsError
 from xl_addin.terms.liquidation_event import liquidation_event, security_value, valuation_window
+from xl_addin.terms.merger import merger_consideration
 from xl_addin.terms.parse import parse_date
-from xl_addin.terms.participation import participating_dividend
+from xl_addin.terms.participation import parity_dividends, participating_dividend
 from xl_addin.terms.protective import consent_required
 from xl_addin.terms.qualified_public_offering import qualified_public_offering
 from xl_addin.terms.remedies import (
@@ -96,7 +97,56 @@ def test_merger_volume_and_majority() -> None:
     with pytest.raises(TermsError, match=r"keeps_majority must be TRUE or FALSE \(got an empty"):
         liquidation_event(None)
     with pytest.raises(TermsError, match=r"exchange_ratio must be a number \(got an empty cell\)"):
-        liquidation_event(False, public_buyer=True, average_price=11)
+        liquidation_event(False, public_buyer=True, registered_unrestricted=True, average_price=11)
+
+
+def test_merger_shares_restricted_is_an_event_without_price_inputs() -> None:
+    # 3(b): the exception needs (I) AND (II) AND (III); (I) fails → a Liquidation Event
+    # whatever the price: no (II)/(III) input is needed.
+    r = liquidation_event(False, public_buyer=True)
+    assert r.is_event
+    assert r.reason == (
+        "Liquidation Event: fails 3(b)(I): Merger Shares not registered and freely transferable"
+    )
+    assert udf.LIQEVENT(False, False, True) == [[True, r.reason]]
+    # inputs that are given are still tested and reported: 18,155,969 < 18,155,970 (III)
+    r2 = liquidation_event(
+        False, public_buyer=True, trading_volume=18_155_969, merger_shares=1_815_597
+    )
+    assert r2.reason.endswith(
+        "; 3(b)(III): trading volume 18,155,969 < 10× Merger Shares 18,155,970"
+    )
+
+
+def test_120_percent_test_for_each_class() -> None:
+    # "for each share of Series A": Class I preference 13.541 → 120% = 16.2492; Class II
+    # (say a higher Stated Value) preference 14.00 → 120% = 16.80. At $11.00 × 1.5 = $16.50:
+    # Class I passes (16.50 > 16.2492), Class II fails (16.50 <= 16.80) → a Liquidation Event,
+    # naming Class II.
+    both = dict(MERGER, class_ii_preference=14, trading_volume=20_000_000)
+    r = liquidation_event(average_price=11, **both)
+    assert r.is_event
+    assert r.reason == (
+        "Liquidation Event: fails 3(b)(II): Class II value $16.50 per share <= 120% of "
+        "Liquidation Preference $16.80"
+    )
+    # Class II receiving 1.6 Merger Shares per share: 11 × 1.6 = 17.60 > 16.80 → both pass
+    assert not liquidation_event(average_price=11, class_ii_ratio=1.6, **both).is_event
+    # at $10.00 both fail: Class I 15.00 <= 16.2492, Class II 15.00 <= 16.80
+    r3 = liquidation_event(average_price=10, **both)
+    assert r3.reason == (
+        "Liquidation Event: fails 3(b)(II): Class I value $15 per share <= 120% of Liquidation "
+        "Preference $16.2492; 3(b)(II): Class II value $15 per share <= 120% of Liquidation "
+        "Preference $16.80"
+    )
+    # the Excel function takes both, appended after merger_shares
+    assert udf.LIQEVENT(False, False, True, True, 11, 1.5, 13.541, 2e7, 1_815_597, 14) == [
+        [True, r.reason]
+    ]
+    with pytest.raises(TermsError, match=r"class_ii_ratio must be >= 0 \(got -1\)"):
+        liquidation_event(average_price=11, class_ii_ratio=-1, **both)
+    with pytest.raises(TermsError, match=r"class_ii_preference must be given with class_ii_ratio"):
+        liquidation_event(average_price=11, trading_volume=2e7, class_ii_ratio=1.6, **MERGER)
 
 
 # ------------------------------------------------------------------------ 3(c) valuation
@@ -232,11 +282,23 @@ def test_each_udf_through_the_adapter() -> None:
     assert block[1][-2:] == [1, 1]  # both rows convert
     single = udf.WATERFALL([[150_000_000]], CAP, 8_269_000, pay, None, None, [[True]])
     assert single[0][0] == "A1 payout" and len(single) == 2
+    # the jump at the total preference 22,310,000 (shares 2:1 below it: row 1 → 14,873,333.33
+    # vs its preference 12,310,000), see tests/test_waterfall.py
     assert udf.WFBREAKS(CAP, 8_269_000, pay) == [
-        [22_310_000.0, "preferences paid in full"],
+        [
+            22_310_000.0,
+            "preferences paid in full; payouts jump: Series A row 1 -$2,563,333.33, "
+            "Series A row 2 +$2,563,333.33",
+        ],
         [105_000_000.0, "Series A row 1 converts"],
         [200_000_000.0, "Series A row 2 converts"],
     ]
+    # shortfall "AMOUNTS" (appended last): by preferences 1,231 : 1,000, no jump; at 15,000,000
+    # row 1 gets 15,000,000 × 1,231/2,231 = 8,276,557.60
+    by_amounts = udf.WFBREAKS(CAP, 8_269_000, pay, None, None, None, None, "amounts")
+    assert by_amounts[0] == [22_310_000.0, "preferences paid in full"]
+    row = udf.WATERFALL(15_000_000, CAP, 8_269_000, pay, None, None, None, None, None, "AMOUNTS")
+    assert row[0][0] == pytest.approx(15_000_000 * 1231 / 2231, rel=1e-15)
     assert udf.QPOTEST(80e6, 50e6, 450e6) == [
         [False, "fails 5(b): gross proceeds $50,000,000 < $56,250,000"]
     ]
@@ -270,3 +332,51 @@ def test_udf_bad_input_is_one_line_of_text(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("XL_ADDIN_ERRORS", "raise")
     with pytest.raises(TermsError, match=r"^#VALUE! board_size must be >= 0 \(got -1\)$"):
         udf.BOARDSEATS(-1, 0)
+
+
+# ------------------------------------------------------------------------ 2(c), 5(g)
+def test_parity_dividends_shared_ratably() -> None:
+    # 2(c): no full dividend on Parity Securities unless the Series A is "ratably" paid.
+    # Series A rows entitled to $300 and $200, a Parity Security to $1,000: total $1,500.
+    # $600 paid → 600/1,500 = 40% of each: $120, $80, $400; unpaid $180, $120, $600.
+    assert parity_dividends(600, [[300], [200]], [[1000]]) == [
+        (F(120), F(180)),
+        (F(80), F(120)),
+        (F(400), F(600)),
+    ]
+    # $2,000 covers $1,500: each in full, nothing unpaid (the other $500 is not theirs)
+    assert parity_dividends(2000, [[300], [200]], 1000) == [
+        (F(300), F(0)),
+        (F(200), F(0)),
+        (F(1000), F(0)),
+    ]
+    # no Parity Securities: the Series A rows alone, $100 of $500 → 20%: $60, $40
+    assert parity_dividends(100, [[300], [200]]) == [(F(60), F(240)), (F(40), F(160))]
+    assert udf.PARITYDIV(600, [[300], [200]], [[1000]]) == [
+        [120.0, 180.0],
+        [80.0, 120.0],
+        [400.0, 600.0],
+    ]
+    with pytest.raises(TermsError, match=r"available must be >= 0 \(got -1\)"):
+        parity_dividends(-1, 300)
+    with pytest.raises(TermsError, match=r"parity_full must be >= 0 \(got -5 in row 2\)"):
+        parity_dividends(1, 300, [[1], [-5]])
+
+
+def test_merger_conversion_into_what_the_common_receives() -> None:
+    # 5(g)(i): each holder converts into what a holder of its Common shares (deliverable on
+    # conversion just before the closing) receives. 1,000 sh × 12.31 / 10 = 1,231 Common;
+    # 999 sh → 1,229.769 → 1,229 full shares. Each Common share receives 0.5 acquirer shares
+    # and $3.00: 615.5 shares and $3,693.00; 614.5 shares and $3,687.00.
+    out = merger_consideration([[1000], [999]], 12.31, 10, [[0.5, 3]])
+    assert out == [[F(1231), F(1231, 2), F(3693)], [F(1229), F(1229, 2), F(3687)]]
+    # declared unpaid dividends enter the 5(a) quotient: (12.31 + 0.69) × 1,000 / 10 = 1,300
+    assert merger_consideration(1000, 12.31, 10, 2, 0.69) == [[F(1300), F(2600)]]
+    assert udf.MERGERCONV([[1000], [999]], [[12.31]], [[10]], [[0.5, 3]]) == [
+        [1231.0, 615.5, 3693.0],
+        [1229.0, 614.5, 3687.0],
+    ]
+    with pytest.raises(TermsError, match=r"per_common must be one row"):
+        merger_consideration(1000, 12.31, 10, [[0.5], [3]])
+    with pytest.raises(TermsError, match=r"per_common must be >= 0 \(got -3 in column 2\)"):
+        merger_consideration(1000, 12.31, 10, [[0.5, -3]])

@@ -173,7 +173,7 @@ def test_formula_cells_locked_and_sheets_protected(wb: openpyxl.Workbook) -> Non
 
 
 def test_every_addin_function_is_used_and_yearfrac_too(wb: openpyxl.Workbook) -> None:
-    assert len(ADDIN) == 19
+    assert len(ADDIN) == 21
     text = " ".join(_formulas(wb).values())
     for fn in (*ADDIN, "YEARFRAC"):
         assert re.search(rf"\b{fn}\(", text), fn
@@ -328,7 +328,15 @@ def test_waterfall_values_worked_out_by_hand(values: openpyxl.Workbook) -> None:
     # breakpoints: preferences paid in full at PREF_I + PREF_II = 27,245,421.84; the options
     # are exercised once common gets $5 a share: + 14,000,000 x 5.
     assert ws["A24"].value == pytest.approx(PREF_I + PREF_II, rel=1e-12)
-    assert ws["B24"].value == "preferences paid in full"
+    # Just below it the shortfall is shared by NUMBER OF SHARES: Class I → 27,245,421.84 x
+    # 1,210,398 / 2,030,869 = 16,238,272.43, then its preference 16,389,999.32 at it: a jump of
+    # +151,726.88 (Class II the opposite), marked in WFBREAKS.
+    jump = PREF_I - (PREF_I + PREF_II) * 1_210_398 / 2_030_869
+    assert f"{jump:,.2f}" == "151,726.88"
+    assert ws["B24"].value == (
+        "preferences paid in full; payouts jump: Series A row 1 +$151,726.88, "
+        "Series A row 2 -$151,726.88"
+    )
     assert ws["A25"].value == pytest.approx(PREF_I + PREF_II + 70_000_000, rel=1e-12)
 
 
@@ -395,3 +403,25 @@ def test_cap_table_seeds_the_certificate_parties(wb: openpyxl.Workbook) -> None:
     assert all(h.startswith("SAMPLE") for h in holders[2:])
     assert ws["C4"].value + ws["C5"].value == c.CLASS_I_AUTHORIZED + c.CLASS_II_AUTHORIZED
     assert isinstance(c.CLASS_I_STATED_VALUE, Decimal)
+
+
+def test_dividend_and_merger_rows_worked_out_by_hand(values: openpyxl.Workbook) -> None:
+    ws = values["Checks"]
+    row = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    # 2(c): full 2(b) dividends Class I 1,489,999 x $0.10 = 148,999.90, Class II 1,009,999 x
+    # $0.10 = 100,999.90, Parity (SAMPLE) 500,000: total 749,999.80; $400,000 paid ratably.
+    r = row["Class I / Class II / Parity: paid, unpaid (PARITYDIV, ratably)"]
+    total = 148_999.9 + 100_999.9 + 500_000
+    for i, full in enumerate((148_999.9, 100_999.9, 500_000)):
+        paid = 400_000 * full / total
+        assert ws.cell(r + i, 3).value == pytest.approx(paid, rel=1e-12)
+        assert ws.cell(r + i, 4).value == pytest.approx(full - paid, rel=1e-12)
+    # 3(b)(II) for each class: $10.00 x 1.5 = $15.00 <= 120% x 13.541 and <= 120% x Class II's
+    r = row["Liquidation Event? each class tested (LIQEVENT)"]
+    assert ws.cell(r, 3).value is True
+    assert "Class I value $15" in ws.cell(r, 4).value
+    assert "Class II value $15" in ws.cell(r, 4).value
+    # 5(g)(i): 1,489,999 / 1,009,999 Common shares x (0.5 acquirer shares, $3.00)
+    r = row["Class I converts into (MERGERCONV)"]
+    assert [ws.cell(r, c).value for c in (3, 4, 5)] == [1_489_999, 744_999.5, 4_469_997]
+    assert [ws.cell(r + 1, c).value for c in (3, 4, 5)] == [1_009_999, 504_999.5, 3_029_997]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from fractions import Fraction as F
 
 import numpy as np
@@ -93,7 +94,18 @@ def test_breakpoints_two_classes() -> None:
     # Class II when (P − 10,000,000)/9,500,000 = 20 → P = 200,000,000 (both convert above).
     bps = two_classes().breakpoints()
     assert [b.proceeds for b in bps] == [F(22_310_000), F(105_000_000), F(200_000_000)]
-    assert bps[0].description == "preferences paid in full"
+    # 3(a) literally: just below 22,310,000 the shortfall is shared by number of shares,
+    # 1,000,000 : 500,000, so as P → 22,310,000 from below Class I → 22,310,000 × 2/3 =
+    # 14,873,333.33 and Class II → 7,436,666.67; at 22,310,000 each gets its preference
+    # (12,310,000; 10,000,000): Class I −2,563,333.33, Class II +2,563,333.33.
+    assert bps[0].description == (
+        "preferences paid in full; payouts jump: Class I -$2,563,333.33, Class II +$2,563,333.33"
+    )
+    # one cent below: Class I 22,309,999.99 × 2/3 = 14,873,333.326..., at it 12,310,000
+    w = two_classes()
+    below, at = w.distribution(F(2_230_999_999, 100)), w.distribution(F(22_310_000))
+    assert below.series_a[0] == F(2_230_999_999, 150) and at.series_a[0] == 12_310_000
+    assert below.series_a[0] - at.series_a[0] > F("2563333.32")
     assert bps[1].description == "Class I converts"
     assert bps[2].description == "Class II converts"
 
@@ -163,24 +175,99 @@ def test_from_ranges_and_bad_input_names_argument() -> None:
         two_classes().table([1.0, -2.0])
 
 
-def test_no_stable_choice_falls_back_to_list_order() -> None:
+def test_no_stable_choice_no_row_converts_in_any_row_order() -> None:
     # Class 1: 1 share, SV 1, CP 0.5 → 2 common, preference 1. Class 2: 1,000 shares, SV 10,
     # CP 5 → 2,000 common, preference 10,000. Common 1 share. Proceeds 9,000 (< 10,001).
     #   none:  by shares: class 1 9,000/1,001 = 8.99, class 2 9,000,000/1,001 = 8,991.01
     #   {2}:   p = (9,000 − 1)/2,001; class 2 17,998,000/2,001 = 8,994.50 > 8,991.01; class 1 1
     #   {1,2}: p = 9,000/2,003; class 1 18,000/2,003 = 8.99 > 1; class 2 8,986.52
     #   {1}:   10,000 > 9,000 shortfall: class 2 takes all 9,000 > 8,986.52; class 1 gets 0
-    # Every choice has a class that gains by switching (a cycle). List order: class 1 keeps
-    # (0 < 8.99), then class 2 converts (8,994.50 > 8,991.01) → {2}:
-    # class 1 1; class 2 17,998,000/2,001; common 8,999/2,001; total 1 + 8,999 = 9,000.
+    # Every choice has a class that gains by switching (a cycle). Deciding in list order gave
+    # {2} (class 1 $1.00) and, rows reversed, {1,2} (class 1 $8.99, class 2 $8,986.52). Rule:
+    # no row converts → class 1 9,000/1,001, class 2 9,000,000/1,001, common 0, in any order.
     a1 = SeriesAClass(F(1), F(1), DAY, F(1, 2))
     a2 = SeriesAClass(F(1000), F(10), DAY, F(5))
     w = Waterfall([a1, a2], F(1), DAY)
     d = w.distribution(F(9000))
     assert not w.is_stable(F(9000))
-    assert d.converts == (False, True)
-    assert d.series_a == (F(1), F(17_998_000, 2001))
-    assert d.common == F(8999, 2001)
+    assert d.converts == (False, False)
+    assert d.series_a == (F(9000, 1001), F(9_000_000, 1001))
+    assert d.common == 0
+    assert w.choice_note(F(9000)) == waterfall.NONE_STABLE
+    r = Waterfall([a2, a1], F(1), DAY).distribution(F(9000))
+    assert r.series_a == (F(9_000_000, 1001), F(9000, 1001)) and r.converts == (False, False)
+    # Where the cycle starts: "none" is stable while class 2 gains nothing by converting,
+    # 2,000 (P − 1)/2,001 <= 1,000 P/1,001 ⇔ 1,000 P <= 2,002,000 ⇔ P <= 2,002 (below it the
+    # other three choices are unstable as above). WFBREAKS marks it.
+    first = w.breakpoints()[0]
+    assert first.proceeds == 2002
+    assert first.description == "from here " + waterfall.NONE_STABLE
+    assert w.choice_note(F(2002)) == ""
+
+
+# R1: 100 sh, SV 1, CP 5 → 20 common, preference 100 (100/20 = $5 per common share);
+# R2: 1 sh, SV 5, CP 1 → 5 common, preference 5 ($1); R3: 2 sh, SV 5, CP 2 → 5 common,
+# preference 10 ($2). Common 10. Total preference 115.
+R1 = SeriesAClass(F(100), F(1), DAY, F(5), name="R1")
+R2 = SeriesAClass(F(1), F(5), DAY, F(1), name="R2")
+R3 = SeriesAClass(F(2), F(5), DAY, F(2), name="R3")
+
+
+def test_several_stable_choices_deepest_in_the_money_converts_in_any_row_order() -> None:
+    # P = 114 (< 115):
+    #   none:    shortfall by shares (103): R1 11,400/103, R2 114/103 = 1.107, R3 228/103
+    #   {R2}:    T = 110, 15 common sh, p = 4/15: R2 5 × 4/15 = 4/3; R1 100, R3 10, common 8/3
+    #   {R3}:    T = 105, p = 9/15 = 3/5: R3 3; R1 100, R2 5, common 6
+    #   {R2,R3}: T = 100, p = 14/20: R2 3.5, R3 3.5
+    #   {R1}: p = 99/30, R1 66; {R1,R2}: p = 104/35, R1 59.43; {R1,R3}: R1 62.29; all: R1 57
+    # Stable: {R2} (R2 4/3 > 1.107 keeping; R3 10 > 3.5; R1 100 > 59.43) and {R3} (R3 3 >
+    # 228/103 = 2.21; R2 5 > 3.5; R1 100 > 62.29); none (R2 gains 4/3) and the rest unstable.
+    # They pay differently. Both convert one row; R2 is deeper in the money ($1 < $2 of
+    # preference per common share): {R2} → R1 100, R2 4/3, R3 10, common 8/3 (total 114).
+    # The old rule (earlier rows keep) chose {R3} in this order and {R2} with rows reversed.
+    w = Waterfall([R1, R2, R3], F(10), DAY)
+    d = w.distribution(F(114))
+    assert d.converts == (False, True, False)
+    assert d.series_a == (F(100), F(4, 3), F(10)) and d.common == F(8, 3)
+    assert w.choice_note(F(114)) == waterfall.SEVERAL_STABLE
+    r = Waterfall([R3, R2, R1], F(10), DAY).distribution(F(114))
+    assert r.series_a == (F(10), F(4, 3), F(100)) and r.converts == (False, True, False)
+    # {R2} becomes stable when R2 keeping pays no more: P/103 = (P − 110)/3 ⇔ P = 113.3;
+    # at 115 nothing converts (R2 5 > 5/3, R3 10 > 10/3): a single stable choice again, and
+    # R2 jumps from 5 × (115 − 110)/15 = 5/3 to 5 (+3.33), common from 10/3 to 0.
+    notes = {b.proceeds: b.description for b in w.breakpoints()}
+    assert notes[F(1133, 10)].endswith("from here " + waterfall.SEVERAL_STABLE)
+    assert notes[F(115)] == (
+        "R2 stops converting; payouts jump: R2 +$3.33, Common -$3.33; "
+        "from here a single stable choice"
+    )
+
+
+def test_shortfall_by_amounts_alternative_has_no_jump() -> None:
+    # shortfall="AMOUNTS": 15,000,000 shared 12,310,000 : 10,000,000 → Class I
+    # 15,000,000 × 1,231/2,231 = 8,276,557.60, Class II 15,000,000 × 1,000/2,231 = 6,723,442.40;
+    # at 22,310,000 − 0.01 each is within a cent of its preference: no jump at 22,310,000.
+    w = Waterfall([CLASS_I, CLASS_II], COMMON, DAY, shortfall="AMOUNTS")
+    assert w.distribution(F(15_000_000)).series_a == (
+        F(15_000_000 * 1231, 2231),
+        F(15_000_000 * 1000, 2231),
+    )
+    bps = w.breakpoints()
+    assert [b.proceeds for b in bps] == [F(22_310_000), F(105_000_000), F(200_000_000)]
+    assert bps[0].description == "preferences paid in full"
+    assert (
+        waterfall_from_ranges(
+            [[1_000_000, 12.31, DAY, 10], [500_000, 20, DAY, 20]],
+            8_269_000,
+            DAY,
+            shortfall="amounts",
+        )
+        .distribution(F(15_000_000))
+        .series_a
+        == w.distribution(F(15_000_000)).series_a
+    )
+    with pytest.raises(TermsError, match=r"shortfall must be one of SHARES, AMOUNTS \(got 'x'\)"):
+        waterfall_from_ranges([[1, 12.31, DAY, 10]], 100, DAY, shortfall="x")
 
 
 # ------------------------------------------------------------------------ properties
@@ -253,3 +340,59 @@ def test_single_exits_switch_to_the_lookup_after_a_few() -> None:
     assert w._segments is not None  # computed after _SOLVE_FIRST single exits
     fresh = Waterfall([CLASS_I, CLASS_II], F(14_000_000), DAY, options=options)
     assert got == [fresh._distribution(p, fresh._state(p)) for p in exits]
+
+
+@st.composite
+def permuted_capitalizations(draw: st.DrawFn) -> tuple[Waterfall, Waterfall, list[int], list[int]]:
+    """A capitalization (1-3 Series A rows, sometimes two identical; 0-2 parity rows) and the
+    same one with the rows of series_a and of parity permuted."""
+    classes: list[SeriesAClass] = []
+    for _ in range(draw(st.integers(1, 3))):
+        if classes and draw(st.integers(0, 4)) == 0:
+            classes.append(classes[-1])  # identical rows: lots of one security
+            continue
+        # small round terms make ties, cycles and several stable choices likely
+        classes.append(
+            SeriesAClass(
+                F(draw(st.sampled_from([0, 1, 2, 10, 100, 1_000]))),
+                F(draw(st.sampled_from([1, 2, 5, 10]))),
+                DAY - draw(st.sampled_from([0, 365])),
+                F(draw(st.sampled_from([1, 2, 5, 10]))),
+                F(draw(st.sampled_from([0, 1]))),
+            )
+        )
+    parity = [F(draw(st.sampled_from([0, 1, 10, 1_000]))) for _ in range(draw(st.integers(0, 2)))]
+    options = [
+        OptionGrant(F(draw(st.sampled_from([1, 10, 100]))), F(draw(st.sampled_from([1, 2, 5]))))
+        for _ in range(draw(st.integers(0, 1)))
+    ]
+    common = F(draw(st.sampled_from([1, 10, 100])))
+    pa = draw(st.permutations(range(len(classes))))
+    pq = draw(st.permutations(range(len(parity))))
+    w = Waterfall(classes, common, DAY, parity, options)
+    v = Waterfall([classes[k] for k in pa], common, DAY, [parity[k] for k in pq], options)
+    return w, v, pa, pq
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(permuted_capitalizations(), st.lists(st.integers(0, 10_000), min_size=1, max_size=4))
+def test_permuting_rows_permutes_payouts_and_nothing_else(
+    caps: tuple[Waterfall, Waterfall, list[int], list[int]], exits: list[int]
+) -> None:
+    w, v, pa, pq = caps
+    # every breakpoint, and a point inside every stretch between two (each state is visited)
+    bps = [b.proceeds for b in w.breakpoints()]
+    points = (
+        [F(p) for p in exits] + bps + [(a + b) / 2 for a, b in itertools.pairwise([F(0), *bps])]
+    )
+    points.append(bps[-1] + 1 if bps else F(1))
+    for p in points:
+        d, e = w.distribution(p), v.distribution(p)
+        assert e.series_a == tuple(d.series_a[k] for k in pa)
+        assert e.converts == tuple(d.converts[k] for k in pa)
+        assert e.series_a_per_share == tuple(d.series_a_per_share[k] for k in pa)
+        assert e.parity == tuple(d.parity[k] for k in pq)
+        assert (e.common, e.options, e.exercised) == (d.common, d.options, d.exercised)
+        assert e.preferences_paid_in_full == d.preferences_paid_in_full
+        assert v.choice_note(p) == w.choice_note(p)
+    assert [b.proceeds for b in v.breakpoints()] == [b.proceeds for b in w.breakpoints()]

@@ -1043,6 +1043,7 @@ def _checks(b: _Builder, ws: Worksheet) -> None:
         b.formula(ws, f"E{r}", f'=IF(ROUND(C{r}-D{r},2)=0,"OK","DIFFERENT")', GENERAL)
         r += 1
     last = _checks_functions(b, ws, r + 1)
+    last = _dividend_and_merger_rows(b, ws, last + 2)
     _layout(ws, {"A": 50, "B": 10, "C": 18, "D": 18, "E": 30}, "A4", f"A1:F{last}")
 
 
@@ -1223,6 +1224,76 @@ def _checks_functions(b: _Builder, ws: Worksheet, top: int) -> int:
         (GENERAL, GENERAL),
         "Consent_Result",
     )
+    return r - 1
+
+
+#: Sample inputs of the Section 2(c) / 3(b)(II) / 5(g) rows of the Checks sheet (all SAMPLE).
+DIVIDEND_MERGER_INPUTS: dict[str, Any] = {
+    "parity_full": 500_000,  # full dividend on a hypothetical Parity Security
+    "available": 400_000,  # paid on the Series A and the Parity Security together
+    "per_common": (0.5, 3.00),  # per Common share: acquirer shares, cash
+}
+
+
+def _dividend_and_merger_rows(b: _Builder, ws: Worksheet, top: int) -> int:
+    """Checks sheet, below the rest: PARITYDIV (2(c)), LIQEVENT for both classes (3(b)(II) for
+    every Series A share) and MERGERCONV (5(g)(i)). Returns the last row used."""
+    k = DIVIDEND_MERGER_INPUTS
+    r = top
+    b.header(ws, r, ("Dividend shared with Parity Securities", "2(c)", "Paid", "Unpaid", ""))
+    r += 1
+    first = r
+    for cls, label in (("ClassI", "Class I"), ("ClassII", "Class II")):
+        ws[f"A{r}"] = f"{label}: full 2(b) dividend (as-converted shares x common dividend)"
+        b.formula(ws, f"C{r}", f"={cls}_ConvShares*CommonDividend", MONEY)
+        r += 1
+    full = f"C{first}:C{r - 1}"
+    ws[f"A{r}"] = "Full dividend on a Parity Security ($)"
+    b.input(ws, f"C{r}", k["parity_full"], MONEY, name="PD_ParityFull")
+    b.note(ws, f"E{r}", "SAMPLE (no Parity Security is outstanding)")
+    r += 1
+    ws[f"A{r}"] = "Paid on the Series A and Parity Securities together ($)"
+    b.input(ws, f"C{r}", k["available"], MONEY, name="PD_Available")
+    b.note(ws, f"E{r}", "SAMPLE")
+    r += 1
+    ws[f"A{r}"] = "Class I / Class II / Parity: paid, unpaid (PARITYDIV, ratably)"
+    ws[f"A{r}"].font = Font(bold=True)
+    b.array(ws, f"C{r}:D{r + 2}", f"=PARITYDIV(PD_Available,{full},PD_ParityFull)", MONEY)
+    r += 4
+    b.header(ws, r, ("Liquidation Event test, both classes", "3(b)(II)", "Value", "Reason", ""))
+    r += 1
+    ws[f"A{r}"] = "Liquidation Preference per Class II share"
+    b.formula(ws, f"C{r}", "=ClassII_LiqPref/ClassII_Shares", PRICE, name="LE_ClassIIPreference")
+    r += 1
+    ws[f"A{r}"] = "Liquidation Event? each class tested (LIQEVENT)"
+    ws[f"A{r}"].font = Font(bold=True)
+    b.array(
+        ws,
+        f"C{r}:D{r}",
+        "=LIQEVENT(LE_KeepsMajority,LE_AssetSale,LE_PublicBuyer,LE_Registered,LE_AveragePrice,"
+        "LE_ExchangeRatio,LE_PreferencePerShare,LE_TradingVolume,LE_MergerShares,"
+        "LE_ClassIIPreference)",
+        (GENERAL, GENERAL),
+    )
+    r += 2
+    b.header(ws, r, ("Merger, not a Liquidation Event", "5(g)(i)", "Common", "Acquirer sh", "Cash"))
+    r += 1
+    ws[f"A{r}"] = "Per Common share: acquirer shares, cash ($)"
+    b.input(ws, f"C{r}", k["per_common"][0], "0.0000")
+    b.input(ws, f"D{r}", k["per_common"][1], MONEY)
+    b.name("MG_PerCommon", ws, f"C{r}:D{r}")
+    b.note(ws, f"E{r}", "SAMPLE")
+    r += 1
+    for cls, label in (("ClassI", "Class I"), ("ClassII", "Class II")):
+        ws[f"A{r}"] = f"{label} converts into (MERGERCONV)"
+        ws[f"A{r}"].font = Font(bold=True)
+        b.array(
+            ws,
+            f"C{r}:E{r}",
+            f"=MERGERCONV({cls}_Shares,{cls}_StatedValue,{cls}_CP,MG_PerCommon,{cls}_Dividends)",
+            (SHARES, "#,##0.0000", MONEY),
+        )
+        r += 1
     return r - 1
 
 

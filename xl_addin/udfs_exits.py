@@ -1,4 +1,4 @@
-"""Excel functions for exits and the rest of the certificate (Sections 2(b), 3, 4, 5, 7, 8).
+"""Excel functions for exits and the rest of the certificate (Sections 2(b)-(c), 3, 4, 5, 7, 8).
 
 Adapters only: each converts its arguments, calls :mod:`xl_addin.terms` and converts the result
 back; errors become cell text in :mod:`xl_addin.excel`. Functions answering TRUE/FALSE return a
@@ -16,8 +16,9 @@ from ._xlwings import arg, func
 from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized
 from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
 from .terms.liquidation_event import liquidation_event, security_value
+from .terms.merger import merger_consideration
 from .terms.parse import is_range, number_array, parse_bool, parse_number, parse_optional
-from .terms.participation import participating_dividend
+from .terms.participation import parity_dividends, participating_dividend
 from .terms.protective import consent_required
 from .terms.qualified_public_offering import qualified_public_offering
 from .terms.remedies import directors_to_add, earliest_repurchase_date, put_price
@@ -29,6 +30,8 @@ __all__ = [
     "BOARDSEATS",
     "CONSENT",
     "LIQEVENT",
+    "MERGERCONV",
+    "PARITYDIV",
     "PARTDIV",
     "PUTDATE",
     "PUTPRICE",
@@ -73,6 +76,12 @@ def _waterfall_args(fn: _F) -> _F:
     return fn
 
 
+_SHORTFALL_DOC = (
+    '[optional] 3(a) Series A shortfall: "SHARES" (default, the text: by number of shares) or '
+    '"AMOUNTS" (by preferential amounts, to compare)'
+)
+
+
 def _floats(row: list[Fraction]) -> list[float]:
     return [float(v) for v in row]
 
@@ -81,6 +90,7 @@ def _floats(row: list[Fraction]) -> list[float]:
 @arg("proceeds", ndim=2, doc="exit value(s) available for distribution, $: a cell or a column")
 @_waterfall_args
 @arg("header", ndim=2, doc="[optional] TRUE: first row holds column labels")
+@arg("shortfall", doc=_SHORTFALL_DOC)
 @excel_function
 def WATERFALL(
     proceeds: Any,
@@ -92,9 +102,10 @@ def WATERFALL(
     header: Any = False,
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
+    shortfall: Any = "SHARES",
 ) -> Any:
     """Liquidation waterfall (3(a), 5(a)): per exit, payouts to each Series A row, parity, common, options (net); per share; 1 if a row converts."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
     if is_range(proceeds):
         rows: list[list[Any]] = w.table(number_array(proceeds, "proceeds", minimum=0)).tolist()
     else:
@@ -106,6 +117,7 @@ def WATERFALL(
 
 @func(category=CATEGORY)
 @_waterfall_args
+@arg("shortfall", doc=_SHORTFALL_DOC)
 @excel_function
 def WFBREAKS(
     series_a: Any,
@@ -115,9 +127,10 @@ def WFBREAKS(
     options: Any = None,
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
+    shortfall: Any = "SHARES",
 ) -> Any:
-    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full)."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis)
+    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full, payouts that jump, where no or several stable conversion choices)."""  # noqa: E501
+    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
     rows = [[float(b.proceeds), b.description] for b in w.breakpoints()]
     return rows or [["", "no breakpoints"]]
 
@@ -128,10 +141,12 @@ def WFBREAKS(
 @arg("public_buyer", doc="[optional] TRUE for a merger with a public company")
 @arg("registered_unrestricted", doc="[optional] TRUE if Merger Shares registered, unrestricted")
 @arg("average_price", ndim=2, doc="[optional] average closing price, or a range of closes")
-@arg("exchange_ratio", doc="[optional] Merger Shares per Series A share")
-@arg("preference_per_share", doc="[optional] Liquidation Preference per share at closing, $")
+@arg("exchange_ratio", doc="[optional] Merger Shares per Series A (Class I) share")
+@arg("preference_per_share", doc="[optional] Liquidation Preference per (Class I) share, $")
 @arg("trading_volume", doc="[optional] trading volume over the 30 calendar days before")
 @arg("merger_shares", doc="[optional] Merger Shares received by all Series A holders")
+@arg("class_ii_preference", doc="[optional] Liquidation Preference per Class II share, $")
+@arg("class_ii_ratio", doc="[optional] Merger Shares per Class II share (default: as Class I)")
 @excel_function
 def LIQEVENT(
     keeps_majority: Any,
@@ -143,8 +158,10 @@ def LIQEVENT(
     preference_per_share: Any = None,
     trading_volume: Any = None,
     merger_shares: Any = None,
+    class_ii_preference: Any = None,
+    class_ii_ratio: Any = None,
 ) -> Any:
-    """Liquidation Event test (3(b)) → [TRUE/FALSE, reason]: majority kept, or the public-merger exception (I) registered, (II) > 120% of preference, (III) 10× volume."""  # noqa: E501
+    """Liquidation Event test (3(b)) → [TRUE/FALSE, reason]: majority kept, or the public-merger exception (I) registered, (II) > 120% of each class's preference, (III) 10× volume."""  # noqa: E501
     r = liquidation_event(
         keeps_majority,
         asset_sale,
@@ -155,6 +172,8 @@ def LIQEVENT(
         preference_per_share,
         trading_volume,
         merger_shares,
+        class_ii_preference,
+        class_ii_ratio,
     )
     return [[r.is_event, r.reason]]
 
@@ -227,6 +246,37 @@ def PARTDIV(
         shares, stated_value, conversion_price, dividend_per_common, dividends
     )
     return [[float(v)] for v in out]
+
+
+@func(category=CATEGORY)
+@arg("available", doc="dividend paid on the Series A and Parity Securities together, $")
+@arg("series_a_full", ndim=2, doc="full dividend each Series A holder is entitled to, $ (column)")
+@arg("parity_full", ndim=2, doc="[optional] full dividend on each Parity Security, $ (column)")
+@excel_function
+def PARITYDIV(available: Any, series_a_full: Any, parity_full: Any = None) -> Any:
+    """Dividend with Parity Securities (2(c)) → per Series A row, then per Parity row: [paid, unpaid], ratably in proportion to the full amounts."""  # noqa: E501
+    return [
+        [float(p), float(u)] for p, u in parity_dividends(available, series_a_full, parity_full)
+    ]
+
+
+@func(category=CATEGORY)
+@arg("shares", ndim=2, doc="Series A shares per holder (a column)")
+@arg("stated_value", ndim=2, doc="Stated Value per share, $ (a cell or a column)")
+@arg("conversion_price", ndim=2, doc="Conversion Price before the closing, $ (cell or column)")
+@arg("per_common", ndim=2, doc="what one Common share receives: one row, a column per kind")
+@arg("dividends", ndim=2, doc="[optional] declared unpaid dividends per share, $ (default 0)")
+@excel_function
+def MERGERCONV(
+    shares: Any,
+    stated_value: Any,
+    conversion_price: Any,
+    per_common: Any,
+    dividends: Any = 0,
+) -> Any:
+    """Conversion after a merger that is not a Liquidation Event (5(g)(i)) → per holder: Common shares deliverable, then the amount of each kind of consideration they receive."""  # noqa: E501
+    out = merger_consideration(shares, stated_value, conversion_price, per_common, dividends)
+    return [[float(v) for v in row] for row in out]
 
 
 @func(category=CATEGORY)

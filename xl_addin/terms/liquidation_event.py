@@ -11,7 +11,10 @@ with a public company" is NOT a Liquidation Event when all three hold:
       subject to any restrictions on transfer;
 (II)  their value per Series A share -- the average closing price for the 30 days before the
       consummation (or the shorter period after the announcement) × Merger Shares per Series A
-      share -- is **greater than** 120% of the Liquidation Preference per share at consummation;
+      share -- is **greater than** 120% of the Liquidation Preference per share at consummation,
+      "for each share": Class I and Class II have different Stated Values and issue dates, hence
+      different preferences (and may receive different Merger Shares), so the test is made for
+      each class and must hold for both;
 (III) aggregate trading volume over the 30 calendar days before the merger is **at least** 10
       times the Merger Shares received by all Series A holders.
 
@@ -26,7 +29,8 @@ the Board and the Series A majority, so it is an input).
 
 Worked example: 1.5 Merger Shares per Series A share at a $10.00 average is $15.00 per share;
 with a $13.541 Liquidation Preference, 120% is $16.2492 → $15.00 is not greater → a Liquidation
-Event, ``fails 3(b)(II)``.
+Event, ``fails 3(b)(II)``. Where (I) fails the transaction is a Liquidation Event whatever the
+price, so the (II)/(III) inputs are not required then.
 """
 
 from __future__ import annotations
@@ -78,6 +82,10 @@ def _average(price: Any, name: str) -> Fraction:
     return sum(nums, Fraction(0)) / len(nums)
 
 
+def _given(value: Any) -> bool:
+    return parse_optional(value, None) is not None
+
+
 def liquidation_event(
     keeps_majority: Any,
     asset_sale: Any = False,
@@ -88,6 +96,8 @@ def liquidation_event(
     preference_per_share: Any = None,
     trading_volume: Any = None,
     merger_shares: Any = None,
+    class_ii_preference: Any = None,
+    class_ii_ratio: Any = None,
 ) -> LiquidationEventResult:
     """Section 3(b): whether a transaction is a Liquidation Event, and why.
 
@@ -95,13 +105,22 @@ def liquidation_event(
     ``asset_sale``: a sale of all or substantially all of the assets; ``public_buyer``: a merger
     with a public company; ``registered_unrestricted``: the Merger Shares are registered and
     freely transferable (I); ``average_price``: the (I)-(II) average closing price -- a number or
-    a range of closing prices to average; ``exchange_ratio``: Merger Shares per Series A share;
-    ``preference_per_share``: the Liquidation Preference per share at consummation;
-    ``trading_volume``: 30-calendar-day volume; ``merger_shares``: Merger Shares to all Series A.
-    The (II)/(III) inputs are needed only when the exception can apply.
+    a range of closing prices to average; ``exchange_ratio``: Merger Shares per Series A share
+    (per Class I share when ``class_ii_preference`` is given); ``preference_per_share``: the
+    Liquidation Preference per share at consummation (Class I's when ``class_ii_preference`` is
+    given); ``trading_volume``: 30-calendar-day volume; ``merger_shares``: Merger Shares to all
+    Series A; ``class_ii_preference``: the Liquidation Preference per Class II share at
+    consummation; ``class_ii_ratio``: Merger Shares per Class II share (default: as Class I).
+
+    (II) must hold "for each share of Series A Convertible Preferred Stock": with both
+    preferences it is tested for each class and the failing class is named. The (II)/(III)
+    inputs are needed only when the exception can apply: where (I) already fails the answer is
+    TRUE whatever they are (conditions whose inputs are given are still reported).
 
     >>> liquidation_event(True).is_event
     False
+    >>> liquidation_event(False, public_buyer=True).reason
+    'Liquidation Event: fails 3(b)(I): Merger Shares not registered and freely transferable'
     """
     if parse_optional(keeps_majority, None) is None:
         raise TermsError(
@@ -127,27 +146,44 @@ def liquidation_event(
             "Liquidation Event: the shareholders do not keep a majority and the buyer is not "
             "a public company (3(b))",
         )
-    price = _average(average_price, "average_price")
-    ratio = parse_number(exchange_ratio, "exchange_ratio", minimum=0)
-    pref = parse_number(preference_per_share, "preference_per_share", minimum=0)
-    volume = parse_number(trading_volume, "trading_volume", minimum=0)
-    shares = parse_number(merger_shares, "merger_shares", minimum=0)
     fails: list[str] = []
     if not free:
         fails.append("3(b)(I): Merger Shares not registered and freely transferable")
-    value = price * ratio
-    test = pref * Fraction(MERGER_VALUE_TEST)
-    if not value > test:
-        fails.append(
-            f"3(b)(II): value {money(value)} per share <= 120% of Liquidation Preference "
-            f"{money(test)}"
+    two = _given(class_ii_preference)
+    if _given(class_ii_ratio) and not two:
+        raise TermsError(
+            "class_ii_preference must be given with class_ii_ratio (got an empty cell)",
+            argument="class_ii_preference",
         )
-    needed = shares * MERGER_VOLUME_MULTIPLE
-    if volume < needed:
-        fails.append(
-            f"3(b)(III): trading volume {float(volume):,.0f} < {MERGER_VOLUME_MULTIPLE}× "
-            f"Merger Shares {float(needed):,.0f}"
-        )
+    value_inputs = [average_price, exchange_ratio, preference_per_share]
+    if free or all(_given(v) for v in value_inputs):
+        price = _average(average_price, "average_price")
+        ratio = parse_number(exchange_ratio, "exchange_ratio", minimum=0)
+        pref = parse_number(preference_per_share, "preference_per_share", minimum=0)
+        tests = [("Class I " if two else "", ratio, pref)]
+        if two:
+            ratio_ii = parse_number(
+                parse_optional(class_ii_ratio, ratio), "class_ii_ratio", minimum=0
+            )
+            pref_ii = parse_number(class_ii_preference, "class_ii_preference", minimum=0)
+            tests.append(("Class II ", ratio_ii, pref_ii))
+        for label, r, lp in tests:
+            value = price * r
+            test = lp * Fraction(MERGER_VALUE_TEST)
+            if not value > test:
+                fails.append(
+                    f"3(b)(II): {label}value {money(value)} per share <= 120% of Liquidation "
+                    f"Preference {money(test)}"
+                )
+    if free or (_given(trading_volume) and _given(merger_shares)):
+        volume = parse_number(trading_volume, "trading_volume", minimum=0)
+        shares = parse_number(merger_shares, "merger_shares", minimum=0)
+        needed = shares * MERGER_VOLUME_MULTIPLE
+        if volume < needed:
+            fails.append(
+                f"3(b)(III): trading volume {float(volume):,.0f} < {MERGER_VOLUME_MULTIPLE}× "
+                f"Merger Shares {float(needed):,.0f}"
+            )
     if fails:
         return LiquidationEventResult(True, "Liquidation Event: fails " + "; ".join(fails))
     return LiquidationEventResult(

@@ -1,4 +1,7 @@
-"""Section 2(b): participation of the Series A in dividends on the Common Stock.
+"""Sections 2(b) and 2(c): the Series A's dividends -- with the Common Stock, and with Parity
+Securities.
+
+Section 2(b): participation of the Series A in dividends on the Common Stock.
 
 When the Board pays or declares a dividend on the Common Stock (cash, stock or other
 consideration), the Series A holders "shall be entitled to receive, before any dividend shall be
@@ -11,6 +14,10 @@ distribution; :func:`xl_addin.terms.remedies.as_converted_distribution` reuses t
 
 Worked example: 1,000 Class I shares ($12.31), Conversion Price $12.31 → 1,000 common shares;
 a $0.50 common dividend pays this holder $500.00 before the common is paid.
+
+Section 2(c): dividends on the Series A come before any on the Junior Stock, and a dividend on
+Parity Securities that is not paid in full is shared ratably with the Series A
+(:func:`parity_dividends`).
 """
 
 from __future__ import annotations
@@ -18,10 +25,10 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .parse import parse_number
-from .voting import as_converted_shares
+from .parse import parse_number, parse_optional
+from .voting import as_converted_shares, holder_column
 
-__all__ = ["participating_dividend"]
+__all__ = ["parity_dividends", "participating_dividend"]
 
 
 def participating_dividend(
@@ -42,3 +49,39 @@ def participating_dividend(
     """
     per = parse_number(dividend_per_common, "dividend_per_common", minimum=0)
     return [c * per for c in as_converted_shares(shares, stated_value, conversion_price, dividends)]
+
+
+def parity_dividends(
+    available: Any, series_a_full: Any, parity_full: Any = None
+) -> list[tuple[Fraction, Fraction]]:
+    """Section 2(c): a dividend shared by the Series A and Parity Securities, ratably.
+
+    "no full dividends shall be declared or paid or set apart for payment on any such
+    [Parity Securities] unless dividends have been or contemporaneously are ratably declared and
+    paid ... on the Series A Convertible Preferred Stock". ``available``: the amount the Board
+    pays on the Series A and the Parity Securities together; ``series_a_full``: the full
+    dividend each Series A row is entitled to (e.g. its 2(b) amount, :func:`participating_dividend`
+    or PARTDIV); ``parity_full``: the full dividend on each Parity Security (omitted: none).
+
+    Reading (documented): "ratably" is in proportion to the full amounts each is entitled to (as
+    Section 3(a) shares a shortfall with Parity Securities "in proportion to the full respective
+    preferential amounts"). If ``available`` covers every full amount each is paid in full; the
+    rest (``available`` − the total) is not theirs -- it may go to the Junior Stock, which ranks
+    after them (2(c), first sentence). Returns, per Series A row then per Parity row, (paid,
+    unpaid).
+
+    Worked example: $600 for a Series A dividend of $500 and a Parity dividend of $1,000 (total
+    $1,500): each receives 600/1,500 = 40% → $200 and $400; unpaid $300 and $600.
+
+    >>> parity_dividends(600, 500, 1000)
+    [(Fraction(200, 1), Fraction(300, 1)), (Fraction(400, 1), Fraction(600, 1))]
+    """
+    amount = parse_number(available, "available", minimum=0)
+    full = holder_column(series_a_full, "series_a_full")
+    if parse_optional(parity_full, None) is not None:
+        full += holder_column(parity_full, "parity_full")
+    total = sum(full, Fraction(0))
+    if amount >= total:
+        return [(f, Fraction(0)) for f in full]
+    paid = [f * amount / total for f in full]
+    return [(p, f - p) for p, f in zip(paid, full, strict=True)]

@@ -24,21 +24,34 @@ The model
     strikes sorted, the exercised set is the longest prefix whose next strike is below the common
     value per share including the options already exercised (which is unique). A conversion
     choice is *stable* when no class would receive strictly more by switching alone (options
-    re-solved). **Rule when several choices are stable**: the one with the fewest converting
-    classes (a holder converts only when that pays strictly more), then the one where the
-    earlier-listed classes keep their preference. If no choice is stable -- possible only below
-    the total preference, where the shares-ratable rule can pay a class more than its own
-    preference (e.g. a 1-share class beside a large one) and the choices then cycle -- the
-    classes decide in list order, each converting only if that pays it strictly more given the
-    earlier decisions (:meth:`Waterfall.is_stable` tells which case applies).
+    re-solved). The rule below never looks at the position of a row: permuting the rows of
+    Series A (or of parity) permutes the payouts and changes nothing else.
+
+    * Rows identical in every term are lots of one security and choose alike.
+    * **Several stable choices**: the one with the fewest converting rows (a holder converts
+      only when that pays strictly more); among those, the one whose converting rows are
+      deepest in the money -- the lowest conversion thresholds (Liquidation Preference per
+      Common share converted into), compared smallest first; remaining ties by the rows' other
+      terms. Where stable choices pay differently the exit is flagged (:data:`SEVERAL_STABLE`).
+    * **No stable choice** -- possible below the total preference, where the shares-ratable rule
+      can pay a class more than its own preference (e.g. a 1-share class beside a large one) and
+      the choices then cycle, or where identical rows would have to choose differently: **no
+      row converts** (the Section 3(a) preference is what a holder has without the Section 5(a)
+      notice to convert, and no self-consistent set of notices exists). Flagged
+      (:data:`NONE_STABLE`); :meth:`Waterfall.is_stable` is then False.
+
+    :meth:`Waterfall.choice_note` gives the flag of one exit; the breakpoints say from where
+    each flag holds.
 
 Breakpoints
     Every condition above is the sign of a linear function of ``P``, so the state changes only
     at zeros of those functions. :meth:`Waterfall.breakpoints` enumerates those zeros exactly,
     evaluates the state between them and reports where it changes (a class converts, an option
-    is exercised, the preferences are paid in full). :meth:`Waterfall.table` then evaluates a
-    column of exits piecewise-linearly between breakpoints (exits within a hair of a breakpoint
-    are decided exactly).
+    is exercised, the preferences are paid in full, a flag above starts or ends) and which
+    payouts jump there (right limit − left limit, e.g. ``payouts jump: Class I -$2,563,333.33,
+    Class II +$2,563,333.33`` at the total preference under the shares-ratable rule).
+    :meth:`Waterfall.table` then evaluates a column of exits piecewise-linearly between
+    breakpoints (exits within a hair of a breakpoint are decided exactly).
 
 Worked example (1,000,000 Class I shares at $12.31, Conversion Price $12.31, issued and paid the
 same day so the preference is $12,310,000; 9,000,000 common; no options):
@@ -50,7 +63,10 @@ same day so the preference is $12,310,000; 9,000,000 common; no options):
 Ambiguities (documented choices)
     The shares-ratable shortfall rule can pay a low-Stated-Value class more than its full
     preference just below the total preference; the payout then jumps at the total preference.
-    The text is followed literally. Conversion is per class (one holder per class), whole shares.
+    The text is followed literally by default (``shortfall="SHARES"``); ``shortfall="AMOUNTS"``
+    shares a Series A shortfall ratably by preferential amounts instead (as the text does with
+    Parity Securities), which has no jump -- for counsel to compare. Conversion is per row (one
+    holder per row), whole shares.
 """
 
 from __future__ import annotations
@@ -79,9 +95,15 @@ from .parse import (
     parse_date,
     parse_number,
     parse_optional,
+    parse_text,
 )
+from .qualified_public_offering import money
 
 __all__ = [
+    "NONE_STABLE",
+    "SEVERAL_STABLE",
+    "SHORTFALL_AMOUNTS",
+    "SHORTFALL_SHARES",
     "Breakpoint",
     "Distribution",
     "OptionGrant",
@@ -97,6 +119,19 @@ _NEAR = 1e-9
 #: Single exits solved directly before the breakpoint segments are computed for the lookup
 #: (the segments cost about as much as this many direct solves of a 2-class capitalization).
 _SOLVE_FIRST = 32
+
+#: ``shortfall`` readings of Section 3(a) for Series A alone (see the module docstring).
+SHORTFALL_SHARES = "SHARES"
+SHORTFALL_AMOUNTS = "AMOUNTS"
+#: Notes of :meth:`Waterfall.choice_note` (also in the descriptions of the breakpoints).
+NONE_STABLE = (
+    "no conversion choice is stable (a row would gain by switching whatever is chosen): "
+    "no Series A row converts"
+)
+SEVERAL_STABLE = (
+    "several stable conversion choices pay differently: shown is the one with the fewest "
+    "conversions, rows deepest in the money converting"
+)
 
 _State = tuple[tuple[bool, ...], int, bool]  # (converts per class, options exercised, full)
 _Lin = tuple[Fraction, Fraction]  # payout = a + b × proceeds
@@ -178,7 +213,17 @@ class Waterfall:
         options: Sequence[OptionGrant] = (),
         rate: Fraction | Any = ACCRUAL_RATE,
         basis: int = DEFAULT_DAYCOUNT_BASIS,
+        shortfall: str = SHORTFALL_SHARES,
     ) -> None:
+        if shortfall not in (SHORTFALL_SHARES, SHORTFALL_AMOUNTS):
+            raise TermsError(
+                f"shortfall must be one of {SHORTFALL_SHARES}, {SHORTFALL_AMOUNTS} "
+                f"(got {shortfall!r})",
+                argument="shortfall",
+            )
+        #: Section 3(a) shortfall among Series A alone: by number of shares (the text) or by
+        #: preferential amounts (the alternative reading, for comparison).
+        self.shortfall = shortfall
         if not series_a:
             raise TermsError("series_a must have at least one class", argument="series_a")
         if len(series_a) > MAX_CLASSES:
@@ -229,6 +274,17 @@ class Waterfall:
             for j in range(len(strikes) + 1)
         ]
         self._subsets = list(itertools.product((False, True), repeat=len(self.classes)))
+        # Rows identical in every term are lots of one security: they choose alike (a rule that
+        # does not depend on row order cannot tell them apart).
+        keys = [self._row_key(i) for i in range(len(self.classes))]
+        self._candidates_alike = [
+            conv
+            for conv in self._subsets
+            if all(
+                conv[i] == conv[k] for i in range(len(keys)) for k in range(i) if keys[i] == keys[k]
+            )
+        ]
+        self._keys = keys
         self._breaks: list[Breakpoint] | None = None
         self._segments: list[tuple[Fraction, _State]] | None = None
         self._starts: list[Fraction] = []  # of the segments, for a lookup by bisection
@@ -265,8 +321,9 @@ class Waterfall:
         return (self._opt_cash[j] - t) / s, 1 / s
 
     def _weights(self, conv: tuple[bool, ...]) -> tuple[list[Fraction], list[Fraction]]:
-        """Shortfall weights: by shares (Series A alone) or full amounts (with parity)."""
-        if self._has_parity:
+        """Shortfall weights: by shares (Series A alone, the text) or full amounts (with parity,
+        or Series A alone with ``shortfall="AMOUNTS"``)."""
+        if self._has_parity or self.shortfall == SHORTFALL_AMOUNTS:
             wa = [Fraction(0) if cv else lp for lp, cv in zip(self.preferences, conv, strict=True)]
         else:
             wa = [Fraction(0) if cv else c.shares for c, cv in zip(self.classes, conv, strict=True)]
@@ -323,14 +380,37 @@ class Waterfall:
         a, b = self._lines(state)[i]
         return a + b * p
 
-    def _state(self, p: Fraction) -> _State:
+    def _row_key(self, i: int) -> tuple[int, Fraction, Fraction, Fraction, int, Fraction, Fraction]:
+        """Row ``i``'s terms, ordered by its conversion threshold first: the Liquidation
+        Preference per Common share it converts into (lowest = deepest in the money; a row
+        converting into no share last). Independent of the row's position."""
+        c, cs = self.classes[i], self.conversion_shares[i]
+        threshold = self.preferences[i] / cs if cs else Fraction(0)
+        return (
+            0 if cs else 1,
+            threshold,
+            c.shares,
+            c.stated_value,
+            c.issue_date,
+            c.conversion_price,
+            c.dividends,
+        )
+
+    def _choice_key(self, conv: tuple[bool, ...]) -> tuple[int, list[Any]]:
+        """Order of preference among stable choices: fewest converting rows, then the rows
+        deepest in the money converting (the sorted conversion thresholds, smallest first)."""
+        return sum(conv), sorted(self._keys[i] for i, cv in enumerate(conv) if cv)
+
+    def _solve(self, p: Fraction) -> tuple[_State, str]:
+        """The choices at ``p`` and a note: ``""`` (a stable choice, all stable choices pay the
+        same), :data:`SEVERAL_STABLE` or :data:`NONE_STABLE` (see the module docstring)."""
         states = {conv: self._with_options(p, conv) for conv in self._subsets}
         pays = {
             conv: [self._class_payout(p, st, i) for i in range(len(conv))]
             for conv, st in states.items()
         }
         stable = []
-        for conv in self._subsets:
+        for conv in self._candidates_alike:
             ok = True
             for i in range(len(conv)):
                 other = (*conv[:i], not conv[i], *conv[i + 1 :])
@@ -339,20 +419,27 @@ class Waterfall:
                     break
             if ok:
                 stable.append(conv)
-        if not stable:
-            return states[self._sequential(pays)]
-        best = min(stable, key=lambda c: (sum(c), c))
-        return states[best]
+        if not stable:  # no row converts: the preference of Section 3(a) is the default
+            return states[(False,) * len(self.classes)], NONE_STABLE
+        best = min(stable, key=self._choice_key)
+        note = ""
+        if len(stable) > 1:
+            first = self._values(p, states[best])
+            if any(self._values(p, states[c]) != first for c in stable if c != best):
+                note = SEVERAL_STABLE
+        return states[best], note
 
-    def _sequential(self, pays: dict[tuple[bool, ...], list[Fraction]]) -> tuple[bool, ...]:
-        """Fallback when no choice is stable: classes decide in list order, each converting
-        only if that pays strictly more given the earlier decisions (later ones keep)."""
-        conv = (False,) * len(self.classes)
-        for i in range(len(conv)):
-            other = (*conv[:i], True, *conv[i + 1 :])
-            if pays[other][i] > pays[conv][i]:
-                conv = other
-        return conv
+    def _values(self, p: Fraction, state: _State) -> list[Fraction]:
+        return [a + b * p for a, b in self._lines(state)]
+
+    def _state(self, p: Fraction) -> _State:
+        return self._solve(p)[0]
+
+    def choice_note(self, proceeds: Fraction) -> str:
+        """``""`` where the conversion choice at ``proceeds`` is stable and every stable choice
+        pays the same; otherwise which rule was applied (:data:`NONE_STABLE`,
+        :data:`SEVERAL_STABLE`)."""
+        return self._solve(proceeds)[1]
 
     def is_stable(self, proceeds: Fraction) -> bool:
         """Whether the choice at ``proceeds`` is stable (see the module docstring)."""
@@ -462,21 +549,51 @@ class Waterfall:
             )
         return "; ".join(parts)
 
+    def _label(self, k: int) -> str:
+        """Name of payout line ``k`` of :meth:`_lines` (for the descriptions)."""
+        n, q = len(self.classes), len(self.parity)
+        if k < n:
+            return self.classes[k].name or f"Series A row {k + 1}"
+        if k < n + q:
+            return f"Parity {k - n + 1}"
+        if k == n + q:
+            return "Common"
+        o = k - n - q - 1
+        return self.options[o].name or f"option row {o + 1}"
+
+    def _jump(self, p: Fraction, before: _State, after: _State) -> str:
+        """The payouts that jump at ``p`` (right limit − left limit), e.g. at the total
+        preference under the shares-ratable shortfall rule; ``""`` where all are continuous."""
+        left, right = self._values(p, before), self._values(p, after)
+        moves = [
+            f"{self._label(k)} {_signed_money(r - lft)}"
+            for k, (lft, r) in enumerate(zip(left, right, strict=True))
+            if r != lft
+        ]
+        return "payouts jump: " + ", ".join(moves) if moves else ""
+
     def _compute_segments(self) -> None:
         cands = self._candidates()
         points = [Fraction(0), *cands]
         segs: list[tuple[Fraction, _State]] = []
         breaks: list[Breakpoint] = []
         prev: _State | None = None
+        prev_note = ""
         for k, lo in enumerate(points):
             hi = points[k + 1] if k + 1 < len(points) else lo * 2 + 1
-            mid = (lo + hi) / 2
-            st = self._state(mid)
-            if prev is None or st != prev:
-                if prev is not None:
-                    breaks.append(Breakpoint(lo, self._describe(prev, st)))
+            st, note = self._solve((lo + hi) / 2)
+            if prev is not None and st == prev and note == prev_note:
+                continue
+            parts = []
+            if prev is not None and st != prev:
+                parts += [self._describe(prev, st), self._jump(lo, prev, st)]
+            if note != prev_note:
+                parts.append(f"from here {note}" if note else "from here a single stable choice")
+            if any(parts):
+                breaks.append(Breakpoint(lo, "; ".join(x for x in parts if x)))
+            if st != prev:
                 segs.append((lo, st))
-                prev = st
+            prev, prev_note = st, note
         self._segments = segs
         self._breaks = breaks
         self._starts = [lo for lo, _ in segs]
@@ -551,6 +668,16 @@ class Waterfall:
         return out
 
 
+def _signed_money(value: Fraction) -> str:
+    """``+$1,234.57`` / ``-$0.01``: a change in dollars, to the cent (under half a cent: to
+    the millionth, so that a jump never reads as zero)."""
+    sign = "-" if value < 0 else "+"
+    cents = round(abs(value) * 100)
+    if cents == 0:
+        return sign + (money(abs(value)) if round(abs(value) * 10**6) else "<$0.000001")
+    return f"{sign}${cents // 100:,}.{cents % 100:02d}"
+
+
 def _near_any(x: npt.NDArray[np.float64], points: list[float]) -> npt.NDArray[np.bool_]:
     mask = np.zeros(x.shape, dtype=bool)
     if not points:
@@ -589,12 +716,14 @@ def waterfall_from_ranges(
     options: Any = None,
     rate: Any = ACCRUAL_RATE,
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
+    shortfall: Any = SHORTFALL_SHARES,
 ) -> Waterfall:
     """Build a :class:`Waterfall` from Excel-shaped inputs (blank rows are skipped).
 
     ``series_a``: one row per class: shares, Stated Value, issue date, Conversion Price and
     optionally declared unpaid dividends per share. ``parity``: a column of full preferential
-    amounts. ``options``: rows of (shares, exercise price).
+    amounts. ``options``: rows of (shares, exercise price). ``shortfall``: ``"SHARES"`` (the
+    text, default) or ``"AMOUNTS"`` (any case).
     """
     rows = _rows(series_a, "series_a", (4, 5))
     if not rows:
@@ -631,4 +760,9 @@ def waterfall_from_ranges(
             )
     r_ = parse_number(parse_optional(rate, ACCRUAL_RATE), "rate", minimum=0)
     b_ = parse_basis(parse_optional(basis, DEFAULT_DAYCOUNT_BASIS))
-    return Waterfall(classes, common, pay, par, opts, r_, b_)
+    how = parse_text(
+        parse_optional(shortfall, SHORTFALL_SHARES),
+        "shortfall",
+        (SHORTFALL_SHARES, SHORTFALL_AMOUNTS),
+    )
+    return Waterfall(classes, common, pay, par, opts, r_, b_, how)
