@@ -63,7 +63,7 @@ FUNCTIONS = {
         ],
     ),
 }
-ADAPTER_MODULES = ("xl_addin.udfs_history", "xl_addin.udfs_exits")
+ADAPTER_MODULES = ("xl_addin.udfs_history", "xl_addin.udfs_exits", "xl_addin.udfs_rights")
 
 
 @pytest.fixture
