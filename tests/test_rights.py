@@ -171,8 +171,11 @@ def test_8a_options_exercised_when_in_the_money() -> None:
 
 def test_triggered_and_triggerlog_adapters() -> None:
     day = serial(D(2024, 8, 15))
-    ((on, since, why),) = udfs.TRIGGERED(LOG_2024, day)
-    assert on is True and since == serial(D(2024, 8, 1)) and "7(b)" in why
+    ((on, since, first, why),) = udfs.TRIGGERED(LOG_2024, day)
+    assert on is True and since == first == serial(D(2024, 8, 1)) and "7(b)" in why
+    # after the cure: not continuing, but one has occurred (first 2024-08-01)
+    assert udfs.TRIGGERED(LOG_2024, serial(D(2024, 9, 1)))[0][:3] == [False, "", first]
+    assert udfs.TRIGGERED(LOG_2024, serial(D(2024, 7, 1)))[0][:3] == [False, "", ""]
     table = udfs.TRIGGERLOG(LOG_2024, day)
     assert table[0][:3] == ["row", "kind", "section"]
     assert table[1][:9] == [2, "VOTING", "7(b)", serial(D(2024, 8, 1)), "", "",

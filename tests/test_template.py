@@ -404,6 +404,7 @@ def test_rights_sheet_worked_out_by_hand(values: openpyxl.Workbook) -> None:
     # 7(d): notice 2001-04-16, 30 days after it end 2001-05-16 -> from 2001-05-17, uncured;
     # 7(a): due 2001-01-31, deadline 2001-03-02, Triggering Event 2001-03-03 .. cured 2001-03-15
     assert ws["C13"].value is True and ws["D13"].value == dt.datetime(2001, 5, 17)
+    assert ws["E13"].value == dt.datetime(2001, 3, 3)  # the first, since cured
     assert [ws[f"{c}16"].value for c in "FGHI"] == [
         dt.datetime(2001, 3, 2), dt.datetime(2001, 3, 3), dt.datetime(2001, 3, 15), False,
     ]  # fmt: skip

@@ -1268,9 +1268,9 @@ def _rights_sheet(b: _Builder, ws: Worksheet) -> None:
     pick(f"A{first}:A{last}", tuple(KINDS), "Section 7 kind")
     b.name("RR_ViolationLog", ws, f"A5:E{last}")
     r = last + 2
-    ws[f"A{r}"] = "Triggering Event continuing? since / why (TRIGGERED)"
+    ws[f"A{r}"] = "Triggering Event continuing? since / first ever / why (TRIGGERED)"
     ws[f"A{r}"].font = Font(bold=True)
-    b.array(ws, f"C{r}:E{r}", "=TRIGGERED(RR_ViolationLog,RR_AsOf)", (GENERAL, DATE, GENERAL))
+    b.array(ws, f"C{r}:F{r}", "=TRIGGERED(RR_ViolationLog,RR_AsOf)", (GENERAL, DATE, DATE, GENERAL))
     b.name("RR_Triggered", ws, f"C{r}")
     r += 2
     top = r

@@ -266,7 +266,7 @@ def RESERVATION(
 def BOARDSEATS(
     board_size: Any, series_a_directors: Any, violation_log: Any = None, as_of: Any = None
 ) -> Any:
-    """Board control on a Triggering Event (8(b)): the minimum number of new directors that makes the Series A Preferred Directors a majority; 0 if the log shows no Triggering Event on as_of."""  # noqa: E501
+    """Board control on a Triggering Event (Section 8(b)): the minimum number of new directors that makes the Series A Preferred Directors a majority; 0 if the log shows no Triggering Event on as_of."""  # noqa: E501
     return directors_to_add(board_size, series_a_directors, violation_log, as_of)
 
 
@@ -299,7 +299,7 @@ def PUTPRICE(
 @arg("violation_log", ndim=2, doc="[optional] violation log (Section 7): a TE must continue")
 @excel_function
 def PUTDATE(notice_date: Any, calendar: Any = "FEDERAL", violation_log: Any = None) -> Any:
-    """Earliest repurchase date (8(c)): the 10th business day after the Put Notice, as a date serial (format the cell as a date); with a log, an error if no Triggering Event continues."""  # noqa: E501
+    """Earliest repurchase date (Section 8(c)): the 10th business day after the Put Notice, as a date serial (format the cell as a date); with a log, an error if no Triggering Event continues."""  # noqa: E501
     return earliest_repurchase_date(notice_date, calendar, violation_log)
 
 
@@ -333,7 +333,7 @@ def CONSENT(
     shares: Any = None,
     used: Any = 0,
 ) -> Any:
-    """Protective provisions (4(b)(A)-(U)) → [TRUE/FALSE, clause and why]: a Series A majority's consent, with the $15M thresholds, the (B) exceptions and price floor, and 50% survival."""  # noqa: E501
+    """Protective provisions (Section 4(b)(A)-(U)) → [TRUE/FALSE, clause and why]: a Series A majority's consent, with the $15M thresholds, the (B) exceptions and price floor, and 50% survival."""  # noqa: E501
     r = consent_required(
         kind,
         amount,

@@ -53,9 +53,9 @@ def _blank(value: Any) -> Any:
 @arg("as_of", doc="the day to judge, at the close of business: " + _DATE)
 @excel_function
 def TRIGGERED(violation_log: Any, as_of: Any) -> Any:
-    """Triggering Event (Section 7) → [continuing on as_of?, since (date serial), reason]: 30-day cure after the violation (7(a)), after notice (7(d), 7(e)), none for 7(b), 7(c)."""  # noqa: E501
+    """Triggering Event (Section 7) → [continuing on as_of?, since, first ever occurred, reason]: 30-day cure after the violation (7(a)) or notice (7(d), 7(e)), none for 7(b), 7(c)."""  # noqa: E501
     s = continuing_on(violation_log, as_of)
-    return [[s.continuing, _blank(s.since), s.reason]]
+    return [[s.continuing, _blank(s.since), _blank(s.first), s.reason]]
 
 
 @func(category=CATEGORY)

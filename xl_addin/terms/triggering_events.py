@@ -285,12 +285,14 @@ def read_violation_log(log: Any, name: str = "violation_log") -> list[Violation]
 
 @dataclass(frozen=True)
 class Status:
-    """Whether a Triggering Event is continuing at the close of a day, since when, and why."""
+    """Whether a Triggering Event is continuing at the close of a day, since when, and why;
+    ``first``: the day the first Triggering Event of the log occurred (None: none has yet)."""
 
     continuing: bool
     since: int | None
     reason: str
     causes: tuple[Violation, ...]
+    first: int | None = None
 
 
 def _periods(violations: list[Violation], as_of: int) -> list[tuple[int, int | None]]:
@@ -312,6 +314,8 @@ def status_on(violations: list[Violation], as_of: Any, name: str = "as_of") -> S
     """
     day = parse_date(as_of, name)
     causes = tuple(v for v in violations if v.continuing(day))
+    periods = _periods(violations, day)
+    first = periods[0][0] if periods else None
     if not causes:
         ended = [
             (p[1], v)
@@ -323,10 +327,13 @@ def status_on(violations: list[Violation], as_of: Any, name: str = "as_of") -> S
         if ended:
             last_end, last = max(ended, key=lambda e: (e[0], e[1].row))
             reason += f" (the last, log row {last.row}, ended {_d(last_end)})"
-        return Status(False, None, reason, ())
-    since = _run_start(_periods(violations, day), day)
+        else:
+            reason += ": none has occurred"
+        return Status(False, None, reason, (), first)
+    since = _run_start(periods, day)
     parts = "; ".join(f"row {v.row}: {v.known_on(day).explain(day)}" for v in causes)
-    return Status(True, since, f"Triggering Event continuing since {_d(since)}: {parts}", causes)
+    reason = f"Triggering Event continuing since {_d(since)}: {parts}"
+    return Status(True, since, reason, causes, first)
 
 
 def _run_start(periods: list[tuple[int, int | None]], day: int) -> int:
