@@ -256,3 +256,73 @@ def test_class_votes_one_vote_per_share() -> None:
     with pytest.raises(TermsError, match="shares_for must be <= outstanding"):
         class_vote(2, 1)
     assert udfs.CLASSVOTE(500_001, 1_000_000)[0][0] is True
+
+
+# ------------------------------------------------------------------------ invariants
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+counts = st.integers(0, 10**7).map(F)
+strikes = st.fractions(min_value=0, max_value=50, max_denominator=100)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    residual=st.integers(0, 10**9).map(F),
+    common=st.integers(1, 10**7).map(F),
+    series_a=st.lists(counts, max_size=4),
+    options=st.lists(st.tuples(counts, strikes), max_size=4),
+)
+def test_8a_split_adds_up_and_options_follow_the_price(
+    residual: F, common: F, series_a: list[F], options: list[tuple[F, F]]
+) -> None:
+    p = exit_participation(residual, common, series_a, options)
+    assert sum(p.series_a) + p.common + sum(p.options) == residual  # nothing lost or created
+    assert all(pay == n * p.per_share for pay, n in zip(p.series_a, series_a, strict=True))
+    for (n, strike), exercised, net in zip(options, p.exercised, p.options, strict=True):
+        if exercised:  # exercised only in the money, net of the exercise price
+            assert strike < p.per_share and net == n * (p.per_share - strike)
+        else:  # an option left out is not in the money at the resulting price
+            assert strike >= p.per_share and net == 0
+
+
+kinds = st.sampled_from(["DIVIDEND", "VOTING", "CONVERSION", "REGISTRATION", "MISREPRESENTATION"])
+days = st.integers(36892, 36892 + 400)  # 2001-01-01 onwards
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(kinds, days, st.none() | st.integers(0, 60), st.none() | st.integers(0, 90)),
+        min_size=1,
+        max_size=5,
+    ),
+    as_of=days,
+)
+def test_continuing_means_inside_a_row_interval(
+    rows: list[tuple[str, int, int | None, int | None]], as_of: int
+) -> None:
+    """Continuing on a day iff some row's [start, cure) covers it, judging each row by hand:
+    no cure period for 7(b), 7(c), misrepresentation; 7(a) from day + 31 unless cured by
+    day + 30; 7(d) from notice + 31 unless cured by notice + 30, never without notice."""
+    log = [HEADER] + [
+        [k, d, None if n is None else d + n, None if c is None else d + c, None]
+        for k, d, n, c in rows
+    ]
+    expected = False
+    for k, d, n, c in rows:
+        notice = None if n is None or d + n > as_of else d + n
+        cure = None if c is None or d + c > as_of else d + c
+        if k in ("VOTING", "CONVERSION", "MISREPRESENTATION"):
+            start = d
+        elif k == "DIVIDEND":
+            start = None if cure is not None and cure <= d + 30 else d + 31
+        else:
+            base = notice
+            start = None if base is None or (cure is not None and cure <= base + 30) else base + 31
+        if start is not None and start <= as_of and (cure is None or as_of < cure):
+            expected = True
+    s = status(log, as_of)  # type: ignore[arg-type]
+    assert s.continuing is expected
+    if expected:
+        assert s.since is not None and s.since <= as_of
