@@ -326,3 +326,17 @@ def test_continuing_means_inside_a_row_interval(
     assert s.continuing is expected
     if expected:
         assert s.since is not None and s.since <= as_of
+
+
+def test_triggered_over_a_column_of_dates() -> None:
+    # LOG_2024: 7(b) from 2024-08-01, cured 2024-09-01 -- a timeline, one row per date
+    days = [[serial(D(2024, 7, 31))], [serial(D(2024, 8, 1))], [serial(D(2024, 9, 1))]]
+    rows = udfs.TRIGGERED(LOG_2024, days)
+    assert [r[:3] for r in rows] == [
+        [False, "", ""],
+        [True, serial(D(2024, 8, 1)), serial(D(2024, 8, 1))],
+        [False, "", serial(D(2024, 8, 1))],
+    ]
+    assert udfs.TRIGGERED(LOG_2024, [[serial(D(2024, 8, 1))], ["soon"]]).startswith(
+        "#VALUE! as_of must be a date or an Excel date serial number (got text 'soon' in row 2)"
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function
+from .terms.errors import TermsError
 from .terms.means_of_voting import class_vote, director_right
 from .terms.new_securities import (
     new_securities,
@@ -19,11 +20,12 @@ from .terms.new_securities import (
     preemptive_right,
     preemptive_sale,
 )
+from .terms.parse import Grid, at, is_range
 from .terms.remedies import remedy_at_exit
 from .terms.triggering_events import (
     VIOLATION_HEADER,
-    continuing_on,
     read_violation_log,
+    status_on,
     violation_table,
 )
 
@@ -50,12 +52,22 @@ def _blank(value: Any) -> Any:
 
 @func(category=CATEGORY)
 @arg("violation_log", ndim=2, doc=_LOG_DOC)
-@arg("as_of", doc="the day to judge, at the close of business: " + _DATE)
+@arg("as_of", ndim=2, doc="the day(s) to judge, close of business: a date or a column of dates")
 @excel_function
 def TRIGGERED(violation_log: Any, as_of: Any) -> Any:
-    """Triggering Event (Section 7) → [continuing on as_of?, since, first ever occurred, reason]: 30-day cure after the violation (7(a)) or notice (7(d), 7(e)), none for 7(b), 7(c)."""  # noqa: E501
-    s = continuing_on(violation_log, as_of)
-    return [[s.continuing, _blank(s.since), _blank(s.first), s.reason]]
+    """Triggering Event (Section 7) → [continuing on as_of?, since, first ever occurred, reason], a row per date: 30-day cure after the violation (7(a)) or notice (7(d), 7(e)), none for 7(b), 7(c)."""  # noqa: E501
+    violations = read_violation_log(violation_log)
+    days = [as_of] if not is_range(as_of) else Grid(as_of, "as_of").values()
+    out = []
+    for i, day in enumerate(days, start=1):
+        try:
+            s = status_on(violations, day)
+        except TermsError as exc:
+            if not is_range(as_of):
+                raise
+            raise TermsError(at(exc.message, f"row {i}"), argument="as_of") from None
+        out.append([s.continuing, _blank(s.since), _blank(s.first), s.reason])
+    return out
 
 
 @func(category=CATEGORY)
