@@ -303,6 +303,8 @@ def test_consent_every_clause_is_a_kind() -> None:
     assert consent_required("REPURCHASE").clauses == ("4(b)(D)(3)", "4(b)(F)")
     with pytest.raises(TermsError, match="category must be WHOLLY_OWNED or empty for AFFILIATE"):
         consent_required("AFFILIATE", category="SISTER")
+    with pytest.raises(TermsError, match="category must be empty for DEBT"):
+        consent_required("DEBT", 20e6, category="OPTION_EXERCISE")
     # the template's list validation of the kinds fits Excel's 255-character limit
     from xl_addin.terms.protective import ACTION_KINDS
 

@@ -257,6 +257,11 @@ def consent_required(
     issue = _issue_inputs(amt, price, stated_value, average_price, shares, used)
     if k == "STOCK_ACQUISITION":
         k, cat = "ISSUANCE", cat or "STOCK_ACQUISITION"
+    if cat is not None and k not in ("ISSUANCE", "REPURCHASE", *_OTHER_EXCEPTIONS):
+        raise TermsError(
+            f"category must be empty for {k}: 4(b) names no exception for it (got {cat!r})",
+            argument="category",
+        )
     if qpo:
         return ConsentResult(False, (), "no consent: 4(b) ended at the Qualified Public Offering")
     if held < Fraction(PROTECTIVE_SURVIVAL_FRACTION):
