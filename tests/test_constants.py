@@ -61,6 +61,15 @@ QUOTATIONS = pytest.mark.parametrize(
         (c.PROTECTIVE_THRESHOLD, "in excess of $15 million"),
         (c.DIRECTOR_SURVIVAL_FRACTION, "less than 25% of their initial holdings"),
         (c.PROTECTIVE_SURVIVAL_FRACTION, "less than an aggregate of 50% of the number of shares"),
+        (c.MEETING_CALL_FRACTION, "holders of record of 25% or more of the Series A"),
+        (c.MEETING_PROCEDURE_FRACTION, "extent that holders of 75% of the Series A"),
+        (c.STOCK_ACQUISITION_BASKET, "(iv) up to $15 million of Common Stock"),
+        (c.TRIGGER_CURE_DAYS, "within a period of 30 days after such violation"),
+        (c.TRIGGER_CURE_DAYS, "continue for a period of 30 days after notice"),
+        (c.PUT_NOTICE_BUSINESS_DAYS, "not less than 10 business days after"),
+        (c.PREEMPTIVE_ELECTION_BUSINESS_DAYS, "twenty (20) business days from the date of receipt"),
+        (c.PREEMPTIVE_SALE_DAYS, "ninety (90) days after expiration"),
+        (c.PREEMPTIVE_SURVIVAL_FRACTION, "in the aggregate at least 50% of the number of shares"),
     ],
 )
 

@@ -258,15 +258,107 @@ def test_consent_quantitative_clauses() -> None:
     assert consent_required("ACQUISITION", 20e6).clauses == ("4(b)(L)", "4(b)(P)")
     assert consent_required("JUNIOR_DIVIDEND").clauses == ("4(b)(F)",)
     assert consent_required("STOCK_ACQUISITION", 16e6).clauses == ("4(b)(B)",)
-    assert not consent_required("STOCK_ACQUISITION", 15e6).required
+    # (B)(iv) "up to $15 million": exactly $15M valued at the floor needs no consent
+    assert not consent_required("STOCK_ACQUISITION", 15e6, price=12.31, average_price=12).required
 
 
 def test_consent_survival() -> None:
     assert not consent_required("DEBT", 20e6, after_qpo=True).required
     assert not consent_required("DEBT", 20e6, holdings_fraction=0.49).required
     assert consent_required("DEBT", 20e6, holdings_fraction=0.5).required
-    with pytest.raises(TermsError, match="kind must be one of COMMITMENT"):
+    with pytest.raises(
+        TermsError, match="kind must be one of COMMITMENT, LIEN, CAPEX, ACQUISITION, DEBT, DISPOSAL"
+    ):
         consent_required("LOAN", 1)
+
+
+def test_consent_b_iv_price_floor() -> None:
+    # 4(b)(B)(iv): Common for an acquisition "valued at no less than the greater of (1) the
+    # Stated Value (as adjusted ...) and (2) the average of the closing price for the Common
+    # Stock for the 30 days prior to the issuance". $10M at $12.00 a share, average $11.50:
+    # floor = max(12.31, 11.50) = 12.31 > 12.00 → consent (before: $10M <= $15M, no consent).
+    r = consent_required("STOCK_ACQUISITION", 10e6, price=12, average_price=11.5)
+    assert r.required and r.reason == (
+        "consent required: outside 4(b)(B)(iv): valued at $12 < $12.31, the greater of the "
+        "Stated Value $12.31 and the 30-day average $11.50"
+    )
+    # closes 12 and 14 average 13 = the floor: $12.50 needs consent, $13.00 does not
+    closes = [[12], [14]]
+    assert consent_required("STOCK_ACQUISITION", 1e6, price=12.5, average_price=closes).required
+    assert not consent_required("STOCK_ACQUISITION", 1e6, price=13, average_price=closes).required
+    # a split-adjusted Stated Value (2-for-1: 6.155) lowers floor (1): max(6.155, 6) = 6.155
+    assert not consent_required(
+        "STOCK_ACQUISITION", 1e6, price=6.2, stated_value=6.155, average_price=6
+    ).required
+    # the $15M read as one basket: $10M already issued + $6M = $16M > $15M
+    assert consent_required("STOCK_ACQUISITION", 6e6, price=20, average_price=5, used=10e6).required
+    with pytest.raises(TermsError, match="price must be the value per share"):
+        consent_required("STOCK_ACQUISITION", 1e6)
+
+
+def test_consent_b_exceptions() -> None:
+    # 4(b)(B) "other than (i) ... (vii)": before, every ISSUANCE needed consent
+    for category in ("SERIES_A_PSPA", "CONVERSION", "ACQUISITION", "SPINWAY_WARRANT", "TUTOPIA"):
+        assert not consent_required("ISSUANCE", category=category).required, category
+    # (ii) "the exercise of stock options to purchase up to 2,460,000 shares":
+    # 2,400,000 used + 60,000 = 2,460,000 is within; + 60,001 is not
+    assert not consent_required("ISSUANCE", category="OPTION_EXERCISE", shares=60_000,
+                                used=2_400_000).required  # fmt: skip
+    r = consent_required("ISSUANCE", category="OPTION_EXERCISE", shares=60_001, used=2_400_000)
+    assert r.required and "2,460,001 > cap 2,460,000" in r.reason
+    # (vi) 210,000 Spinway shares
+    assert consent_required("ISSUANCE", category="SPINWAY_SHARES", shares=210_001).required
+    # no public-offering or Board-basket exception in 4(b)(B) (6(a)(ii), (vi) are not repeated)
+    assert consent_required("ISSUANCE", category="PUBLIC_OFFERING").required
+    assert consent_required("ISSUANCE", category="BOARD_BASKET").required
+    assert consent_required("ISSUANCE").required
+
+
+def test_consent_every_clause_is_a_kind() -> None:
+    # before, (A), (C)-(E), (G), (I), (N), (O), (Q)-(U) were rejected as unknown kinds
+    always = {
+        "AMENDMENT": "4(b)(A)",
+        "LIQUIDATION": "4(b)(D)(1)",
+        "CONTROL_SALE": "4(b)(E)",
+        "BUDGET": "4(b)(G)",
+        "PLAN_CHANGE": "4(b)(N)",
+        "NEW_PLAN": "4(b)(O)",
+        "BANKRUPTCY": "4(b)(Q)",
+        "AFFILIATE": "4(b)(S)",
+        "TUTOPIA": "4(b)(T)",
+    }
+    for kind, clause in always.items():
+        r = consent_required(kind)
+        assert r.required and r.clauses == (clause,) and r.reason.startswith("consent"), kind
+    qualitative = {
+        "RECLASSIFY": "4(b)(C)",
+        "LIQ_EVENT": "4(b)(D)(2)",
+        "OFFICER_PAY": "4(b)(I)",
+        "NEW_BUSINESS": "4(b)(R)",
+        "AGREE_TO": "4(b)(U)",
+    }
+    for kind, clause in qualitative.items():
+        r = consent_required(kind)
+        assert r.required and r.clauses == (clause,), kind
+        assert r.reason.startswith(f"qualitative: consent required ({clause} "), kind
+        assert ") if " in r.reason, kind
+    assert "President, CEO, CFO" in consent_required("OFFICER_PAY").reason
+    # exceptions named in the clauses
+    assert not consent_required("NEW_PLAN", category="COMPENSATION_COMMITTEE").required
+    assert not consent_required("AFFILIATE", category="wholly owned").required
+    assert not consent_required("REPURCHASE", category="SERIES_A").required
+    # (F)'s employee-repurchase exception leaves (D)(3) "any ... purchase ... of any capital
+    # stock" standing
+    assert consent_required("REPURCHASE", category="EMPLOYEE_REPURCHASE").clauses == ("4(b)(D)(3)",)
+    assert consent_required("REPURCHASE").clauses == ("4(b)(D)(3)", "4(b)(F)")
+    with pytest.raises(TermsError, match="category must be WHOLLY_OWNED or empty for AFFILIATE"):
+        consent_required("AFFILIATE", category="SISTER")
+    with pytest.raises(TermsError, match="category must be empty for DEBT"):
+        consent_required("DEBT", 20e6, category="OPTION_EXERCISE")
+    # the template's list validation of the kinds fits Excel's 255-character limit
+    from xl_addin.terms.protective import ACTION_KINDS
+
+    assert len('"' + ",".join(ACTION_KINDS) + '"') <= 255
 
 
 # ------------------------------------------------------------------------ Excel adapters
@@ -318,6 +410,8 @@ def test_each_udf_through_the_adapter() -> None:
     assert udf.PUTPRICE(1000, 12.31, ISSUE, CLOSE) == [[13.541, 13_541.0]]
     assert udf.PUTDATE(D(2024, 8, 30)) == serial(D(2024, 9, 16))
     assert udf.CONSENT("debt", 20e6)[0][0] is True
+    assert udf.CONSENT("stock acquisition", 1e6, None, None, None, None, None, 12, None,
+                       [[11], [11.5]])[0][0] is True  # fmt: skip
 
 
 def test_udf_bad_input_is_one_line_of_text(monkeypatch: pytest.MonkeyPatch) -> None:

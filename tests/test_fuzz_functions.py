@@ -43,6 +43,13 @@ LOG = [
     [D(2001, 7, 1), "SPLIT", None, None, 2, None, None, None, None],
     [D(2001, 8, 1), "ISSUE", 1000, 9, None, None, None, None, None],
 ]
+#: A Section 7 violation log: a 7(a) Triggering Event from 2001-07-31, cured 2001-08-15; a 7(d)
+#: one from 2001-08-10 (notice 2001-07-10), cured 2001-09-01 (the last cell a date).
+VLOG = [
+    ["Kind", "Date", "Notice Date", "Cure Date"],
+    ["DIVIDEND", D(2001, 6, 30), None, D(2001, 8, 15)],
+    ["REGISTRATION", D(2001, 7, 1), D(2001, 7, 10), D(2001, 9, 1)],
+]
 #: A valid call of each function (all arguments, Excel order); the fuzz mutates these.
 VALID: dict[str, list[Any]] = {
     "LIQPREF": [1000, 12.31, D(2000, 6, 26), D(2001, 6, 26), 0, 0.1, 3],
@@ -87,10 +94,42 @@ VALID: dict[str, list[Any]] = {
     "VOTES": [[[1000], [2000]], [[12.31]], [[10]], 96_307, 0],
     "PARTDIV": [[[1000]], [[12.31]], [[12.31]], 0.5, 0],
     "RESERVATION": [[[1_210_398]], [[12.31]], [[10]], 1_000_000, 0, 2_030_869],
-    "BOARDSEATS": [7, 1],
+    "BOARDSEATS": [7, 1, VLOG, D(2001, 8, 1)],
     "PUTPRICE": [1000, 12.31, D(2000, 6, 26), D(2001, 6, 26), 0, 0.1, 3],
-    "PUTDATE": [D(2024, 8, 30), "FEDERAL"],
-    "CONSENT": ["DEBT", 20e6, False, False, 1, False],
+    "PUTDATE": [D(2001, 8, 1), "FEDERAL", VLOG],
+    "CONSENT": [
+        "STOCK_ACQUISITION",
+        10e6,
+        False,
+        False,
+        1,
+        False,
+        None,
+        13.0,
+        12.31,
+        [[12.0], [13.0]],
+        100.0,
+        0,
+    ],
+    "TRIGGERED": [VLOG, D(2001, 8, 20)],
+    "TRIGGERLOG": [VLOG, D(2001, 8, 20)],
+    "REMEDYEXIT": [
+        227_690_000,
+        8_269_000,
+        [[1_000_000], [500_000]],
+        [[12.31], [20]],
+        [[10], [20]],
+        0,
+        [[100_000, 5.0]],
+        VLOG,
+        D(2001, 8, 20),
+    ],
+    "NEWSEC": ["COMMON", "OPTION_PLAN", 100_000, 2_400_000, False],
+    "PREEMPTDATES": [D(2001, 6, 1), "FEDERAL"],
+    "PREEMPTSALE": [D(2001, 6, 1), D(2001, 7, 2), 10.0, 10.0, False, "FEDERAL"],
+    "PREEMPTRIGHT": [1000, 2000, False],
+    "DIRECTORRIGHT": [250, 1000, True, False],
+    "CLASSVOTE": [[[300_000], [200_001]], 1_000_000, "CONSENT"],
 }
 NAMES = sorted(VALID)
 

@@ -139,7 +139,7 @@ def test_every_formula_cell_of_the_template_has_a_value(template: Path, recalcul
     padding = 0
     for (sheet, ref), text in cells.items():
         v = wb[sheet][ref].value
-        if v == "#N/A" and text.startswith(("=CPHISTORY(", "=WFBREAKS(")):
+        if v == "#N/A" and text.startswith(("=CPHISTORY(", "=WFBREAKS(", "=TRIGGERLOG(")):
             padding += 1  # spare rows of an array block larger than the result, as in Excel
             continue
         # CPHISTORY's instrument / flags / note columns are legitimately empty text ("" cached
@@ -149,11 +149,19 @@ def test_every_formula_cell_of_the_template_has_a_value(template: Path, recalcul
             above = [wb[sheet].cell(r, cell.column).value for r in range(cell.row - 1, 0, -1)]
             assert next(h for h in above if h in headers) in ("instrument", "flags", "note")
             continue
+        # TRIGGERLOG: no notice date / cure date on a row is empty text
+        if v is None and text.startswith("=TRIGGERLOG("):
+            cell = wb[sheet][ref]
+            above = [wb[sheet].cell(r, cell.column).value for r in range(cell.row - 1, 0, -1)]
+            header = next(h for h in above if isinstance(h, str) and h.islower())
+            assert header in ("notice date", "cure deadline", "Triggering Event from", "cured on")
+            continue
         assert v is not None, (sheet, ref, text)
         assert not (isinstance(v, str) and v.startswith("#")), (sheet, ref, v)
     # CPHISTORY: 11-row block, header + 2 sample events = 3 rows → 8 spare rows × 16 columns;
-    # WFBREAKS: 10-row block, 5 breakpoints in the sample → 5 spare rows × 2 columns
-    assert padding == 8 * 16 + 5 * 2
+    # WFBREAKS: 10-row block, 5 breakpoints in the sample → 5 spare rows × 2 columns;
+    # TRIGGERLOG: 7-row block, header + 2 sample violations → 4 spare rows × 10 columns
+    assert padding == 8 * 16 + 5 * 2 + 4 * 10
 
 
 def test_template_values_worked_out_by_hand(recalculated: Path) -> None:

@@ -80,6 +80,7 @@ def test_sheets_in_order(wb: openpyxl.Workbook) -> None:
         "Adjustments",
         "Waterfall",
         "Preemptive Rights",
+        "Rights & Remedies",
         "Checks",
         "xlwings.conf",
     ]
@@ -173,7 +174,7 @@ def test_formula_cells_locked_and_sheets_protected(wb: openpyxl.Workbook) -> Non
 
 
 def test_every_addin_function_is_used_and_yearfrac_too(wb: openpyxl.Workbook) -> None:
-    assert len(ADDIN) == 21
+    assert len(ADDIN) == 30
     text = " ".join(_formulas(wb).values())
     for fn in (*ADDIN, "YEARFRAC"):
         assert re.search(rf"\b{fn}\(", text), fn
@@ -425,3 +426,30 @@ def test_dividend_and_merger_rows_worked_out_by_hand(values: openpyxl.Workbook) 
     r = row["Class I converts into (MERGERCONV)"]
     assert [ws.cell(r, c).value for c in (3, 4, 5)] == [1_489_999, 744_999.5, 4_469_997]
     assert [ws.cell(r + 1, c).value for c in (3, 4, 5)] == [1_009_999, 504_999.5, 3_029_997]
+
+
+def test_rights_sheet_worked_out_by_hand(values: openpyxl.Workbook) -> None:
+    """Sections 7, 8, 9(b)-(e), 4(a)(v), 4(d) on the SAMPLE inputs of "Rights & Remedies"."""
+    ws = values["Rights & Remedies"]
+    # 7(d): notice 2001-04-16, 30 days after it end 2001-05-16 -> from 2001-05-17, uncured;
+    # 7(a): due 2001-01-31, deadline 2001-03-02, Triggering Event 2001-03-03 .. cured 2001-03-15
+    assert ws["C13"].value is True and ws["D13"].value == dt.datetime(2001, 5, 17)
+    assert ws["E13"].value == dt.datetime(2001, 3, 3)  # the first, since cured
+    assert [ws[f"{c}16"].value for c in "FGHI"] == [
+        dt.datetime(2001, 3, 2), dt.datetime(2001, 3, 3), dt.datetime(2001, 3, 15), False,
+    ]  # fmt: skip
+    assert ws["C24"].value == 6  # 8(b): 7 - 2 x 1 + 1, the Triggering Event continuing
+    # 8(c): Put Notice Fri 2001-06-15: Jun 18-22 (5), Jun 25-29 (10) -> 2001-06-29
+    assert ws["C25"].value == dt.datetime(2001, 6, 29)
+    # 9(b)(i): 2,400,000 + 120,000 = 2,520,000 -> 60,000 beyond the 2,460,000 cap
+    assert (ws["C46"].value, ws["D46"].value) == (True, 60_000)
+    # 9(c): received Wed 2001-06-20 -> Jun 21-22, 25-29, Jul 2-3, (Jul 4), Jul 5-6, 9-13,
+    # 16-19: the 20th business day is 2001-07-19; 9(d): + 90 days = 2001-10-17
+    assert (ws["C48"].value, ws["D48"].value) == (
+        dt.datetime(2001, 7, 19),
+        dt.datetime(2001, 10, 17),
+    )
+    # 9(e): floor(2,030,869 x 75%) = 1,523,151 held >= 50%; 4(a)(v): no QPO, Series A held
+    assert ws["C56"].value == 1_523_151 and ws["C57"].value is True and ws["C59"].value is True
+    # 4(d): floor(2,030,869 x 54%) = 1,096,669 > 2,030,869 / 2 = 1,015,434.5: carried
+    assert ws["C61"].value == 1_096_669 and ws["C63"].value is True

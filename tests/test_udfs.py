@@ -62,8 +62,43 @@ FUNCTIONS = {
             "option_plan_used",
         ],
     ),
+    # Sections 4(a), 4(d), 7, 8(a), 9(b)-(e) (xl_addin.udfs_rights) and the 8(b), 8(c), 4(b)
+    # functions they feed (xl_addin.udfs_exits)
+    "TRIGGERED": (["violation_log", "as_of"], []),
+    "TRIGGERLOG": (["violation_log", "as_of"], []),
+    "REMEDYEXIT": (
+        ["residual", "common_shares", "shares", "stated_value", "conversion_price"],
+        ["dividends", "options", "violation_log", "exit_date"],
+    ),
+    "NEWSEC": (["instrument"], ["category", "shares", "used", "investment_grade"]),
+    "PREEMPTDATES": (["receipt_date"], ["calendar"]),
+    "PREEMPTSALE": (
+        ["receipt_date", "sale_date", "sale_price", "offer_price"],
+        ["more_favorable", "calendar"],
+    ),
+    "PREEMPTRIGHT": (["held", "issued"], ["qpo_closed"]),
+    "DIRECTORRIGHT": (["held", "initial"], ["qpo_closed", "floor_always"]),
+    "CLASSVOTE": (["shares_for", "outstanding"], ["matter"]),
+    "BOARDSEATS": (["board_size", "series_a_directors"], ["violation_log", "as_of"]),
+    "PUTDATE": (["notice_date"], ["calendar", "violation_log"]),
+    "CONSENT": (
+        ["kind"],
+        [
+            "amount",
+            "in_budget",
+            "ordinary_course",
+            "holdings_fraction",
+            "after_qpo",
+            "category",
+            "price",
+            "stated_value",
+            "average_price",
+            "shares",
+            "used",
+        ],
+    ),
 }
-ADAPTER_MODULES = ("xl_addin.udfs_history", "xl_addin.udfs_exits")
+ADAPTER_MODULES = ("xl_addin.udfs_history", "xl_addin.udfs_exits", "xl_addin.udfs_rights")
 
 
 @pytest.fixture

@@ -45,28 +45,49 @@ from .udfs_exits import (
     WFBREAKS,
 )
 from .udfs_history import CPASOF, CPHISTORY
+from .udfs_rights import (
+    CLASSVOTE,
+    DIRECTORRIGHT,
+    NEWSEC,
+    PREEMPTDATES,
+    PREEMPTRIGHT,
+    PREEMPTSALE,
+    REMEDYEXIT,
+    TRIGGERED,
+    TRIGGERLOG,
+)
 
 # Core (this module): Sections 3(a), 5, 6, 9(a). Section 6 history: xl_addin.udfs_history.
-# Exits and the rest of the certificate: xl_addin.udfs_exits.
+# Exits and the rest of the certificate: xl_addin.udfs_exits. Sections 4(a), 4(d), 7, 8(a),
+# 9(b)-(e): xl_addin.udfs_rights.
 __all__ = [
     "ADJPRICE",
     "BOARDSEATS",
     "CASHINLIEU",
+    "CLASSVOTE",
     "CONSENT",
     "CONVSHARES",
     "CPASOF",
     "CPHISTORY",
+    "DIRECTORRIGHT",
     "LIQEVENT",
     "LIQPREF",
     "MERGERCONV",
+    "NEWSEC",
     "PARITYDIV",
     "PARTDIV",
+    "PREEMPTDATES",
+    "PREEMPTRIGHT",
+    "PREEMPTSALE",
     "PRORATA",
     "PUTDATE",
     "PUTPRICE",
     "QPOTEST",
+    "REMEDYEXIT",
     "RESERVATION",
     "SECVALUE",
+    "TRIGGERED",
+    "TRIGGERLOG",
     "VOTES",
     "WATERFALL",
     "WFBREAKS",

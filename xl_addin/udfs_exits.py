@@ -14,7 +14,12 @@ from typing import Any, TypeVar
 
 from ._xlwings import arg, func
 from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized
-from .terms.constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, RESERVED_COMMON_SHARES
+from .terms.constants import (
+    ACCRUAL_RATE,
+    CLASS_I_STATED_VALUE,
+    DEFAULT_DAYCOUNT_BASIS,
+    RESERVED_COMMON_SHARES,
+)
 from .terms.liquidation_event import liquidation_event, security_value
 from .terms.merger import merger_consideration
 from .terms.parse import is_range, number_array, parse_bool, parse_number, parse_optional
@@ -305,10 +310,14 @@ def RESERVATION(
 @func(category=CATEGORY)
 @arg("board_size", doc="directors on the Board now")
 @arg("series_a_directors", doc="Series A Preferred Directors now seated")
+@arg("violation_log", ndim=2, doc="[optional] violation log (Section 7); empty: assume a TE")
+@arg("as_of", doc="[optional] date, required with violation_log: " + _DATE)
 @excel_function
-def BOARDSEATS(board_size: Any, series_a_directors: Any) -> Any:
-    """Board control on a Triggering Event (8(b)): the minimum number of new directors that makes the Series A Preferred Directors a majority."""  # noqa: E501
-    return directors_to_add(board_size, series_a_directors)
+def BOARDSEATS(
+    board_size: Any, series_a_directors: Any, violation_log: Any = None, as_of: Any = None
+) -> Any:
+    """Board control on a Triggering Event (Section 8(b)): the minimum number of new directors that makes the Series A Preferred Directors a majority; 0 if the log shows no Triggering Event on as_of."""  # noqa: E501
+    return directors_to_add(board_size, series_a_directors, violation_log, as_of)
 
 
 @func(category=CATEGORY)
@@ -337,19 +346,28 @@ def PUTPRICE(
 @func(category=CATEGORY)
 @arg("notice_date", doc="date of the Put Notice: " + _DATE)
 @arg("calendar", doc='[optional] "FEDERAL" (default, US federal holidays) or "NYSE"')
+@arg("violation_log", ndim=2, doc="[optional] violation log (Section 7): a TE must continue")
 @excel_function
-def PUTDATE(notice_date: Any, calendar: Any = "FEDERAL") -> Any:
-    """Earliest repurchase date (8(c)): the 10th business day after the Put Notice, as a date serial (format the cell as a date)."""  # noqa: E501
-    return earliest_repurchase_date(notice_date, calendar)
+def PUTDATE(notice_date: Any, calendar: Any = "FEDERAL", violation_log: Any = None) -> Any:
+    """Earliest repurchase date (Section 8(c)): the 10th business day after the Put Notice, as a date serial (format the cell as a date); with a log, an error if no Triggering Event continues."""  # noqa: E501
+    return earliest_repurchase_date(notice_date, calendar, violation_log)
 
 
 @func(category=CATEGORY)
-@arg("kind", doc="DEBT, CAPEX, ACQUISITION, DISPOSAL, LIEN, COMMITMENT, ISSUANCE, ...")
+@arg("kind", doc="DEBT, CAPEX, ISSUANCE, AMENDMENT, REPURCHASE, OFFICER_PAY, ... (4(b)(A)-(U))")
 @arg("amount", doc="[optional] aggregate amount, $ (default 0)")
 @arg("in_budget", doc="[optional] TRUE if prescribed in the Annual Budget")
 @arg("ordinary_course", doc="[optional] TRUE if in the normal/ordinary course of business")
 @arg("holdings_fraction", doc="[optional] Series A held / issued under the Purchase Agreement")
 @arg("after_qpo", doc="[optional] TRUE once a Qualified Public Offering has closed")
+@arg("category", doc="[optional] exception claimed, e.g. OPTION_EXERCISE, STOCK_ACQUISITION")
+@arg("price", doc="[optional] (B)(iv): value per Common share issued, $")
+@arg(
+    "stated_value", doc=f"[optional] (B)(iv): split-adjusted Stated Value ({CLASS_I_STATED_VALUE})"
+)
+@arg("average_price", ndim=2, doc="[optional] (B)(iv): 30-day average close, or the closes")
+@arg("shares", doc="[optional] shares issued, for the capped (B)(ii), (B)(vi) exceptions")
+@arg("used", doc="[optional] already used of the exception: shares, or $ for (B)(iv)")
 @excel_function
 def CONSENT(
     kind: Any,
@@ -358,7 +376,26 @@ def CONSENT(
     ordinary_course: Any = False,
     holdings_fraction: Any = 1,
     after_qpo: Any = False,
+    category: Any = None,
+    price: Any = None,
+    stated_value: Any = None,
+    average_price: Any = None,
+    shares: Any = None,
+    used: Any = 0,
 ) -> Any:
-    """Protective provisions (4(b)) → [TRUE/FALSE, clause]: whether the action needs a Series A majority's consent, with the $15M thresholds and 50% survival."""  # noqa: E501
-    r = consent_required(kind, amount, in_budget, ordinary_course, holdings_fraction, after_qpo)
+    """Protective provisions (Section 4(b)(A)-(U)) → [TRUE/FALSE, clause and why]: a Series A majority's consent, with the $15M thresholds, the (B) exceptions and price floor, and 50% survival."""  # noqa: E501
+    r = consent_required(
+        kind,
+        amount,
+        in_budget,
+        ordinary_course,
+        holdings_fraction,
+        after_qpo,
+        category,
+        price,
+        stated_value,
+        average_price,
+        shares,
+        used,
+    )
     return [[r.required, r.reason]]

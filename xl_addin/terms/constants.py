@@ -23,19 +23,27 @@ __all__ = [
     "COMMON_PAR_VALUE",
     "DEFAULT_DAYCOUNT_BASIS",
     "DIRECTOR_SURVIVAL_FRACTION",
+    "MEETING_CALL_FRACTION",
+    "MEETING_PROCEDURE_FRACTION",
     "MERGER_VALUE_TEST",
     "MERGER_VOLUME_MULTIPLE",
     "OPTION_PLAN_CAP",
+    "PREEMPTIVE_ELECTION_BUSINESS_DAYS",
+    "PREEMPTIVE_SALE_DAYS",
+    "PREEMPTIVE_SURVIVAL_FRACTION",
     "PREFERRED_PAR_VALUE",
     "PROTECTIVE_SURVIVAL_FRACTION",
     "PROTECTIVE_THRESHOLD",
+    "PUT_NOTICE_BUSINESS_DAYS",
     "QPO_FIRM_COMMITMENT",
     "QPO_GROSS_PROCEEDS",
     "QPO_PRE_OFFERING_EQUITY",
     "QUALIFIED_PRIVATE_OFFERING_PROCEEDS",
     "RESERVED_COMMON_SHARES",
     "SPINWAY_WARRANT_SHARES",
+    "STOCK_ACQUISITION_BASKET",
     "SUBSEQUENT_CLOSING_SHARES",
+    "TRIGGER_CURE_DAYS",
     "VALUATION_LAG_DAYS",
     "VALUATION_WINDOW_DAYS",
 ]
@@ -110,3 +118,27 @@ BOARD_BASKET_APPROVED_WITH_SERIES_A_DIRECTOR = 100_000
 #: Section 6(a) "Permitted Issuances" (viii)-(ix): the Spinway Warrant and the 210,000 shares
 #: issuable on its exercise.
 SPINWAY_WARRANT_SHARES = 210_000
+
+# --- Sections 4(d), 7, 8, 9: votes, Triggering Events, remedies, the Preemptive Right -----------
+#: Section 4(d)(iii): a meeting of the Series A may be called by "the holders of record of 25%
+#: or more" of the Series A.
+MEETING_CALL_FRACTION = Decimal("0.25")
+#: Section 4(d): meetings follow the By-Laws "except ... to the extent that holders of 75% of the
+#: Series A ... decide otherwise".
+MEETING_PROCEDURE_FRACTION = Decimal("0.75")
+#: Section 4(b)(B)(iv): "up to $15 million of Common Stock, issued as consideration for any
+#: acquisition" approved without the Series A Preferred Directors.
+STOCK_ACQUISITION_BASKET = Decimal("15000000")
+#: Section 7(a): a failure "not ... cured within a period of 30 days after such violation";
+#: 7(d), 7(e): a failure that "shall continue for a period of 30 days after notice".
+TRIGGER_CURE_DAYS = 30
+#: Section 8(c): the repurchase date is "not less than 10 business days after" the Put Notice.
+PUT_NOTICE_BUSINESS_DAYS = 10
+#: Section 9(c): "twenty (20) business days from the date of receipt" of the notice to elect.
+PREEMPTIVE_ELECTION_BUSINESS_DAYS = 20
+#: Section 9(d): "ninety (90) days after expiration of the twenty (20) business day period" to
+#: sell what the holders did not take.
+PREEMPTIVE_SALE_DAYS = 90
+#: Section 9(e)(ii): the right expires when the holders no longer hold "at least 50%" of the
+#: Series A issued under the Preferred Stock Purchase Agreement.
+PREEMPTIVE_SURVIVAL_FRACTION = Decimal("0.50")

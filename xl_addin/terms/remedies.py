@@ -31,7 +31,20 @@ Worked example: a Put Notice on Friday 2024-08-30, before the Labor Day weekend 
 
 Section 8(a): during a Triggering Event each holder receives every distribution payable on its
 as-converted Common Stock "without regard to the number of shares of Common Stock which are
-authorized or reserved" -- :func:`as_converted_distribution`.
+authorized or reserved" -- :func:`as_converted_distribution` (a dividend: the same amount as
+2(b), not a second one), and at an exit :func:`exit_participation`.
+
+Reading of 8(a) at an exit (documented choice): "all ... distributions and other payments" on
+the as-converted Common Stock include a liquidating distribution. Nothing in 8(a) takes the
+Liquidation Preference (3(a)) away, so while a Triggering Event continues at the exit each
+Series A holder receives its Liquidation Preference AND, on top, the as-converted share of what
+is distributed to the Common Stock (the Series A then never gains by converting). The other
+reading -- 8(a) gives nothing beyond converting, i.e. the greater of the preference and the
+as-converted amount -- is the ordinary WATERFALL; compare the two side by side.
+
+Whether Sections 8(a)-(c) apply is decided by Section 7 (:mod:`.triggering_events`): each
+function takes an optional ``violation_log``; without one it assumes a Triggering Event is
+continuing (the user asks "what if").
 """
 
 from __future__ import annotations
@@ -42,32 +55,55 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
+from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS, PUT_NOTICE_BUSINESS_DAYS
 from .daycount import serial_to_date
-from .errors import TermsError
+from .errors import TermsError, describe
 from .liquidation import liquidation_preference
 from .parse import EXCEL_EPOCH, is_range, parse_date, parse_number, parse_optional, parse_text
 from .participation import participating_dividend
+from .triggering_events import Status, read_violation_log, status_on
+from .voting import as_converted_shares
 
 __all__ = [
     "CALENDARS",
     "PUT_NOTICE_BUSINESS_DAYS",
+    "Participation",
     "PutPrice",
+    "add_business_days",
     "as_converted_distribution",
     "directors_to_add",
     "earliest_repurchase_date",
+    "exit_participation",
     "holidays",
     "is_business_day",
     "put_price",
+    "remedy_at_exit",
+    "triggering_status",
 ]
 
-#: Section 8(c): the repurchase date is "not less than 10 business days after" the Put Notice.
-PUT_NOTICE_BUSINESS_DAYS = 10
 CALENDARS = ("FEDERAL", "NYSE")
 
 
-def directors_to_add(board_size: Any, series_a_directors: Any) -> int:
+def triggering_status(violation_log: Any, as_of: Any, name: str = "as_of") -> Status | None:
+    """Section 7 status on ``as_of`` from a violation log, or None when no log is given (the
+    Section 8 functions then assume a Triggering Event is continuing, as before)."""
+    if parse_optional(violation_log, None) is None:
+        return None
+    if parse_optional(as_of, None) is None:
+        raise TermsError(
+            f"{name} must be a date when violation_log is given (got an empty cell)",
+            argument=name,
+        )
+    return status_on(read_violation_log(violation_log), as_of, name)
+
+
+def directors_to_add(
+    board_size: Any, series_a_directors: Any, violation_log: Any = None, as_of: Any = None
+) -> int:
     """Section 8(b): the minimum number of new directors giving the Series A a majority.
+
+    With a ``violation_log`` (Section 7), the increase applies only "during the continuance of
+    any Triggering Event": 0 when none is continuing on ``as_of``.
 
     >>> directors_to_add(7, 1)
     6
@@ -79,6 +115,9 @@ def directors_to_add(board_size: Any, series_a_directors: Any) -> int:
             f"series_a_directors must be <= board_size {n} (got {d})",
             argument="series_a_directors",
         )
+    status = triggering_status(violation_log, as_of)
+    if status is not None and not status.continuing:
+        return 0
     return int(max(Fraction(0), n - 2 * d + 1))
 
 
@@ -191,27 +230,43 @@ def is_business_day(date: Any, calendar: Any = "FEDERAL") -> bool:
     return _business(serial_to_date(parse_date(date, "date")), cal)
 
 
-def earliest_repurchase_date(notice_date: Any, calendar: Any = "FEDERAL") -> int:
+def add_business_days(start: int, days: int, calendar: str, name: str) -> int:
+    """The ``days``-th business day after the serial ``start`` (the start day itself excluded)."""
+    d = serial_to_date(start)
+    count = 0
+    while count < days:
+        if d == dt.date.max:
+            raise TermsError(
+                f"{name} must leave {days} business days before 9999-12-31 "
+                f"(got {serial_to_date(start)})",
+                argument=name,
+            )
+        d += dt.timedelta(days=1)
+        if _business(d, calendar):
+            count += 1
+    return (d - EXCEL_EPOCH).days
+
+
+def earliest_repurchase_date(
+    notice_date: Any, calendar: Any = "FEDERAL", violation_log: Any = None
+) -> int:
     """Section 8(c): the earliest repurchase date, the 10th business day after the Put Notice
     (an Excel serial).
+
+    With a ``violation_log`` (Section 7), the put exists only "during the continuance of any
+    Triggering Event": a notice given when none is continuing is an error saying so.
 
     >>> serial_to_date(earliest_repurchase_date(dt.date(2024, 8, 30)))
     datetime.date(2024, 9, 16)
     """
     cal = parse_text(parse_optional(calendar, "FEDERAL"), "calendar", CALENDARS)
-    d = serial_to_date(parse_date(notice_date, "notice_date"))
-    count = 0
-    while count < PUT_NOTICE_BUSINESS_DAYS:
-        if d == dt.date.max:
-            raise TermsError(
-                "notice_date must leave 10 business days before 9999-12-31 "
-                f"(got {serial_to_date(parse_date(notice_date, 'notice_date'))})",
-                argument="notice_date",
-            )
-        d += dt.timedelta(days=1)
-        if _business(d, cal):
-            count += 1
-    return (d - EXCEL_EPOCH).days
+    start = parse_date(notice_date, "notice_date")
+    status = triggering_status(violation_log, notice_date, "notice_date")
+    if status is not None and not status.continuing:
+        raise TermsError(
+            f"notice_date: no Put Notice under 8(c): {status.reason}", argument="notice_date"
+        )
+    return add_business_days(start, PUT_NOTICE_BUSINESS_DAYS, cal, "notice_date")
 
 
 def as_converted_distribution(
@@ -226,3 +281,136 @@ def as_converted_distribution(
     return participating_dividend(
         shares, stated_value, conversion_price, distribution_per_common, dividends
     )
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Section 8(a) at an exit: who receives the amount distributed to the Common Stock.
+
+    ``series_a``: each Series A row's as-converted payment (on top of its Liquidation
+    Preference); ``common``: the Common Stock's; ``options``: each option row's, net of its
+    exercise price (0 when not exercised); ``per_share``: the value of one Common share;
+    ``common_shares`` and ``option_shares`` (0 when not exercised): the shares behind them.
+    """
+
+    series_a: tuple[Fraction, ...]
+    common: Fraction
+    options: tuple[Fraction, ...]
+    exercised: tuple[bool, ...]
+    per_share: Fraction
+    common_shares: Fraction = Fraction(0)
+    option_shares: tuple[Fraction, ...] = ()
+
+
+def exit_participation(
+    residual: Fraction,
+    common_shares: Fraction,
+    as_converted: list[Fraction] | tuple[Fraction, ...],
+    options: list[tuple[Fraction, Fraction]] | tuple[tuple[Fraction, Fraction], ...] = (),
+) -> Participation:
+    """Section 8(a) at an exit, on exact validated inputs: while a Triggering Event continues,
+    each Series A holder receives "all ... distributions and other payments which would be
+    paid or payable to a holder of" its as-converted Common Stock.
+
+    ``residual``: what the liquidation distributes to the Common Stock after the Liquidation
+    Preferences (and Parity Securities) are paid under 3(a); ``common_shares``: Common Stock
+    outstanding; ``as_converted``: each Series A row's full Common shares (5(a), 5(e)(ii));
+    ``options``: (shares, exercise price) rows, exercised when in the money as in the waterfall
+    (strikes in increasing order, the longest run whose next strike is below the value per
+    share with the options before it exercised). The residual is shared per share among the
+    Common Stock, the exercised options and the Series A as converted; every payout is exact
+    and they add up to the residual plus nothing (options are net of their exercise price).
+
+    >>> p = exit_participation(Fraction(1000), Fraction(800), [Fraction(200)])
+    >>> (p.series_a, p.common)
+    ((Fraction(200, 1),), Fraction(800, 1))
+    """
+    order = sorted(range(len(options)), key=lambda k: options[k][1])
+    base = common_shares + sum(as_converted, Fraction(0))
+
+    def price(j: int) -> Fraction:
+        shares = base + sum((options[order[i]][0] for i in range(j)), Fraction(0))
+        cash = residual + sum(
+            (options[order[i]][0] * options[order[i]][1] for i in range(j)), Fraction(0)
+        )
+        if shares == 0 and cash == 0:
+            return Fraction(0)
+        if shares == 0:
+            raise TermsError(
+                "common_shares must be > 0 when nothing else shares the residual (got 0)",
+                argument="common_shares",
+            )
+        return cash / shares
+
+    j = 0
+    while j < len(order) and options[order[j]][1] < price(j):
+        j += 1
+    per = price(j)
+    exercised = [False] * len(options)
+    for i in range(j):
+        exercised[order[i]] = True
+    return Participation(
+        tuple(s * per for s in as_converted),
+        common_shares * per,
+        tuple(
+            n * (per - x) if e else Fraction(0)
+            for (n, x), e in zip(options, exercised, strict=True)
+        ),
+        tuple(exercised),
+        per,
+        common_shares,
+        tuple(n if e else Fraction(0) for (n, _), e in zip(options, exercised, strict=True)),
+    )
+
+
+def _option_rows(value: Any) -> list[tuple[Fraction, Fraction]]:
+    if parse_optional(value, None) is None:
+        return []
+    if not is_range(value):
+        raise TermsError(
+            f"options must be a range of rows: shares, exercise price (got {describe(value)})",
+            argument="options",
+        )
+    rows = []
+    for r, row in enumerate(value if _rows_of(value) else [value], start=1):
+        cells = list(row)
+        if all(parse_optional(c, None) is None for c in cells):
+            continue
+        if len(cells) != 2:
+            raise TermsError(
+                f"options must have 2 columns: shares, exercise price (got {len(cells)})",
+                argument="options",
+            )
+        n = parse_number(cells[0], f"options row {r}, shares", minimum=0)
+        x = parse_number(cells[1], f"options row {r}, exercise price", minimum=0)
+        rows.append((n, x))
+    return rows
+
+
+def _rows_of(value: Any) -> bool:
+    return bool(value) and all(isinstance(r, (list, tuple)) for r in value)
+
+
+def remedy_at_exit(
+    residual: Any,
+    common_shares: Any,
+    shares: Any,
+    stated_value: Any,
+    conversion_price: Any,
+    dividends: Any = 0,
+    options: Any = None,
+    violation_log: Any = None,
+    exit_date: Any = None,
+) -> tuple[Status | None, list[Fraction], Participation]:
+    """Section 8(a) at an exit from cell arguments: (Section 7 status or None, each Series A
+    row's as-converted full shares, the :class:`Participation`). With a ``violation_log`` and
+    no Triggering Event continuing on ``exit_date``, 8(a) pays the Series A nothing: the
+    residual goes to the Common Stock (and options) alone."""
+    res = parse_number(residual, "residual", minimum=0)
+    common = parse_number(common_shares, "common_shares", minimum=0)
+    conv = as_converted_shares(shares, stated_value, conversion_price, dividends)
+    opts = _option_rows(options)
+    status = triggering_status(violation_log, exit_date, "exit_date")
+    if status is not None and not status.continuing:
+        return status, conv, exit_participation(res, common, [Fraction(0)] * len(conv), opts)
+    return status, conv, exit_participation(res, common, conv, opts)
