@@ -169,3 +169,28 @@ def test_the_wheel_installs_the_core_with_numpy_only(tmp_path: Path) -> None:
     for extra in ("recalc", "xlwings", "test"):
         assert f"Provides-Extra: {extra}" in meta
     assert "xl-addin = xl_addin.cli:main" in entry
+
+
+def test_readme_install_steps() -> None:
+    """The README's "Using it in Excel" builds the wheel as tested above and walks through
+    every step classic xlwings needs (the ones issue #12 found missing)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Using it in Excel") : text.index("## What a cell shows")]
+    for step in (
+        "python3 -m pip wheel --no-deps -w dist .",
+        'py -m pip install "xl_addin-0.1.0-py3-none-any.whl[xlwings]"',
+        "xlwings addin install",
+        "Trust access to the VBA project object model",
+        "*Tools › References…*",
+        "**xlwings**",
+        "`UDF Modules`",
+        "**Import Functions**",
+        "=LIQPREF(1000, 12.31, DATE(2000,6,26), DATE(2001,6,26))",
+        "xl-addin lite -o lite",
+        "xl-addin values",
+    ):
+        assert step in section, step
+    assert "pip install xl_addin`" not in section  # not on PyPI
+    from xl_addin import __version__
+
+    assert f"xl_addin-{__version__}-py3-none-any.whl" in section
