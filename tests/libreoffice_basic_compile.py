@@ -22,9 +22,6 @@ import tempfile
 import time
 import uuid
 
-import uno  # type: ignore[import-not-found]  # LibreOffice's Python bridge (python3-uno)
-from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
-
 TOKEN = "xl_addin compiled " + uuid.uuid4().hex
 HEADER = (
     f'Option VBASupport 1\nFunction XlAddinProbe()\n    XlAddinProbe = "{TOKEN}"\nEnd Function\n'
@@ -32,6 +29,11 @@ HEADER = (
 
 
 def main(src: str, dst: str) -> int:
+    # LibreOffice's Python bridge (python3-uno): imported here, so that pytest's doctest
+    # collection can import this file under any Python
+    import uno  # type: ignore[import-not-found]
+    from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
+
     with open(src, encoding="utf-8") as fh:
         modules: dict[str, str] = json.load(fh)
     profile = tempfile.mkdtemp(prefix="xl-addin-lo-basic-")

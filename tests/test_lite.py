@@ -75,8 +75,11 @@ def main(bundle_dir: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> t
     spec = importlib.util.spec_from_file_location("main", bundle_dir / "main.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    monkeypatch.delenv("XL_ADDIN_XLWINGS", raising=False)
     try:
-        spec.loader.exec_module(module)
+        with monkeypatch.context() as inside_lite:
+            inside_lite.setattr(sys, "platform", "emscripten")  # Pyodide, as main.py runs in Lite
+            spec.loader.exec_module(module)
         yield module
     finally:
         for name in [n for n in sys.modules if n.split(".")[0] == "xl_addin"]:
@@ -168,6 +171,8 @@ def test_same_names_arguments_defaults_and_help(main: types.ModuleType) -> None:
 def test_main_uses_its_embedded_package_not_the_installed_one(main: types.ModuleType) -> None:
     assert ".zip" in main._udfs.__file__
     assert main._udfs is not udfs
+    # only main.py's wrappers are custom functions: the package's own stay undecorated
+    assert not [n for n in udfs.__all__ if "lite" in vars(getattr(main._udfs, n))]
 
 
 @pytest.mark.parametrize("name", sorted(VALID))

@@ -156,6 +156,7 @@ import sys
 from xlwings import arg, func
 
 os.environ.setdefault("XL_ADDIN_ERRORS", "raise")  # a raised error is a real error value
+os.environ["XL_ADDIN_XLWINGS"] = "0"  # only the functions below are registered, not xl_addin's
 '''
 
 _LOADER = '''
