@@ -256,3 +256,87 @@ def test_values_copy_survives_a_full_recalculation(shared: Path, tmp_path: Path)
                 assert not (isinstance(v, str) and v.startswith("#")), (sheet, r, c, v)
                 numbers += isinstance(v, (int, float))
     assert refs and numbers >= 5
+
+
+# --- what Excel writes: shared formulas, formula strings, a calculation chain
+
+SHEET = (
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    '<row r="1"><c r="A1"><f t="shared" ref="A1:A3" si="0">CONVSHARES(97,12.31,12.31)</f>'
+    '<v>97</v></c><c r="B1"><f>SUM(A1:A3)</f><v>291</v></c>'
+    '<c r="C1" t="str"><f>INDEX(CONSENT("DEBT",20000000),1,2)</f><v> clause (B)(iv) </v></c>'
+    '</row><row r="2"><c r="A2"><f t="shared" si="0"/><v>97</v></c>'
+    '<c r="B2"><f t="shared" ref="B2:B3" si="1">A2*2</f><v>194</v></c></row>'
+    '<row r="3"><c r="A3"><f t="shared" si="0"/><v>97</v></c>'
+    '<c r="B3"><f t="shared" si="1"/><v>194</v></c></row>'
+    "</sheetData></worksheet>"
+)
+
+
+def excel_like(path: Path) -> Path:
+    """A workbook as Excel writes one: shared formulas and xl/calcChain.xml."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = SHEET.encode()
+    parts["xl/calcChain.xml"] = (
+        b'<calcChain xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<c r="A1" i="1"/><c r="B1"/><c r="C1"/><c r="A2"/><c r="B2"/><c r="A3"/><c r="B3"/>'
+        b"</calcChain>"
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdCC" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_shared_formulas_strings_and_calc_chain(tmp_path: Path) -> None:
+    src = excel_like(tmp_path / "excel.xlsx")
+    report = values_copy(src, tmp_path / "copy.xlsx")
+    assert report.cells == 4  # A1 (master), A2, A3 (its shared cells), C1
+    with zipfile.ZipFile(tmp_path / "copy.xlsx") as z:
+        names = z.namelist()
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+    assert "xl/calcChain.xml" not in names and "calcChain" not in rels + types
+    assert '<c r="A1"><v>97</v></c>' in sheet and '<c r="A2"><v>97</v></c>' in sheet
+    # the formula string becomes inline text (a formula-less t="str" is not valid)
+    assert (
+        '<c r="C1" t="inlineStr"><is><t xml:space="preserve"> clause (B)(iv) </t></is></c>' in sheet
+    )
+    # Excel's formulas stay, shared ones included
+    assert "<f>SUM(A1:A3)</f>" in sheet and '<f t="shared" ref="B2:B3" si="1">A2*2</f>' in sheet
+    wb = openpyxl.load_workbook(tmp_path / "copy.xlsx")
+    assert [wb["S"][c].value for c in ("A1", "A3", "C1", "B1")] == [
+        97,
+        97,
+        " clause (B)(iv) ",
+        "=SUM(A1:A3)",
+    ]
+
+
+@needs_lo
+def test_a_libreoffice_written_workbook(template: Path, tmp_path: Path) -> None:
+    """LibreOffice writes the functions in lower case (=convshares(...)): found all the same."""
+    (saved,) = open_in_libreoffice([template], tmp_path / "lo", recalc_always=False)
+    report = recalculate(saved, tmp_path / "lo.recalc.xlsx")
+    assert report.ok and report.output is not None
+    assert any(re.search(r"\bconvshares\(", f) for f in formulas(report.output).values())
+    copy = tmp_path / "lo.values.xlsx"
+    assert set(values_copy(report.output, copy).functions) == set(udfs.__all__)
+    assert not [f for f in formulas(copy).values() if CALLS.search(f)]
+    a, b = cells(report.output), cells(copy)
+    assert all(same(a[k], b[k]) for k in a)
