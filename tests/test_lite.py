@@ -243,3 +243,16 @@ def test_existing_files_are_not_replaced_without_force(tmp_path: Path) -> None:
     assert (tmp_path / "main.py").read_text() == "mine"
     lite.write_bundle(tmp_path, force=True)
     assert "def LIQPREF(" in (tmp_path / "main.py").read_text()
+
+
+def test_cli(tmp_path: Path, capsys) -> None:
+    from xl_addin.cli import main as cli
+
+    assert cli(["lite", "-o", str(tmp_path / "out")]) == 0
+    assert "requirements.txt" in capsys.readouterr().out
+    assert cli(["lite", "-o", str(tmp_path / "out")]) == 2
+    assert "already exists (use --force" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert cli(["lite", "-o", str(tmp_path / "file")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a folder" in err[0], err

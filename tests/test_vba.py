@@ -102,6 +102,15 @@ def test_function_table_uses_only_legal_names() -> None:
     assert vba.problems(functions, excel_builtins()) == []
 
 
+def test_help_texts_fit_insert_function() -> None:
+    # Import Functions passes each argument's help to Application.MacroOptions, which refuses
+    # a description over 255 characters (the whole import then stops)
+    for f in table():
+        for p in f.parameters:
+            assert 0 < len(p.help) <= 255, (f.name, p.name, len(p.help))
+        assert len(f.parameters) <= 60, f.name  # VBA's limit on a procedure's arguments
+
+
 def test_adjprice_argument_is_meaningful_and_legal(module_text: str) -> None:
     assert "Function ADJPRICE(conversion_price, event_type, fd_before, shares," in module_text
     assert not re.search(r"\bevent\b", module_text, re.I)
