@@ -227,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "lite":
         return _lite(args)
     why = _extras.missing("recalc")
+    if why is None and recalc is None:  # installed, yet xl_addin.recalc cannot import them
+        why = "needs the 'recalc' extra (its packages are installed but cannot be imported)"
     if why is not None:
         print(f"xl-addin {args.command}: {why}", file=sys.stderr)
         return 2
