@@ -39,10 +39,14 @@ __all__ = [
 #: VBA's longest identifier (MS-VBAL 3.3.5: "at most 255 characters").
 MAX_IDENTIFIER = 255
 
-# MS-VBAL (the VBA language specification, [MS-VBAL] 3.3.5.2 "Reserved Identifiers and
-# IDENTIFIER"), every production in full, plus the keywords of the VBA language reference
-# ("Keywords (VBA)") that the grammar spells elsewhere (Alias, Base, Binary, Compare, Explicit,
-# Lib, Module, Property, PtrSafe, Step, Text, ...) and the statement words of file I/O.
+# The VBA language specification, [MS-VBAL] 3.3.5.2 "Reserved Identifiers and IDENTIFIER"
+# (learn.microsoft.com/openspecs/microsoft_general_purpose_programming_languages/ms-vbal):
+# reserved-identifier = statement-keyword / marker-keyword / operator-identifier / special-form
+# / reserved-type-identifier / reserved-name / literal-identifier / rem-keyword /
+# reserved-for-implementation-use / future-reserved -- every production below in full; plus the
+# words of the VBA reference's "Keywords (Visual Basic for Applications)" page and the grammar
+# spelled elsewhere (Alias, Base, Binary, Compare, Error, Explicit, Lib, Mid, Property, PtrSafe,
+# Step, Text, Time, ...) and the statement words of file I/O (Access, Append, Output, ...).
 _STATEMENT_KEYWORDS = """
 Call Case Close Const Declare DefBool DefByte DefCur DefDate DefDbl DefInt DefLng DefLngLng
 DefLngPtr DefObj DefSng DefStr DefVar Dim Do Else ElseIf End EndIf Enum Erase Event Exit For
@@ -68,6 +72,7 @@ VB_Ext_KEY VB_GlobalNameSpace VB_HelpID VB_Invoke_Func VB_Invoke_Property VB_Inv
 VB_Invoke_PropertyPutRef VB_MemberFlags VB_Name VB_PredeclaredId VB_ProcData VB_TemplateDerived
 VB_UserMemId VB_VarDescription VB_VarHelpID VB_VarMemberFlags VB_VarProcData VB_VarUserMemId
 """
+_REM = "Rem"
 _FUTURE = "CDecl Decimal DefDec"
 _LANGUAGE_REFERENCE = """
 Access Alias Append Base Binary Compare Database DefDouble Error Explicit Lib Line Module Name
@@ -85,6 +90,7 @@ RESERVED: frozenset[str] = frozenset(
         _SPECIAL_FORMS,
         _TYPES,
         _LITERALS,
+        _REM,
         _IMPLEMENTATION,
         _FUTURE,
         _LANGUAGE_REFERENCE,
