@@ -79,6 +79,10 @@ def generated_vba() -> str:
             if name not in saved:
                 del sys.modules[name]
         sys.modules.update(saved)
+        for name, module in saved.items():  # the packages' attributes point at them again
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, module)
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +207,12 @@ def test_libreoffice_basic_compiles_the_generated_module(module_text: str, tmp_p
     result = _compile({"all": module_text, "broken": broken, **per_function}, tmp_path)
     assert result.pop("broken") is False, f"a module with {first}(Type, ...) compiled"
     assert result == dict.fromkeys(result, True), [k for k, ok in result.items() if not ok]
+
+
+def test_generating_leaves_the_modules_as_they_were() -> None:
+    import xl_addin
+
+    before = xl_addin.udfs
+    generated_vba()
+    assert xl_addin.udfs is before is sys.modules["xl_addin.udfs"] is udfs
+    assert not hasattr(udfs.LIQPREF, "__xlfunc__")  # the no-op decorators, as before
