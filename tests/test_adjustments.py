@@ -119,8 +119,8 @@ def test_columns_of_events_in_one_call() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ((12.31, "MERGER", 10, 1, 1), "event must be one of SPLIT, DIVIDEND, COMBINATION"),
-        ((12.31, "", 10, 1, 1), "event must be one of"),
+        ((12.31, "MERGER", 10, 1, 1), "event_type must be one of SPLIT, DIVIDEND, COMBINATION"),
+        ((12.31, "", 10, 1, 1), "event_type must be one of"),
         ((12.31, "ISSUE", 10, 1), "price is required for ISSUE"),
         ((12.31, "ISSUE", 10, 1, -1), "price must be >= 0 (got -1)"),
         ((12.31, "ISSUE", 10, -1, 1), "shares must be >= 0 for ISSUE (got -1)"),

@@ -472,6 +472,10 @@ def test_preservation_of_charts_images_comments(template: Path, tmp_path: Path) 
             assert strip_cached_values(data0, by_part[name]) == strip_cached_values(
                 data1, by_part[name]
             ), name
+        elif name == "xl/workbook.xml":  # only <calcPr>: no recalculation on open (issue #12)
+            from xl_addin.workbook.values import cached_values_on_load
+
+            assert data1 == cached_values_on_load(data0) != data0, name
         else:
             assert data0 == data1, name  # every other part byte-identical
     assert changed >= 6

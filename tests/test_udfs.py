@@ -28,7 +28,7 @@ FUNCTIONS = {
         ["dividends"],
     ),
     "ADJPRICE": (
-        ["conversion_price", "event", "fd_before", "shares"],
+        ["conversion_price", "event_type", "fd_before", "shares"],
         ["price", "after_qpo", "par_value"],
     ),
     "PRORATA": (["holdings", "total_fd", "offered"], ["requested", "whole"]),
@@ -161,7 +161,7 @@ def test_xlwings_lite_passes_serials_and_zero_for_blanks() -> None:
         ),
         (
             lambda: udfs.ADJPRICE(12.31, "MERGER", 10, 1, 1),
-            "#VALUE! event must be one of SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, "
+            "#VALUE! event_type must be one of SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, "
             "CONVERTIBLE, "
             "PERMITTED (got 'MERGER')",
         ),

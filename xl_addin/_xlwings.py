@@ -5,7 +5,8 @@ In Windows Excel (classic xlwings) and in xlwings Lite (Pyodide) the real decora
 the functions. Everywhere else xlwings' own ``func``/``arg`` are no-ops that return the function
 unchanged -- and importing xlwings costs about 0.3 s (it imports pandas), which every headless
 ``xl-addin recalc`` would pay. So there the same no-ops are defined here. Set
-``XL_ADDIN_XLWINGS=1`` to import xlwings' decorators anyway (the registration test does).
+``XL_ADDIN_XLWINGS=1`` to import xlwings' decorators anyway (the registration test does), ``0`` to
+keep the no-ops (the xlwings Lite bundle's ``main.py`` registers its own wrappers).
 
 Whichever decorators run, what they were told (category, each argument's help and dimensions)
 is also kept on the function (``__xl_addin_func__``, ``__xl_addin_args__``): the function table
@@ -24,10 +25,9 @@ __all__ = ["arg", "func"]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-_REAL = (
-    sys.platform.startswith("win")
-    or sys.platform == "emscripten"
-    or os.environ.get("XL_ADDIN_XLWINGS", "").strip() == "1"
+_MODE = os.environ.get("XL_ADDIN_XLWINGS", "").strip()  # "1": always, "0": never (Lite bundle)
+_REAL = _MODE != "0" and (
+    sys.platform.startswith("win") or sys.platform == "emscripten" or _MODE == "1"
 )
 
 if _REAL:

@@ -11,6 +11,13 @@
 * ``xl-addin events MODEL.xlsx [-o events.csv]`` exports a workbook's Section 6 event log.
 * ``xl-addin certificate LOG.csv --row N ...`` renders the Section 6(j) certificate of adjustment
   for one row of an event log (Markdown or HTML).
+* ``xl-addin values IN [-o OUT] [--force]`` writes a copy for colleagues without the add-in: every
+  add-in formula replaced by its value (:mod:`xl_addin.workbook.values`).
+* ``xl-addin lite [-o DIR]`` writes ``main.py`` and ``requirements.txt`` for xlwings Lite
+  (:mod:`xl_addin.hosts.lite`).
+
+``lite`` needs only the core (numpy); the other commands need the ``recalc`` extra
+(``pip install "xl_addin[recalc]"``): without it they say so in one line.
 
 No command replaces an existing file unless given ``--force`` (``recalc``: ``--in-place`` for its
 input).
@@ -31,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, _files, recalc
+from . import __version__, _extras, _files
 from .scenario import SAMPLE_AS_OF
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
@@ -40,6 +47,11 @@ from .terms.history import capitalization
 
 if TYPE_CHECKING:
     import pandas as pd
+
+try:  # the 'recalc' extra (defusedxml ...): every command but `lite` needs it
+    from . import recalc
+except ImportError:  # the core alone: main() says which extra to install
+    recalc = None  # type: ignore[assignment]
 
 
 def _date(text: str) -> dt.date:
@@ -103,7 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_recalc = sub.add_parser(
         "recalc", help="recalculate a workbook without Excel (Excel's functions and the add-in's)"
     )
-    recalc.add_arguments(p_recalc)
+    if recalc is not None:
+        recalc.add_arguments(p_recalc)
+    else:  # the 'recalc' extra is missing: main() says so
+        p_recalc.add_argument("args", nargs=argparse.REMAINDER)
     p_cert = sub.add_parser(
         "certificate", help="Section 6(j) certificate of adjustment for one event-log row"
     )
@@ -135,7 +150,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_cert.add_argument("--format", choices=("markdown", "html"), default="markdown")
     p_cert.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
     _force(p_cert)
+    # --- issue #12: a values copy for colleagues without the add-in; the xlwings Lite bundle
+    p_values = sub.add_parser(
+        "values", help="copy a workbook with every add-in formula replaced by its value"
+    )
+    p_values.add_argument("workbook", type=Path, help="a recalculated .xlsx/.xlsm")
+    p_values.add_argument(
+        "-o", "--output", type=Path, help="the copy (default: IN.values.xlsx next to IN)"
+    )
+    p_values.add_argument("--force", action="store_true", help="replace an existing output")
+    p_lite = sub.add_parser("lite", help="write main.py and requirements.txt for xlwings Lite")
+    p_lite.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("xl_addin_lite"),
+        help="folder (default: ./xl_addin_lite)",
+    )
+    p_lite.add_argument(
+        "--wheel-url", help="load the package from this wheel URL (served with CORS) instead"
+    )
+    p_lite.add_argument("--force", action="store_true", help="replace existing files")
     args = parser.parse_args(argv)
+    if args.command == "lite":
+        return _lite(args)
+    why = _extras.missing("recalc")
+    if why is None and recalc is None:  # installed, yet xl_addin.recalc cannot import them
+        why = "needs the 'recalc' extra (its packages are installed but cannot be imported)"
+    if why is not None:
+        print(f"xl-addin {args.command}: {why}", file=sys.stderr)
+        return 2
     if args.command == "recalc":
         return recalc.run(args)  # its own messages, signal handling and exit statuses
     prog = f"xl-addin {args.command}"
@@ -156,8 +200,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _events(args)
             elif args.command == "certificate":
                 return _certificate(args)
+            elif args.command == "values":
+                return _values(args)
     except _files.OutputExistsError as exc:
         print(f"{prog}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # a package of the extra that find_spec saw but cannot import
+        print(f"{prog}: needs the 'recalc' extra ({exc})".splitlines()[0], file=sys.stderr)
         return 2
     except (TermsError, recalc.RecalcError) as exc:
         print(f"{prog}: {exc}".splitlines()[0], file=sys.stderr)
@@ -193,6 +242,40 @@ def _events(args: argparse.Namespace) -> int:
         return 0
     _files.write_atomically(args.output, text.encode("utf-8"), overwrite=args.force)
     print(f"wrote {args.output}")
+    return 0
+
+
+def _values(args: argparse.Namespace) -> int:
+    from .workbook.values import values_copy
+
+    src: Path = args.workbook
+    out = args.output or src.with_name(f"{src.stem}.values{src.suffix or '.xlsx'}")
+    report = values_copy(src, out, force=args.force)
+    for line in report.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    print(f"wrote {out}: {report.cells} add-in formula cells replaced by their values")
+    return 0
+
+
+def _lite(args: argparse.Namespace) -> int:
+    from .hosts.lite import write_bundle
+
+    try:
+        written = write_bundle(args.output, wheel_url=args.wheel_url, force=args.force)
+    except FileExistsError as exc:
+        print(f"xl-addin lite: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"xl-addin lite: {_os_error(exc, args)}", file=sys.stderr)
+        return 2
+    except RuntimeError as exc:  # xl_addin.udfs cannot be imported in a fresh interpreter
+        print(f"xl-addin lite: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    print(f"wrote {', '.join(map(str, written))}")
+    print(
+        "In Excel: xlwings Lite > main.py: paste main.py; requirements.txt: paste "
+        "requirements.txt; then restart xlwings Lite."
+    )
     return 0
 
 

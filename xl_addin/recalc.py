@@ -85,6 +85,7 @@ from .fastcalc import (
 from .fastcalc import col_index as _col_index
 from .fastcalc import col_letters as _col_letters
 from .fastcalc import evaluate as fast_evaluate
+from .workbook.values import cached_values_on_load
 
 __all__ = [
     "MAX_MEMBERS",
@@ -1383,6 +1384,7 @@ def _recalculate(
     if report.errors and not allow_errors:
         report.seconds = time.perf_counter() - t0
         return report
+    replaced["xl/workbook.xml"] = cached_values_on_load(parts["xl/workbook.xml"])  # issue #12
     _write_zip(out, members, replaced)
     report.written = True
     timings["write"] = time.perf_counter() - t3

@@ -158,7 +158,11 @@ def CASHINLIEU(
 
 @func(category=CATEGORY)
 @arg("conversion_price", ndim=2, doc="Conversion Price before the event, $")
-@arg("event", ndim=2, doc="SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, CONVERTIBLE or PERMITTED")
+@arg(
+    "event_type",
+    ndim=2,
+    doc="SPLIT, DIVIDEND, COMBINATION, ISSUE, WARRANT, CONVERTIBLE or PERMITTED",
+)
 @arg("fd_before", ndim=2, doc="Fully Diluted Outstanding Common Stock just before the event")
 @arg("shares", ndim=2, doc="change in Fully Diluted Outstanding (negative for a COMBINATION)")
 @arg(
@@ -175,7 +179,7 @@ def CASHINLIEU(
 @excel_function
 def ADJPRICE(
     conversion_price: Any,
-    event: Any,
+    event_type: Any,
     fd_before: Any,
     shares: Any,
     price: Any = None,
@@ -184,7 +188,7 @@ def ADJPRICE(
 ) -> Any:
     """Conversion Price after one Section 6 event: 6(b) Fully Diluted ratio; 6(c)-(e) full ratchet before the QPO, weighted average after; never below par (6(i))."""  # noqa: E501
     return adjusted_conversion_price(
-        conversion_price, event, fd_before, shares, price, after_qpo, par_value
+        conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
     )
 
 

@@ -153,7 +153,7 @@ def _show(x: Fraction | float) -> str:
 
 def adjusted_conversion_price(
     conversion_price: Any,
-    event: Any,
+    event_type: Any,
     fd_before: Any,
     shares: Any,
     price: Any = None,
@@ -167,10 +167,10 @@ def adjusted_conversion_price(
     """
     par_value = parse_optional(par_value, COMMON_PAR_VALUE)
     after_qpo = parse_optional(after_qpo, False)
-    args = (conversion_price, event, fd_before, shares, price, after_qpo, par_value)
+    args = (conversion_price, event_type, fd_before, shares, price, after_qpo, par_value)
     if not any(is_range(a) for a in args):
         cp = parse_number(conversion_price, "conversion_price", minimum=0, strict=True)
-        kind = Event(parse_text(event, "event", _NAMES))
+        kind = Event(parse_text(event_type, "event_type", _NAMES))
         fd = parse_number(fd_before, "fd_before", minimum=0, strict=True)
         n = parse_number(shares, "shares")
         qpo = parse_bool(after_qpo, "after_qpo", False)
@@ -182,12 +182,14 @@ def adjusted_conversion_price(
             p = parse_number(price, "price", minimum=0)
         _check_event_shares(kind, n, fd, "")
         return adjust(cp, kind, fd, n, p, qpo, par)
-    return _adjust_array(conversion_price, event, fd_before, shares, price, after_qpo, par_value)
+    return _adjust_array(
+        conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
+    )
 
 
 def _event_codes(event: Any) -> npt.NDArray[np.int64]:
     if not is_range(event):
-        return np.asarray(_CODES[parse_text(event, "event", _NAMES)], dtype=np.int64)
+        return np.asarray(_CODES[parse_text(event, "event_type", _NAMES)], dtype=np.int64)
     fast = flat_rows(event)
     if fast is not None:
         # the common case: every cell an event name as typed -- a C-level dictionary lookup
@@ -197,17 +199,17 @@ def _event_codes(event: Any) -> npt.NDArray[np.int64]:
             pass
         else:
             return found.reshape(fast[1])
-    grid = Grid(event, "event")
+    grid = Grid(event, "event_type")
     flat = grid.values()
     codes = np.empty(len(flat), dtype=np.int64)
     for key in set(map(_event_key, flat)):
         if key not in _CODES:
             i = next(j for j, v in enumerate(flat) if _event_key(v) == key)
             try:
-                parse_text(flat[i], "event", _NAMES)
+                parse_text(flat[i], "event_type", _NAMES)
             except TermsError as exc:
                 raise TermsError(
-                    at(exc.message, location(grid.shape, i)), argument="event"
+                    at(exc.message, location(grid.shape, i)), argument="event_type"
                 ) from None
     keys = np.array([_CODES.get(_event_key(v), -1) for v in flat], dtype=np.int64)
     codes[:] = keys
@@ -240,7 +242,7 @@ def _bool_array(value: Any) -> npt.NDArray[np.bool_]:
 
 def _adjust_array(
     conversion_price: Any,
-    event: Any,
+    event_type: Any,
     fd_before: Any,
     shares: Any,
     price: Any,
@@ -258,7 +260,7 @@ def _adjust_array(
             "conversion_price": number_array(
                 conversion_price, "conversion_price", minimum=0, strict=True
             ),
-            "event": _event_codes(event),
+            "event": _event_codes(event_type),
             "fd_before": number_array(fd_before, "fd_before", minimum=0, strict=True),
             "shares": number_array(shares, "shares"),
             "price": price_arr,
