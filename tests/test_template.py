@@ -9,6 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 
 from xl_addin import recalc, udfs
@@ -231,16 +232,36 @@ def test_layout_formats_and_print_areas(wb: openpyxl.Workbook) -> None:
     assert wb["Terms"]["B20"].number_format == "yyyy-mm-dd"
 
 
-def test_waterfall_block_breakpoints_and_chart(wb: openpyxl.Workbook) -> None:
+def test_waterfall_block_breakpoints_and_charts(wb: openpyxl.Workbook) -> None:
     ws = wb["Waterfall"]
     block = ws["B16"].value
     assert isinstance(block, ArrayFormula) and block.ref == "B16:K20"
     assert block.text.startswith("=WATERFALL(A16:A20,B4:F5,B6,B7,B11,B9:C10,FALSE,")
     assert ws["A24"].value.ref == "A24:B33" and "WFBREAKS(" in ws["A24"].value.text
     assert [ws[f"A{r}"].value for r in range(9, 11)] == ["='Cap Table'!A8", "='Cap Table'!A9"]
-    (chart,) = ws._charts
-    refs = [s.val.numRef.f for s in chart.series]
-    assert refs == [f"'Waterfall'!${col}$16:${col}$20" for col in "BCDEF"]
+    # the payout curve: 61 exit values from 0 to WF_CurveTop, the add-in's WATERFALL over them
+    curve = ws["O37"].value
+    assert isinstance(curve, ArrayFormula) and curve.ref == "O37:X97"
+    assert curve.text.startswith("=WATERFALL(N37:N97,B4:F5,B6,B7,B11,B9:C10,FALSE,")
+    assert [ws[f"M{r}"].value for r in (37, 97)] == [0, 60]
+    assert ws["N37"].value == "=WF_CurveTop*M37/MAX($M$37:$M$97)"
+    assert ws["U35"].value == "=INDEX($A$24:$A$33,COUNT($A$24:$A$33))*WF_CurveMargin"
+    # two line charts (scatter with lines, exit value on x), not bars; breakpoints as markers
+    payout, per_share = ws._charts
+    for chart in (payout, per_share):
+        assert chart.tagname == "scatterChart"
+        xs = {s.xVal.numRef.f for s in chart.series}
+        assert xs == {"'Waterfall'!$N$37:$N$97", "'Waterfall'!$A$24:$A$33"}
+        marker = chart.series[-1]
+        assert marker.yVal.numRef.f == "'Waterfall'!$N$24:$N$33"
+        assert marker.marker.symbol == "diamond" and marker.graphicalProperties.line.noFill
+    assert [s.yVal.numRef.f for s in payout.series[:-1]] == [
+        f"'Waterfall'!${col}$37:${col}$97" for col in "OPQRS"
+    ]
+    assert [s.yVal.numRef.f for s in per_share.series[:-1]] == [
+        f"'Waterfall'!${col}$37:${col}$97" for col in "TUV"
+    ]
+    assert all(ws[f"N{r}"].value == 0 for r in range(24, 34))  # markers sit on the x-axis
 
 
 def test_adjustments_event_log_for_cphistory(wb: openpyxl.Workbook) -> None:
@@ -248,9 +269,18 @@ def test_adjustments_event_log_for_cphistory(wb: openpyxl.Workbook) -> None:
     ((sheet, ref),) = wb.defined_names["EventLog"].destinations
     assert (sheet, ref) == ("Adjustments", "$A$23:$J$33")
     assert tuple(ws.cell(23, j).value for j in range(1, 11)) == (
-        *("date", "event", "shares", "price", "ratio", "instrument", "class", "category"),
-        *("gross_proceeds", "note"),
+        *("Date", "Event", "Shares", "Price", "Ratio", "Instrument", "Class", "Category"),
+        *("Gross proceeds", "Note"),
     )
+    # CPHISTORY's own snake_case header row (38) is hidden under a header in words (37)
+    assert ws.row_dimensions[38].hidden and not ws.row_dimensions[37].hidden
+    words = [ws.cell(37, j).value for j in range(1, 17)]
+    assert words[:3] == ["Log row", "Date", "Event"] and "Explanation" in words
+    assert all(" " in w or w.isalpha() for w in words) and not any("_" in w for w in words)
+    explanation = get_column_letter(words.index("Explanation") + 1)
+    assert ws.column_dimensions[explanation].width >= 50
+    assert ws[f"{explanation}39"].alignment.wrap_text
+    assert ws.protection.formatColumns is False and ws.protection.formatRows is False
     hist = ws["A38"].value
     assert isinstance(hist, ArrayFormula) and hist.ref == "A38:P48"
     assert hist.text.startswith("=CPHISTORY(EventLog,")
@@ -347,25 +377,37 @@ def test_history_and_checks_worked_out_by_hand(values: openpyxl.Workbook) -> Non
     assert (adj["G35"].value, adj["H35"].value) == (10, 10)  # CPASOF at 2001-06-15
 
     ch = values["Checks"]
-    assert [ch["E9"].value, ch["E10"].value] == ["OK", "OK"]
+
+    def at(name: str, right: int = 0) -> object:
+        ((sheet, ref),) = values.defined_names[name].destinations
+        cell = values[sheet][ref.replace("$", "")]
+        return values[sheet].cell(cell.row, cell.column + right).value
+
+    assert at("Check_ClassI_CP") == at("Check_ClassII_CP") == "OK"
     # QPO: $350M pre-offering equity < $400M (5(b)); firm 80M >= 75M, gross 60M >= 56.25M
-    assert ch["C18"].value is False and "$400,000,000" in ch["D18"].value
+    assert at("QPO_Result") is False and "$400,000,000" in at("QPO_Result", 1)
     # merger: 1.5 x $10.00 = $15.00 is not > 120% x 13.541 = $16.2492 -> fails (II): an event
-    assert ch["C30"].value is True and "3(b)(II)" in ch["D30"].value
+    assert at("LE_Result") is True and "3(b)(II)" in at("LE_Result", 1)
     # 3(c): the window is 2001-05-14 .. 2001-06-12: (10 + 10.5 + 11 + 9.5 + 9) / 5 = 10.00
-    assert ch["C41"].value == pytest.approx(10.0)
+    assert at("SV_Value") == pytest.approx(10.0)
     # 5(f): 1,489,999 + 1,009,999 = 2,499,998; - 2,030,869 reserved = 469,129; 3,000,000 ok
-    assert [ch["C45"].value, ch["D45"].value, ch["E45"].value] == [2_499_998, 469_129, 0]
+    assert [at("Reservation_Issuable", j) for j in range(3)] == [2_499_998, 469_129, 0]
     # 8(b): 7 - 2 x 1 + 1 = 6 (7 of 13)
-    assert ch["C50"].value == 6
+    assert at("NewDirectors") == 6
     # 8(c): notice Mon 2001-06-25: Jun 26-29 (4), Jul 2-3 (6), Jul 4 holiday, Jul 5-6 (8),
     # Jul 9-10 (10) -> 2001-07-10; 2000-06-15 .. 2001-07-10 = 390 days (basis 3)
-    assert ch["C53"].value == dt.datetime(2001, 7, 10)
+    assert at("PutRepurchaseDate") == dt.datetime(2001, 7, 10)
     per_share = 12.31 * (1 + 0.1 * 390 / 365)
-    assert ch["C54"].value == pytest.approx(per_share, rel=1e-12)
-    assert ch["D54"].value == pytest.approx(1_210_398 * per_share, rel=1e-12)
+    assert at("PutPricePerShare") == pytest.approx(per_share, rel=1e-12)
+    assert at("PutPricePerShare", 1) == pytest.approx(1_210_398 * per_share, rel=1e-12)
     # 4(b)(M): $20M of debt not in the budget > $15M, Series A holds 100% > 50%, no QPO
-    assert ch["C62"].value is True and "(M)" in ch["D62"].value
+    assert at("Consent_Result") is True and "(M)" in at("Consent_Result", 1)
+    # the checks at the top: no error anywhere; 5(f) holds (2,499,998 <= 3,000,000 authorized
+    # but unissued, SAMPLE), above the 2,030,869 reserved at issue (an adjustment, not a breach)
+    assert at("Check_Errors") == "OK" and ch["C4"].value == 0
+    assert at("Check_Authorized") == "OK" and at("Check_Reserve") == "ABOVE RESERVE"
+    assert ch["C5"].value == 2_499_998 and ch["D5"].value == 3_000_000
+    assert ch["D12"].value == 2_030_869
 
     cap = values["Cap Table"]
     # 4(c): votes = full as-converted shares; total vote 14,000,000 + 2,499,998

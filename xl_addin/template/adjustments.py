@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fastcalc import col_letters
@@ -73,8 +73,9 @@ def build(b: Builder, ws: Worksheet) -> None:
     b.formula(ws, f"G{r}", f"=G{EVENT_LAST}", PRICE, name="ClassI_CP")
     b.formula(ws, f"H{r}", f"=H{EVENT_LAST}", PRICE, name="ClassII_CP")
     end = _history(b, ws, r + 2)
-    widths = {"A": 22, "B": 14} | {col: 17 for col in "CDEFGH"} | {"I": 16}
-    layout(ws, widths | {col: 14 for col in "JKLMNOP"}, "A5", f"A1:P{end}")
+    widths = {"A": 20, "B": 13, "C": 14} | {col: 13 for col in "DEFGHIL"}
+    widths |= {"J": 12, "K": 12, "M": 12, "N": 60, "O": 18, "P": 12}
+    layout(ws, widths, "A5", f"A1:P{end}")
 
 
 HIST_LOG_ROWS = 10  # event rows of the CPHISTORY log (blank rows are skipped)
@@ -115,7 +116,8 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
         b.input(ws, f"C{r}", value, fmt, name=name, kind=kind)
         b.note(ws, f"D{r}", "SAMPLE" if kind == "number" else "6(c)(i) full ratchet before it")
     head = top + 2 + len(start)
-    b.header(ws, head, COLUMNS)
+    # CPHISTORY reads headers case-insensitively, spaces for underscores: words print better
+    b.header(ws, head, [c.replace("_", " ").capitalize() for c in COLUMNS])
     first, last = head + 1, head + HIST_LOG_ROWS
     events = SAMPLE_FIGURES["history_events"]
     kinds = ("date", "history_event", "number", "number", "number", "", "history_class", "category")
@@ -147,11 +149,16 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
             name=f"{cls}_CPAsOf",
         )
     b.note(ws, f"I{r}", "equals the ADJPRICE chain above (Checks)")
-    r += 2
-    ws[f"A{r}"] = "Conversion Price history (CPHISTORY): one row per event, header first"
+    r += 1
+    ws[f"A{r}"] = "Conversion Price history (CPHISTORY): one row per event"
     ws[f"A{r}"].font = Font(bold=True)
-    b.note(ws, f"I{r}", "Rows beyond the events show #N/A (array padding, as in Excel).")
+    b.note(ws, f"I{r}", "The block has room for every log row; spare rows print blank (#N/A).")
+    r += 1
+    b.header(ws, r, HISTORY_LABELS)
     top_hist = r + 1
+    # CPHISTORY's own first row names its columns in snake_case: kept (the block must hold
+    # it) but hidden, so the worded header above shows and prints instead
+    ws.row_dimensions[top_hist].hidden = True
     width = len(HISTORY_FORMATS)
     rows = HIST_LOG_ROWS  # header + a row for every row of the log; spare rows show #N/A
     b.array(
@@ -160,8 +167,35 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
         f"=CPHISTORY(EventLog,{capital})",
         HISTORY_FORMATS,
     )
+    explanation = col_letters(HISTORY_LABELS.index("Explanation") + 1)
+    for row in ws[f"A{top_hist + 1}:{col_letters(width)}{top_hist + rows}"]:
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # room for a five-line explanation (about 300 characters at the column's width)
+        ws.row_dimensions[row[0].row].height = 75
+    ws.column_dimensions[explanation].width = 60
     return top_hist + rows
 
+
+#: CPHISTORY's columns in words (its own header row is hidden).
+HISTORY_LABELS = (
+    "Log row",
+    "Date",
+    "Event",
+    "Instrument",
+    "Fully Diluted before",
+    "Fully Diluted after",
+    "Class I price before",
+    "Class I price after",
+    "Class I converts into",
+    "Class II price before",
+    "Class II price after",
+    "Class II converts into",
+    "Section",
+    "Explanation",
+    "Flags",
+    "Note",
+)
 
 #: CPHISTORY's output columns: row, date, event, instrument, Fully Diluted before / after, each
 #: class's price before / after / Common shares it converts into, section, explanation, flags, note.

@@ -104,15 +104,15 @@ def build(b: Builder, ws: Worksheet) -> None:
     ws[f"A{t}"] = "Total"
     ws[f"A{t}"].font = Font(bold=True)
     for col in "CDEIJL":
-        b.formula(ws, f"{col}{t}", f"=SUM({col}{CAP_FIRST}:{col}{CAP_LAST})", SHARES)
+        b.formula(ws, f"{col}{t}", f"=SUMPRODUCT(--({col}{CAP_FIRST}:{col}{CAP_LAST}))", SHARES)
     b.name("FullyDiluted", ws, f"J{t}")
     b.name("CommonOutstanding", ws, f"D{t}")
-    b.formula(ws, f"K{t}", f"=SUM(K{CAP_FIRST}:K{CAP_LAST})", PCT)
-    b.formula(ws, f"N{t}", f"=SUM(N{sa_first}:N{sa_last})", SHARES)
-    b.formula(ws, f"O{t}", f"=SUM(O{sa_first}:O{sa_last})", PCT)
-    b.formula(ws, f"P{t}", f"=SUM(P{sa_first}:P{sa_last})", MONEY)
+    b.formula(ws, f"K{t}", f"=SUMPRODUCT(--(K{CAP_FIRST}:K{CAP_LAST}))", PCT)
+    b.formula(ws, f"N{t}", f"=SUMPRODUCT(--(N{sa_first}:N{sa_last}))", SHARES)
+    b.formula(ws, f"O{t}", f"=SUMPRODUCT(--(O{sa_first}:O{sa_last}))", PCT)
+    b.formula(ws, f"P{t}", f"=SUMPRODUCT(--(P{sa_first}:P{sa_last}))", MONEY)
     ws[f"A{t + 2}"] = "Dividend per Common share declared (Section 2(b))"
     b.input(ws, f"C{t + 2}", SAMPLE_FIGURES["common_dividend"], MONEY, name="CommonDividend")
     b.note(ws, f"D{t + 2}", "SAMPLE: the Series A receives its as-converted share first (PARTDIV)")
-    widths = {"A": 34, "B": 11} | {col: 15 for col in "CDEFGHIJKLMNOP"}
+    widths = {"A": 30, "B": 9} | {col: 11.5 for col in "CDEFGHIJKLMNOP"}
     layout(ws, widths, "B4", f"A1:P{t + 2}")

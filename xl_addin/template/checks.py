@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fastcalc import col_letters
+from ..terms import constants as c
 from ..terms.remedies import CALENDARS
 from ._style import (
     DATE,
@@ -18,82 +19,182 @@ from ._style import (
     PRICE,
     SHARES,
     Builder,
+    error_count,
     layout,
+    quote,
 )
 from .cap_table import CAP_FIRST, CAP_LAST
 from .samples import CHECK_INPUTS
+
+#: Status words and what each means (column F of the Checks sheet).
+OK_MEANS = "OK: the test holds."
+
+
+def _guard(r: int, test: str, flag: str) -> str:
+    """A status that cannot hide an error: ERROR unless Value and Limit are both numbers."""
+    return (
+        f'=IF(AND(ISNUMBER(C{r}),ISNUMBER(D{r})),IF({test},"OK","{flag}"),'
+        '"ERROR: Value or Limit is an error")'
+    )
 
 
 def build(b: Builder, ws: Worksheet) -> None:
     b.title(
         ws,
         "Checks",
-        "OK / flag for each test; then the certificate's tests with their inputs (yellow, "
-        "SAMPLE): QPO, Liquidation Event, 3(c) value, reservation, remedies, consent.",
+        "Each row: a test, its section, the two figures compared, OK or a flag, and what the "
+        "flag means. First, errors anywhere in the model (counted by sheet below); then the "
+        "certificate's tests with their inputs (yellow, SAMPLE): QPO, Liquidation Event, 3(c) "
+        "value, reservation, remedies, consent.",
     )
-    b.header(ws, 3, ("Check", "Section", "Value", "Limit", "Status"))
-    rows = (
+    b.header(ws, 3, ("Check", "Section", "Value", "Limit", "Status", "What a flag means"))
+    cap = f"'Cap Table'!{{c}}{CAP_FIRST}:{{c}}{CAP_LAST}"
+    kind = cap.format(c="B")
+
+    def held(label: str, col: str) -> str:
+        # not SUMIF: a text or error cell in the column must not be skipped silently
+        return f'=SUMPRODUCT(({kind}="{label}")*{cap.format(c=col)})'
+
+    # the sheets built before this one (a sheet that should be counted comes before Checks)
+    sheets = b.wb.worksheets[: b.wb.worksheets.index(ws)]
+    first_count = 4 + len(CHECKS) + 1 + 2  # the error table, after the checks and a header
+    last_count = first_count + len(sheets)  # one row per sheet, then this sheet
+    rows: list[tuple[str, str, str, str, str, str, str]] = [
         (
-            "Common reserved covers the conversion shares",
+            "Errors in the model: add-in errors (error cells or #... text)",
+            "",
+            f"=SUMPRODUCT(--(C{first_count}:C{last_count}))",
+            "=0",
+            "C{r}<=D{r}",
+            "ERRORS",
+            "ERRORS: some cell holds an error; the table below counts them by sheet. Array "
+            "padding (#N/A beyond a result) is not counted.",
+        ),
+        (
+            "Authorized but unissued Common covers converting all Series A",
             "5(f)",
             "=TotalConvShares",
-            "=ReservedCommon",
-            '=IF(C{r}<=D{r},"OK","SHORTFALL")',
-            SHARES,
+            "=AuthorizedUnissued",
+            "C{r}<=D{r}",
+            "SHORTFALL",
+            "SHORTFALL: too few authorized but unissued shares to convert all outstanding Series "
+            "A; 5(f) then requires corporate action to authorize more.",
         ),
         (
             "Class I held in the Cap Table = Class I outstanding",
             "1",
-            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Class I\","
-            f"'Cap Table'!C{CAP_FIRST}:C{CAP_LAST})",
+            held("Class I", "C"),
             "=ClassI_Shares",
-            '=IF(C{r}=D{r},"OK","MISMATCH")',
-            SHARES,
+            "C{r}=D{r}",
+            "MISMATCH",
+            "MISMATCH: the holders' Class I shares do not add up to the Terms sheet's figure.",
         ),
         (
             "Class II held in the Cap Table = Class II outstanding",
             "1",
-            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Class II\","
-            f"'Cap Table'!C{CAP_FIRST}:C{CAP_LAST})",
+            held("Class II", "C"),
             "=ClassII_Shares",
-            '=IF(C{r}=D{r},"OK","MISMATCH")',
-            SHARES,
+            "C{r}=D{r}",
+            "MISMATCH",
+            "MISMATCH: the holders' Class II shares do not add up to the Terms sheet's figure.",
         ),
         (
             "Options within the Stock Option Plan cap",
             "6(a)(i)",
-            f"=SUMIF('Cap Table'!B{CAP_FIRST}:B{CAP_LAST},\"Options\","
-            f"'Cap Table'!E{CAP_FIRST}:E{CAP_LAST})",
+            held("Options", "E"),
             "=OptionPlanCap",
-            '=IF(C{r}<=D{r},"OK","OVER CAP")',
-            SHARES,
+            "C{r}<=D{r}",
+            "OVER CAP",
+            "OVER CAP: options beyond the plan cap are not a Permitted Issuance (6(a)(i)).",
         ),
         (
             "LIQPREF equals the native formula (cents)",
             "3(a)",
             "=ROUND(TotalLiqPref,2)",
             "=ROUND(ClassI_LiqPrefNative+ClassII_LiqPrefNative,2)",
-            '=IF(C{r}=D{r},"OK","DIFFERENT")',
-            MONEY,
+            "C{r}=D{r}",
+            "DIFFERENT",
+            "DIFFERENT: the add-in and the sheet's own formula disagree: report it.",
         ),
-    )
-    for i, (label, sec, value, limit, status, fmt) in enumerate(rows):
+        (
+            "Class I: the event log gives the ADJPRICE chain's price (CPASOF)",
+            "6",
+            "=ClassI_CPAsOf",
+            "=ClassI_CP",
+            "ROUND(C{r}-D{r},2)=0",
+            "DIFFERENT",
+            "DIFFERENT: the two event lists on Adjustments tell different stories.",
+        ),
+        (
+            "Class II: the event log gives the ADJPRICE chain's price (CPASOF)",
+            "6",
+            "=ClassII_CPAsOf",
+            "=ClassII_CP",
+            "ROUND(C{r}-D{r},2)=0",
+            "DIFFERENT",
+            "DIFFERENT: the two event lists on Adjustments tell different stories.",
+        ),
+        (
+            f"Conversion shares within the {c.RESERVED_COMMON_SHARES:,} reserved at issue",
+            "5(f)",
+            "=TotalConvShares",
+            "=ReservedCommon",
+            "C{r}<=D{r}",
+            "ABOVE RESERVE",
+            "ABOVE RESERVE: an adjustment raised the conversion shares above the shares "
+            "reserved at issue; not a breach while authorized shares suffice (row 5).",
+        ),
+    ]
+    assert len(rows) == len(CHECKS)
+    fmts = (GENERAL, SHARES, SHARES, SHARES, SHARES, MONEY, PRICE, PRICE, SHARES)
+    for i, ((label, sec, value, limit, test, flag, means), fmt) in enumerate(
+        zip(rows, fmts, strict=True)
+    ):
         r = 4 + i
         ws[f"A{r}"] = label
         ws[f"B{r}"] = sec
         b.formula(ws, f"C{r}", value, fmt)
         b.formula(ws, f"D{r}", limit, fmt)
-        b.formula(ws, f"E{r}", status.format(r=r), GENERAL)
-    r = 4 + len(rows)
-    for cls, label in (("ClassI", "Class I"), ("ClassII", "Class II")):
-        ws[f"A{r}"] = f"{label}: CPHISTORY log gives the ADJPRICE chain's price (CPASOF)"
-        ws[f"B{r}"] = "6"
-        b.formula(ws, f"C{r}", f"={cls}_CPAsOf", PRICE)
-        b.formula(ws, f"D{r}", f"={cls}_CP", PRICE)
-        b.formula(ws, f"E{r}", f'=IF(ROUND(C{r}-D{r},2)=0,"OK","DIFFERENT")', GENERAL)
-        r += 1
-    last = _checks_functions(b, ws, r + 1)
-    layout(ws, {"A": 50, "B": 10, "C": 18, "D": 18, "E": 30}, "A4", f"A1:F{last}")
+        b.formula(ws, f"E{r}", _guard(r, test.format(r=r), flag), GENERAL)
+        b.note(ws, f"F{r}", means)
+        ws[f"F{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+        ws[f"A{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+        b.name(CHECKS[i], ws, f"E{r}")
+
+    # error cells by sheet: every cell of each sheet's print area (this sheet: the tests below)
+    r = first_count - 1
+    ws[f"A{r - 1}"] = "Error cells by sheet (error values, and text starting with #)"
+    ws[f"A{r - 1}"].font = Font(bold=True)
+    b.header(ws, r, ("Sheet", "", "Error cells", "", "", "Range counted"))
+    functions_top = last_count + 2
+    for j, other in enumerate(sheets):
+        r = first_count + j
+        ref = f"{quote(other.title)}!$A$1:${col_letters(other.max_column)}${other.max_row}"
+        ws[f"A{r}"] = other.title
+        b.formula(ws, f"C{r}", "=" + error_count(ref), SHARES)
+        b.note(ws, f"F{r}", ref.replace("$", ""))
+    r = last_count
+    ws[f"A{r}"] = f"{ws.title} (the tests below)"
+    last = _checks_functions(b, ws, functions_top)
+    ref = f"$C${functions_top}:$E${last}"
+    b.formula(ws, f"C{r}", "=" + error_count(ref), SHARES)
+    b.note(ws, f"F{r}", ref.replace("$", ""))
+    widths = {"A": 46, "B": 8, "C": 16, "D": 16, "E": 16, "F": 50}
+    layout(ws, widths, "A4", f"A1:F{last}")
+
+
+#: Defined names of the status cells, in order (the first: errors anywhere in the model).
+CHECKS = (
+    "Check_Errors",
+    "Check_Authorized",
+    "Check_ClassI_Held",
+    "Check_ClassII_Held",
+    "Check_OptionCap",
+    "Check_LiqPref",
+    "Check_ClassI_CP",
+    "Check_ClassII_CP",
+    "Check_Reserve",
+)
 
 
 def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
@@ -242,17 +343,20 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "New directors for a Series A majority (BOARDSEATS)",
         "=BOARDSEATS(BoardSize,SeriesADirectors)",
         (GENERAL,),
-        "BoardSeats",
+        "NewDirectors",
     )
     put("Put Notice date", "PutNoticeDate", k["put_notice"], DATE, "date")
     put("Business-day calendar", "PutCalendar", CALENDARS[0], GENERAL, "calendar")
     computed(
-        "Earliest repurchase date (PUTDATE)", "=PUTDATE(PutNoticeDate,PutCalendar)", DATE, "PutDate"
+        "Earliest repurchase date (PUTDATE)",
+        "=PUTDATE(PutNoticeDate,PutCalendar)",
+        DATE,
+        "PutRepurchaseDate",
     )
     result(
         "Class I put price per share / total (PUTPRICE)",
-        "=PUTPRICE(ClassI_Shares,ClassI_StatedValue,ClassI_IssueDate,PutDate,ClassI_Dividends,"
-        "AccrualRate,DayCountBasis)",
+        "=PUTPRICE(ClassI_Shares,ClassI_StatedValue,ClassI_IssueDate,PutRepurchaseDate,"
+        "ClassI_Dividends,AccrualRate,DayCountBasis)",
         (PRICE, MONEY),
         "PutPricePerShare",
     )

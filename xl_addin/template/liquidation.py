@@ -67,8 +67,8 @@ def build(b: Builder, ws: Worksheet) -> None:
         )
     ws["A6"] = "Total"
     ws["A6"].font = Font(bold=True)
-    b.formula(ws, "G6", "=SUM(G4:G5)", MONEY, name="TotalLiqPref")
-    b.formula(ws, "I6", "=SUM(I4:I5)", MONEY)
+    b.formula(ws, "G6", "=SUMPRODUCT(--(G4:G5))", MONEY, name="TotalLiqPref")
+    b.formula(ws, "I6", "=SUMPRODUCT(--(I4:I5))", MONEY)
 
     ws["A9"] = "Schedule: the preference at later payment dates (array formulas)"
     ws["A9"].font = Font(bold=True)

@@ -33,6 +33,8 @@ SAMPLE_FIGURES: dict[str, Any] = {
     "common_dividend": 0.10,  # a common dividend per share (Section 2(b))
     "exit_values": [10_000_000, 25_000_000, 50_000_000, 100_000_000, 200_000_000],
     "schedule_years": [0, 1, 2, 3, 4, 5],
+    # the payout curve (Waterfall charts) runs to this multiple of the last breakpoint
+    "curve_margin": 1.25,
 }
 
 #: Sample inputs of the Checks sheet (all SAMPLE: none is a certificate term).

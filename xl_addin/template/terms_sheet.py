@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..scenario import SAMPLE
@@ -19,18 +19,27 @@ from ._style import (
 )
 from .samples import SAMPLE_FIGURES
 
+#: The "How to use" block (rows 4-9 of Terms): install the add-in as the README's "Using it in
+#: Excel" section describes, in short.
 HOW_TO_USE = (
     "How to use",
-    "1. Yellow cells are inputs (each a defined name, e.g. ClassI_Shares); everything else is "
-    "computed. Sheets are protected without a password (Review > Unprotect Sheet to edit).",
-    "2. Excel (Windows): install xlwings (pip install xl_addin; xlwings addin install), open this "
-    "file, xlwings tab > Import Functions, then save as .xlsm. The xlwings.conf sheet sets "
-    "UDF Modules = xl_addin.udfs.",
-    "3. Without Excel: xl-addin recalc series_a_model.xlsx [--set ValuationDate=2002-06-15] "
+    "1. Yellow cells are inputs, each a defined name (e.g. ClassI_Shares); everything else is "
+    "computed. SAMPLE values are placeholders to replace; certificate figures cite their "
+    "Section. Sheets are protected without a password (Review > Unprotect Sheet); columns and "
+    "rows can still be resized.",
+    "2. Windows Excel (classic xlwings): build the wheel (python -m pip wheel . -w dist), "
+    "pip install it (command xl-addin) and run xlwings addin install; in the VBA editor "
+    "(Alt+F11) tick Tools > References > xlwings; the xlwings.conf sheet sets UDF Modules = "
+    "xl_addin.udfs; click xlwings > Import Functions and save as .xlsm. First formula: "
+    "=LIQPREF(ClassI_Shares,ClassI_StatedValue,ClassI_IssueDate,ValuationDate).",
+    "3. Excel on Mac or the web: xlwings Lite (xl_addin in its requirements.txt). LibreOffice "
+    "Calc: xl-addin libreoffice builds the extension; install it with unopkg add <file>.oxt. "
+    'Details: README, "Using it in Excel".',
+    "4. Without Excel: xl-addin recalc series_a_model.xlsx [--set ValuationDate=2002-06-15] "
     "writes series_a_model.recalc.xlsx with every value computed.",
-    "4. SAMPLE rows and values are placeholders to replace; certificate figures cite their "
-    "Section. Array results (WATERFALL, CPHISTORY, ...) fill fixed blocks: enlarge a block "
-    "(select, edit, Ctrl+Shift+Enter) when more rows are needed.",
+    "5. Array results (WATERFALL, CPHISTORY, ...) fill fixed blocks; cells beyond a result hold "
+    "#N/A and print blank; enlarge a block (select, edit, Ctrl+Shift+Enter) for more rows. An "
+    "add-in error shows in its cell, in every total over it and on the Checks sheet.",
 )
 
 TERMS_ROWS = (
@@ -148,9 +157,10 @@ def build(b: Builder, ws: Worksheet) -> None:
         "IFX Corporation - Series A Convertible Preferred Stock",
         "Certificate of Designation, Annex A (June 2000). Inputs for every other sheet.",
     )
-    for i, line in enumerate(HOW_TO_USE):
-        cell = ws.cell(4 + i, 1, line)
-        cell.font = Font(bold=True) if i == 0 else Font()
+    widths = {"A": 40, "B": 14, "C": 14, "D": 37}
+    ws.cell(4, 1, HOW_TO_USE[0]).font = Font(bold=True)
+    for i, line in enumerate(HOW_TO_USE[1:]):
+        b.text_block(ws, 5 + i, line, "D", sum(widths.values()))
     b.header(ws, 10, ("Input", "Class I", "Class II", "Source / note"))
     for i, (label, n1, n2, fmt, kind, v1, v2, src) in enumerate(TERMS_ROWS):
         r = 11 + i
@@ -171,4 +181,7 @@ def build(b: Builder, ws: Worksheet) -> None:
     ws["A29"] = "Liquidation Preference at the valuation date"
     b.formula(ws, "B29", "=ClassI_LiqPref", MONEY)
     b.formula(ws, "C29", "=ClassII_LiqPref", MONEY)
-    layout(ws, {"A": 44, "B": 18, "C": 18, "D": 52}, "A11", "A1:D29")
+    for row in ws.iter_rows(min_row=11, max_row=29, min_col=4, max_col=4):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True)
+    layout(ws, widths, "A11", "A1:D29", titles=None)

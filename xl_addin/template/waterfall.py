@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, Reference
+from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.styles import Font
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ._style import (
@@ -12,6 +15,7 @@ from ._style import (
     MONEY,
     PRICE,
     SHARES,
+    YESNO,
     Builder,
     layout,
 )
@@ -90,12 +94,12 @@ def build(b: Builder, ws: Worksheet) -> None:
     b.header(ws, first - 1, labels)
     for i, v in enumerate(values):
         b.input(ws, f"A{first + i}", v, MONEY)
-        b.formula(ws, f"L{first + i}", f"=SUM(B{first + i}:F{first + i})", MONEY)
+        b.formula(ws, f"L{first + i}", f"=SUMPRODUCT(--(B{first + i}:F{first + i}))", MONEY)
     b.array(
         ws,
         f"B{first}:K{last}",
         f"=WATERFALL(A{first}:A{last},{capital},FALSE{tail})",
-        (MONEY,) * 5 + (PRICE,) * 3 + (GENERAL,) * 2,
+        (MONEY,) * 5 + (PRICE,) * 3 + (YESNO,) * 2,
     )
     top = last + 2
     ws[f"A{top}"] = "Breakpoints (WFBREAKS): exit values where the distribution changes"
@@ -108,15 +112,123 @@ def build(b: Builder, ws: Worksheet) -> None:
         (MONEY, GENERAL),
     )
     end = top + 1 + WF_BREAK_ROWS
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "Payout per class by exit value"
-    chart.y_axis.title = "$"
-    chart.x_axis.title = "Exit value"
-    data = Reference(ws, min_col=2, max_col=6, min_row=first - 1, max_row=last)
-    chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    chart.width, chart.height = 18, 8
-    ws.add_chart(chart, f"D{top}")
-    widths = {"A": 30, "B": 18} | {col: 16 for col in "CDEFGHIJKL"}
-    layout(ws, widths, f"B{first}", f"A1:L{end}")
+    for r in range(top + 2, end + 1):
+        ws[f"N{r}"] = 0  # the breakpoint markers sit on the chart's x-axis
+    ws[f"N{top + 1}"] = "Marker height (chart)"
+    charts_top = _curve(b, ws, f"{capital},FALSE{tail}", top + 2, end)
+    ws.row_breaks.append(Break(id=charts_top - 1))  # the charts start a page, never split
+    widths = {"A": 42, "B": 18} | {col: 16 for col in "CDEFGHIJKL"}
+    widths |= {"M": 8, "N": 18} | {col: 14 for col in "OPQRSTUVWX"}
+    layout(ws, widths, f"B{first}", f"A1:L{charts_top + 2 * CHART_ROWS + 1}", titles=None)
+
+
+#: The payout curve: CURVE_POINTS exit values from 0 to WF_CurveTop, evenly spaced.
+CURVE_POINTS = 61
+#: Rows a chart covers (44 cm by 15 cm; a row is about 0.53 cm).
+CHART_ROWS = 29
+CURVE_COLUMNS = (
+    "Exit value",
+    "Class I",
+    "Class II",
+    "Common",
+    "Options (net)",
+    "Warrant (net)",
+    "Class I per share",
+    "Class II per share",
+    "Common per share",
+    "Class I converts",
+    "Class II converts",
+)
+
+
+def _curve(b: Builder, ws: Worksheet, capital: str, bp_first: int, bp_last: int) -> int:
+    """The payout curve (columns M:X, next to the charts, not printed): WATERFALL at evenly
+    spaced exit values from 0 to a margin beyond the last breakpoint; two charts over it, the
+    breakpoints marked on the exit axis. Returns the first row of the charts."""
+    top = bp_last + 2
+    ws[f"A{top}"] = "Charts: payout and value per share by exit value"
+    ws[f"A{top}"].font = Font(bold=True)
+    ws[f"M{top - 1}"] = "Payout curve (data of the charts)"
+    ws[f"M{top - 1}"].font = Font(bold=True)
+    ws[f"M{top}"] = "Curve ends at this multiple of the last breakpoint"
+    b.input(ws, f"R{top}", SAMPLE_FIGURES["curve_margin"], '0.00"x"', name="WF_CurveMargin")
+    ws[f"S{top}"] = "Top exit value"
+    bps = f"$A${bp_first}:$A${bp_last}"
+    b.formula(
+        ws, f"U{top}", f"=INDEX({bps},COUNT({bps}))*WF_CurveMargin", MONEY, name="WF_CurveTop"
+    )
+    head = top + 1
+    b.header(ws, head, ("Point", *CURVE_COLUMNS), col=13)
+    first, last = head + 1, head + CURVE_POINTS
+    for i in range(CURVE_POINTS):
+        r = first + i
+        ws[f"M{r}"] = i
+        b.formula(ws, f"N{r}", f"=WF_CurveTop*M{r}/MAX($M${first}:$M${last})", MONEY)
+    b.array(
+        ws,
+        f"O{first}:X{last}",
+        f"=WATERFALL(N{first}:N{last},{capital})",
+        (MONEY,) * 5 + (PRICE,) * 3 + (YESNO,) * 2,
+    )
+    b.note(
+        ws,
+        f"A{top + 1}",
+        "Lines: WATERFALL at 61 exit values (columns M:X, not printed); diamonds on the exit "
+        "axis: the breakpoints (WFBREAKS, above).",
+    )
+    xs = Reference(ws, min_col=14, min_row=first, max_row=last)
+    markers = (
+        Reference(ws, min_col=1, min_row=bp_first, max_row=bp_last),
+        Reference(ws, min_col=14, min_row=bp_first, max_row=bp_last),
+    )
+    payout = _chart("Payout by exit value (Sections 3(a), 5(a))", "Payout ($)", '$#,##0,,"M"')
+    for col in range(15, 20):
+        _line(payout, ws, xs, col, head, first, last)
+    _markers(payout, *markers)
+    per_share = _chart("Value per share by exit value", "Per share ($)", "$#,##0.00")
+    for col in range(20, 23):
+        _line(per_share, ws, xs, col, head, first, last)
+    _markers(per_share, *markers)
+    charts_top = top + 2
+    ws.add_chart(payout, f"A{charts_top}")
+    ws.add_chart(per_share, f"A{charts_top + CHART_ROWS + 1}")
+    return charts_top
+
+
+def _chart(title: str, y_title: str, y_format: str) -> ScatterChart:
+    chart = ScatterChart()
+    chart.title = title
+    chart.style = 2
+    chart.scatterStyle = "line"
+    chart.x_axis.title = "Exit value ($)"
+    chart.y_axis.title = y_title
+    chart.x_axis.number_format = '$#,##0,,"M"'
+    chart.y_axis.number_format = y_format
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.majorGridlines = ChartLines()
+    chart.legend.position = "b"
+    chart.width, chart.height = 44, 15
+    return chart
+
+
+def _line(
+    chart: ScatterChart, ws: Worksheet, xs: Reference, col: int, head: int, first: int, last: int
+) -> None:
+    ys = Reference(ws, min_col=col, min_row=head, max_row=last)
+    series = Series(ys, xs, title_from_data=True)
+    series.marker.symbol = "none"
+    series.smooth = False
+    series.graphicalProperties.line.width = 28575  # 2.25 pt
+    chart.series.append(series)
+
+
+def _markers(chart: ScatterChart, xs: Reference, ys: Reference) -> None:
+    series = Series(ys, xs, title="Breakpoints (WFBREAKS)")
+    series.marker.symbol = "diamond"
+    series.marker.size = 10
+    series.marker.graphicalProperties = GraphicalProperties(solidFill="C00000")
+    series.marker.graphicalProperties.line.solidFill = "C00000"
+    series.graphicalProperties.line.noFill = True
+    series.smooth = False
+    chart.series.append(series)
