@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import re
+import shutil
+import signal
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -439,3 +444,328 @@ def test_cap_table_seeds_the_certificate_parties(wb: openpyxl.Workbook) -> None:
     assert all(h.startswith("SAMPLE") for h in holders[2:])
     assert ws["C4"].value + ws["C5"].value == c.CLASS_I_AUTHORIZED + c.CLASS_II_AUTHORIZED
     assert isinstance(c.CLASS_I_STATED_VALUE, Decimal)
+
+
+# ------------------------------------------------------------------------ names vs functions
+FUNCTION_LIST = Path(__file__).parent / "golden" / "excel_function_names.txt"
+
+
+def excel_function_names() -> set[str]:
+    """Excel's built-in function names (the committed list, its sources in its header)."""
+    lines = FUNCTION_LIST.read_text().splitlines()
+    return {line.strip().upper() for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_the_function_list_is_complete_enough_to_trust() -> None:
+    names = excel_function_names()
+    assert len(names) >= 500
+    # old and new, with dots, and the two that collided in LibreOffice (Err:509)
+    for fn in ("SUM", "YEARFRAC", "NETWORKDAYS.INTL", "XLOOKUP", "LAMBDA", "TEXTJOIN", "T.TEST"):
+        assert fn in names, fn
+
+
+def test_no_defined_name_equals_a_function_name(wb: openpyxl.Workbook) -> None:
+    """A defined name spelled like a function (BoardSeats vs BOARDSEATS, PutDate vs PUTDATE)
+    gives Err:509 in LibreOffice: none may equal, case-insensitively, a built-in or an add-in
+    function name."""
+    functions = excel_function_names() | {fn.upper() for fn in udfs.__all__}
+    clashes = sorted(name for name in wb.defined_names if name.upper() in functions)
+    assert clashes == []
+    # and the test can fail: the old names would clash
+    assert {"BOARDSEATS", "PUTDATE"} <= functions
+
+
+# ------------------------------------------------------------------------ printing
+#: Pages each sheet may take in the PDF of the whole workbook. One page per sheet; two for the
+#: sheets with a long second part (the CPHISTORY table, the charts, the certificate's tests).
+#: Budget for the whole model: 12 pages of US Letter, what a CFO reads in one sitting.
+PAGE_BUDGET = {
+    "Terms": 1,
+    "Cap Table": 1,
+    "Conversion": 1,
+    "Liquidation Preference": 1,
+    "Adjustments": 2,
+    "Waterfall": 2,
+    "Preemptive Rights": 1,
+    "Checks": 2,
+    "xlwings.conf": 1,
+}
+TOTAL_PAGES = 12
+
+
+def test_page_setup_of_every_sheet(wb: openpyxl.Workbook) -> None:
+    assert set(PAGE_BUDGET) == set(wb.sheetnames)
+    assert sum(PAGE_BUDGET.values()) <= TOTAL_PAGES
+    for ws in wb:
+        setup = ws.page_setup
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True, ws.title
+        assert (setup.fitToWidth, setup.fitToHeight) == (1, 0), ws.title  # 1 wide, n tall
+        assert setup.paperSize == 1, ws.title  # US Letter
+        assert ws.print_area, ws.title
+        area = ws.print_area.split("!")[1].replace("$", "")
+        last_col = "".join(ch for ch in area.split(":")[1] if ch.isalpha())
+        width = sum(
+            ws.column_dimensions[get_column_letter(j)].width or 13
+            for j in range(1, openpyxl.utils.column_index_from_string(last_col) + 1)
+        )
+        # landscape exactly where the printed columns are wider than a portrait page
+        assert setup.orientation == ("landscape" if width > 105 else "portrait"), ws.title
+        assert ws.oddFooter.left.text == "&A" and ws.oddFooter.right.text == "Page &P of &N"
+    for name in ("Cap Table", "Conversion", "Liquidation Preference", "Checks"):
+        assert wb[name].print_title_rows == "$3:$3", name  # the table header on every page
+    # the charts start a page of their own; CPHISTORY's snake_case header row is not printed
+    assert [b.id for b in wb["Waterfall"].row_breaks.brk] == [36]  # charts from row 37
+    # header rows are tall enough for their wrapped labels (LibreOffice clipped them)
+    cap = wb["Cap Table"]
+    assert cap.row_dimensions[3].height >= 45  # "Participating dividend (PARTDIV, 2(b))"
+    # subtitles wrap over the printed width instead of running off the page
+    assert any(str(r).startswith("A2:") for r in wb["Cap Table"].merged_cells.ranges)
+
+
+def test_logical_values_print_as_words(wb: openpyxl.Workbook) -> None:
+    """LibreOffice keeps a logical as 1/0 with the General format: TRUE/FALSE inputs and
+    results carry a format that shows the word (Excel shows the word whatever the format)."""
+    boolean = '"TRUE";"TRUE";"FALSE"'
+    for name in ("QPOClosed", "Hist_QPOClosed", "PreemptiveWhole", "QPO_Underwritten"):
+        assert _name_cell(wb, name).number_format == boolean, name
+    assert wb["Waterfall"]["J16"].number_format == '"yes";"yes";"no"'  # converts: 1 / 0
+
+
+def test_array_padding_is_hidden(wb: openpyxl.Workbook) -> None:
+    """Cells of an array block beyond the result (#N/A) print in the background colour."""
+    rules = {
+        str(cf.sqref): [r.formula for r in cf.rules]
+        for cf in wb["Adjustments"].conditional_formatting
+    }
+    assert rules["A38:P48"] == [["ISNA(A38)"]]
+    (rule,) = next(iter(wb["Waterfall"].conditional_formatting._cf_rules.values()))
+    assert rule.dxf.font.color.rgb.endswith("FFFFFF")
+
+
+def test_how_to_use_describes_installing_as_the_readme(wb: openpyxl.Workbook) -> None:
+    text = " ".join(str(wb["Terms"].cell(r, 1).value) for r in range(4, 10))
+    for words in (
+        "python -m pip wheel . -w dist",
+        "xlwings addin install",
+        "Tools > References > xlwings",
+        "UDF Modules = xl_addin.udfs",
+        "Import Functions",
+        "=LIQPREF(",
+        "xlwings Lite",
+        "xl-addin libreoffice",
+        "unopkg add",
+        "README",
+        "xl-addin recalc",
+    ):
+        assert words in text, words
+
+
+# ------------------------------------------------------------------------ LibreOffice
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+needs_lo = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+#: A LibreOffice profile setting: recalculate every formula of an .xlsx on loading it.
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>"""
+
+
+def soffice_convert(src: Path, workdir: Path, fmt: str, *, recalc_always: bool = False) -> Path:
+    """``soffice --headless --convert-to fmt`` under ``timeout``, with a fresh profile in
+    ``workdir``; whatever it started is killed (its own process group) before returning."""
+    profile = workdir / "lo-profile"
+    if recalc_always:
+        (profile / "user").mkdir(parents=True, exist_ok=True)
+        (profile / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS)
+    outdir = workdir / "out"
+    cmd = [
+        "timeout",
+        "120",
+        str(SOFFICE),
+        "--headless",
+        f"-env:UserInstallation={profile.as_uri()}",
+    ]
+    cmd += ["--convert-to", fmt, "--outdir", str(outdir), str(src)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        _, err = proc.communicate(timeout=150)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    out = outdir / f"{src.stem}.{fmt.split(':')[0]}"
+    assert proc.returncode == 0 and out.exists(), err.decode(errors="replace")[-500:]
+    return out
+
+
+#: Per sheet: a header on the left and one in the last printed column. Both on the sheet's
+#: first page means the page is one page wide.
+LEFT_AND_RIGHT = {
+    "Terms": ("Input", "Source / note"),
+    "Cap Table": ("Holder", "Participating dividend"),
+    "Conversion": ("Class", "Cash in lieu"),
+    "Liquidation Preference": ("Payment date", "Native check"),
+    "Adjustments": ("Fully Diluted", "Flags"),
+    "Waterfall": ("Series A", "Total paid"),
+    "Preemptive Rights": ("Holder", "Allocation"),
+    "Checks": ("Check", "What a flag means"),
+    "xlwings.conf": ("UDF Modules", "xl_addin.udfs"),
+}
+
+
+@needs_lo
+def test_the_whole_workbook_prints_to_a_readable_pdf(
+    wb: openpyxl.Workbook, values_path: Path, tmp_path: Path
+) -> None:
+    """LibreOffice exports the recalculated template to PDF: within the page budget, each sheet
+    one page wide (its first page holds its leftmost and rightmost columns), pages in sheet
+    order, footers naming sheet and page, TRUE/FALSE printed as words."""
+    import pypdf
+
+    pdf = soffice_convert(values_path, tmp_path, "pdf")
+    reader = pypdf.PdfReader(pdf)
+    footer = re.compile(
+        r"^(.+?) IFX Series A Convertible Preferred Stock model Page (\d+) of (\d+)"
+    )
+    pages: dict[str, list[str]] = {}
+    order = []
+    for page in reader.pages:
+        text = page.extract_text()
+        found = [m for line in text.splitlines() if (m := footer.match(line.strip()))]
+        assert found, text[:200]
+        sheet, n, total = found[0].group(1), int(found[0].group(2)), int(found[0].group(3))
+        pages.setdefault(sheet, []).append("".join(text.split()))  # words may split
+        assert n == sum(map(len, pages.values())) and total == len(reader.pages)
+        order += [sheet] if sheet not in order else []
+        landscape = page.mediabox.width > page.mediabox.height
+        assert (float(page.mediabox.width), float(page.mediabox.height)) in (
+            (612, 792),
+            (792, 612),
+        ), "US Letter"
+        assert landscape == (wb[sheet].page_setup.orientation == "landscape"), sheet
+    assert order == list(tpl.SHEETS)
+    assert len(reader.pages) <= TOTAL_PAGES
+    for sheet, texts in pages.items():
+        assert len(texts) <= PAGE_BUDGET[sheet], (sheet, len(texts))
+        left, right = ("".join(label.split()) for label in LEFT_AND_RIGHT[sheet])
+        assert left in texts[0] and right in texts[0], sheet
+    assert "FALSE" in pages["Terms"][0]  # QPOClosed, not 0
+    assert "Payoutbyexitvalue" in pages["Waterfall"][-1]  # the charts' page
+
+
+# ------------------------------------------------------------------------ errors cannot hide
+@pytest.fixture(scope="module")
+def values_path(built: Path) -> Path:
+    report = recalc.recalculate(built, built.with_name("values_for_print.xlsx"))
+    assert report.ok
+    assert report.output is not None
+    return report.output
+
+
+def test_an_addin_error_shown_as_text_reaches_totals_and_checks(tmp_path: Path) -> None:
+    """Classic xlwings shows an add-in error as TEXT. SUM would skip it; the template's totals
+    turn into #VALUE!, the checks say ERROR and the Checks sheet counts the error cells."""
+    wb = tpl.make_workbook()
+    wb["Conversion"]["F4"] = "#VALUE! shares must be >= 0 (got -5)"  # what xlwings would show
+    src = tmp_path / "text_error.xlsx"
+    wb.save(src)
+    report = recalc.recalculate(src, tmp_path / "out.xlsx", allow_errors=True)
+    assert report.output is not None
+    values = openpyxl.load_workbook(report.output, data_only=True)
+    conv, ch = values["Conversion"], values["Checks"]
+    assert conv["F6"].value == "#VALUE!"  # the total (SUM gave 1,009,999: Class II alone)
+    assert [ch[f"A{r}"].value for r in range(16, 24)] == [
+        *tpl.SHEETS[:7],
+        "Checks (the tests below)",
+    ]
+    # by hand: Conversion holds the error text (F4) and the total over it (F6); nothing else
+    # uses column F but TotalConvShares (F6) on the Checks rows 5 and 12, which are not counted
+    assert [ch[f"C{r}"].value for r in range(16, 24)] == [0, 0, 2, 0, 0, 0, 0, 0]
+    assert (ch["C4"].value, ch["E4"].value) == (2, "ERRORS")
+    assert ch["E5"].value == ch["E12"].value == "ERROR: Value or Limit is an error"
+    assert ch["E6"].value == "OK"
+
+
+def test_an_addin_error_value_reaches_totals_and_checks(built: Path, tmp_path: Path) -> None:
+    """A real error (xlwings Lite, recalc): Class I shares -5 -> LIQPREF, CONVSHARES ... fail;
+    their totals fail too and the first check counts them."""
+    report = recalc.recalculate(
+        built, tmp_path / "bad.xlsx", overrides={"ClassI_Shares": -5}, allow_errors=True
+    )
+    assert report.errors and report.output is not None
+    values = openpyxl.load_workbook(report.output, data_only=True)
+    assert values["Liquidation Preference"]["G4"].value.startswith("#VALUE!")
+    assert values["Liquidation Preference"]["G6"].value.startswith("#")  # the total
+    assert values["Conversion"]["F6"].value.startswith("#")
+    ch = values["Checks"]
+    assert ch["C4"].value > 0 and ch["E4"].value == "ERRORS"
+    assert ch["C19"].value >= 3  # Liquidation Preference: G4, G6, ... (at least)
+
+
+@needs_lo
+def test_error_proof_totals_and_counts_agree_with_libreoffice(tmp_path: Path) -> None:
+    """The total and the error count the template uses, in LibreOffice and in the native
+    engine, on cells holding a number, error text, a real error, #N/A padding and text."""
+    from xl_addin.template._style import error_count, strict_sum
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    column = (1, "#VALUE! shares must be >= 0 (got -5)", "=1/0", None, None, None, "label", 2, 3)
+    for i, value in enumerate(column, start=1):
+        ws[f"A{i}"] = value
+    ws["A4"] = ArrayFormula("A4:A6", "=A8:A9")  # 2, 3 and #N/A padding in A6
+    ws["B1"] = "=" + strict_sum("A1:A7")
+    ws["B2"] = "=" + error_count("A1:A7")
+    ws["B3"] = "=" + strict_sum("A7:A8")  # a label is not a number either
+    ws["B4"] = "=" + strict_sum("A4:A5")
+    src = tmp_path / "errors.xlsx"
+    wb.save(src)
+    lo = openpyxl.load_workbook(
+        soffice_convert(src, tmp_path, "xlsx", recalc_always=True), data_only=True
+    ).active
+    report = recalc.recalculate(src, tmp_path / "native.xlsx", allow_errors=True, engine="native")
+    assert report.output is not None
+    native = openpyxl.load_workbook(report.output, data_only=True).active
+    for book in (lo, native):
+        assert book["A6"].value == "#N/A" and book["A5"].value == 3
+        assert str(book["B1"].value).startswith("#")  # not 6: the error text does not vanish
+        assert book["B2"].value == 2  # the error text and #DIV/0!; not #N/A, not "label"
+        assert str(book["B3"].value).startswith("#VALUE!")
+        assert book["B4"].value == 5
+
+
+# ------------------------------------------------------------------------ the payout curve
+def test_payout_curve_worked_out_by_hand(values: openpyxl.Workbook) -> None:
+    ws = values["Waterfall"]
+    # the last breakpoint: the warrant ($15) is exercised when common is worth $15 a share
+    # with both classes converted and the options exercised: 15 x 18,959,998 - 2,460,000 x 5
+    # = 272,099,970; the curve runs to 1.25 times it
+    last_break = 15 * 18_959_998 - 2_460_000 * 5
+    assert ws["A28"].value == pytest.approx(last_break, rel=1e-12)
+    top = 1.25 * last_break
+    assert ws["U35"].value == pytest.approx(top, rel=1e-12)
+    assert [ws.cell(37, j).value for j in range(14, 20)] == [0, 0, 0, 0, 0, 0]
+    # point 10 of 60: 56,687,493.75 is past both preferences (27,245,421.84) and short of the
+    # option exercise (97,245,421.84): the preferences, the rest to common
+    r = 47
+    assert ws[f"N{r}"].value == pytest.approx(top / 6, rel=1e-12)
+    assert ws[f"O{r}"].value == pytest.approx(PREF_I, rel=1e-12)
+    assert ws[f"P{r}"].value == pytest.approx(PREF_II, rel=1e-12)
+    assert ws[f"Q{r}"].value == pytest.approx(top / 6 - PREF_I - PREF_II, rel=1e-12)
+    assert (ws[f"R{r}"].value, ws[f"S{r}"].value) == (0, 0)
+    # the top: everything converts and is exercised; common per share =
+    # (top + 2,460,000 x 5 + 210,000 x 15) / (14,000,000 + 1,489,999 + 1,009,999 + 2,460,000
+    # + 210,000)
+    cps = (top + 2_460_000 * 5 + 210_000 * 15) / 19_169_998
+    row = [ws.cell(97, j).value for j in range(15, 25)]
+    assert row[0] == pytest.approx(1_489_999 * cps, rel=1e-12)
+    assert row[1] == pytest.approx(1_009_999 * cps, rel=1e-12)
+    assert row[2] == pytest.approx(14_000_000 * cps, rel=1e-12)
+    assert row[3] == pytest.approx(2_460_000 * (cps - 5), rel=1e-12)
+    assert row[4] == pytest.approx(210_000 * (cps - 15), rel=1e-12)
+    assert row[7] == pytest.approx(cps, rel=1e-12)
+    assert row[8:] == [1, 1]

@@ -256,7 +256,7 @@ FOOTER_CENTER = "IFX Series A Convertible Preferred Stock model"
 def layout(
     ws: Worksheet,
     widths: dict[str, float],
-    freeze: str,
+    freeze: str | None,
     area: str,
     titles: str | None = "3:3",
 ) -> None:

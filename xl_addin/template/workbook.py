@@ -28,6 +28,7 @@ from . import (
 )
 from ._style import (
     Builder,
+    layout,
 )
 
 DEFAULT_PATH = (
@@ -42,8 +43,8 @@ ZIP_DATE = (2000, 6, 15, 0, 0, 0)
 def _xlwings_conf(b: Builder, ws: Worksheet) -> None:
     ws["A1"] = "UDF Modules"
     ws["B1"] = "xl_addin.udfs"
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 30
+    layout(ws, {"A": 16, "B": 30}, None, "A1:B1", titles=None)
+    ws.protection.sheet = False  # xlwings' settings: plain cells
 
 
 #: The sheets in order, each with the function that fills it: ``build(b, ws)``. A new sheet is
