@@ -95,15 +95,15 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
             "number",
         ),
         (
-            "Rights outstanding at the start (options, warrants)",
+            "Options and warrants at the start",
             "Hist_Rights",
             SAMPLE_FIGURES["history_rights"],
             SHARES,
             "number",
         ),
-        ("Option-plan shares already granted", "Hist_OptionPlanUsed", 0, SHARES, "number"),
+        ("Option-plan shares granted before", "Hist_OptionPlanUsed", 0, SHARES, "number"),
         (
-            "Qualified Private Offering closed before the log",
+            "QPO closed before the log",
             "Hist_QPOClosed",
             False,
             GENERAL,
@@ -171,8 +171,8 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
     for row in ws[f"A{top_hist + 1}:{col_letters(width)}{top_hist + rows}"]:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
-        # room for a five-line explanation (about 300 characters at the column's width)
-        ws.row_dimensions[row[0].row].height = 75
+        # room for a four-line explanation (about 280 characters at the column's width)
+        ws.row_dimensions[row[0].row].height = 60
     ws.column_dimensions[explanation].width = 60
     return top_hist + rows
 

@@ -12,6 +12,7 @@ from ..fastcalc import col_letters
 from ..terms import constants as c
 from ..terms.remedies import CALENDARS
 from ._style import (
+    BOOL,
     DATE,
     GENERAL,
     MONEY,
@@ -157,8 +158,8 @@ def build(b: Builder, ws: Worksheet) -> None:
         b.formula(ws, f"D{r}", limit, fmt)
         b.formula(ws, f"E{r}", _guard(r, test.format(r=r), flag), GENERAL)
         b.note(ws, f"F{r}", means)
-        ws[f"F{r}"].alignment = Alignment(wrap_text=True, vertical="top")
-        ws[f"A{r}"].alignment = Alignment(wrap_text=True, vertical="top")
+        for col in "ABCDEF":
+            ws[f"{col}{r}"].alignment = Alignment(wrap_text=col in "AF", vertical="top")
         b.name(CHECKS[i], ws, f"E{r}")
 
     # error cells by sheet: every cell of each sheet's print area (this sheet: the tests below)
@@ -240,7 +241,7 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
     result(
         "Qualified Public Offering? (QPOTEST)",
         "=QPOTEST(QPO_FirmCommitment,QPO_GrossProceeds,QPO_PreOfferingEquity,QPO_Underwritten)",
-        (GENERAL, GENERAL),
+        (BOOL, GENERAL),
         "QPO_Result",
     )
 
@@ -293,7 +294,7 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "Liquidation Event? (LIQEVENT)",
         "=LIQEVENT(LE_KeepsMajority,LE_AssetSale,LE_PublicBuyer,LE_Registered,LE_AveragePrice,"
         "LE_ExchangeRatio,LE_PreferencePerShare,LE_TradingVolume,LE_MergerShares)",
-        (GENERAL, GENERAL),
+        (BOOL, GENERAL),
         "LE_Result",
     )
 
@@ -324,7 +325,7 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
     )
     conv = "'Conversion'!{c}4:{c}5"
     result(
-        "Issuable on conversion / shortfall vs reserved / vs authorized (RESERVATION)",
+        "RESERVATION: issuable, short vs reserve, vs authorized",
         f"=RESERVATION({conv.format(c='B')},{conv.format(c='C')},{conv.format(c='E')},"
         f"AuthorizedUnissued,{conv.format(c='D')},ReservedCommon)",
         (SHARES, SHARES, SHARES),
@@ -374,7 +375,7 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "Series A majority consent needed? (CONSENT)",
         "=CONSENT(Consent_Kind,Consent_Amount,Consent_InBudget,Consent_OrdinaryCourse,"
         "Consent_Held,QPOClosed)",
-        (GENERAL, GENERAL),
+        (BOOL, GENERAL),
         "Consent_Result",
     )
     return r - 1
