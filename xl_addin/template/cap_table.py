@@ -111,8 +111,8 @@ def build(b: Builder, ws: Worksheet) -> None:
     b.formula(ws, f"N{t}", f"=SUMPRODUCT(--(N{sa_first}:N{sa_last}))", SHARES)
     b.formula(ws, f"O{t}", f"=SUMPRODUCT(--(O{sa_first}:O{sa_last}))", PCT)
     b.formula(ws, f"P{t}", f"=SUMPRODUCT(--(P{sa_first}:P{sa_last}))", MONEY)
-    ws[f"A{t + 2}"] = "Dividend per Common share declared (Section 2(b))"
+    ws[f"A{t + 2}"] = "Common dividend per share (2(b))"
     b.input(ws, f"C{t + 2}", SAMPLE_FIGURES["common_dividend"], MONEY, name="CommonDividend")
     b.note(ws, f"D{t + 2}", "SAMPLE: the Series A receives its as-converted share first (PARTDIV)")
-    widths = {"A": 30, "B": 9} | {col: 11.5 for col in "CDEFGHIJKLMNOP"}
+    widths = {"A": 30, "B": 9} | {col: 11.5 for col in "CDEFGHIJKLMNO"} | {"P": 14}
     layout(ws, widths, "B4", f"A1:P{t + 2}")

@@ -53,4 +53,4 @@ def build(b: Builder, ws: Worksheet) -> None:
     ws[f"A{la + 1}"].font = Font(bold=True)
     for col, fmt in (("B", SHARES), ("C", SHARES), ("D", "#,##0.00"), ("E", SHARES)):
         b.formula(ws, f"{col}{la + 1}", f"=SUMPRODUCT(--({col}{f}:{col}{la}))", fmt)
-    layout(ws, {"A": 32} | {col: 18 for col in "BCDE"}, "B6", f"A1:E{la + 1}")
+    layout(ws, {"A": 32} | {col: 18 for col in "BCDE"}, "B6", f"A1:E{la + 1}", titles="5:5")
