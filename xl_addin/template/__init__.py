@@ -19,7 +19,11 @@ set-up; ``samples`` the SAMPLE figures; ``workbook`` the sheet order (:data:`SHE
 byte-stable saving and the command. Adding a formula is one line in the sheet's ``build``:
 ``b.formula(ws, "C7", "=LIQPREF(...)", MONEY)`` (or ``b.array(ws, "C20:C25", "=...", MONEY)`` for
 an array formula); adding a sheet is a module with ``build`` and one line in
-:data:`SHEET_BUILDERS`.
+:data:`SHEET_BUILDERS` (before Checks, which counts the error cells of the sheets before it);
+adding a certificate test to the Checks sheet is a function ``def _x(w: ChecksWriter)`` using
+``w.section / w.put / w.computed / w.result`` and one line in ``checks.TEST_SECTIONS``.
+Totals use :func:`~._style.strict_sum` (an error, never skipped, when a cell holds an error or
+an add-in's error text).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl.styles import Alignment, Font
@@ -198,99 +198,120 @@ CHECKS = (
 )
 
 
-def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
-    """QPOTEST, LIQEVENT, SECVALUE, RESERVATION, BOARDSEATS, PUTDATE, PUTPRICE, CONSENT: named,
-    validated inputs (SAMPLE) and each result as an array formula over C:D (or C:E)."""
-    k = CHECK_INPUTS
-    r = top
+class ChecksWriter:
+    """Writes the certificate's tests down the Checks sheet, one row after another: a section
+    header, SAMPLE inputs (each a defined name), computed cells and array results over C:D
+    (or C:E). ``r`` is the next free row."""
 
-    def section(title: str, section: str) -> None:
-        nonlocal r
-        r += 1
-        b.header(ws, r, (title, "Section", "Value / result", "Reason / detail", ""))
-        ws[f"B{r}"] = section
-        r += 1
+    def __init__(self, b: Builder, ws: Worksheet, top: int) -> None:
+        self.b, self.ws, self.r = b, ws, top
 
-    def put(label: str, name: str, value: Any, fmt: str, kind: str = "number") -> None:
-        nonlocal r
-        ws[f"A{r}"] = label
-        b.input(ws, f"C{r}", value, fmt, name=name, kind=kind)
-        b.note(ws, f"E{r}", "SAMPLE")
-        r += 1
+    def section(self, title: str, section: str) -> None:
+        self.r += 1
+        self.b.header(self.ws, self.r, (title, "Section", "Value / result", "Reason / detail", ""))
+        self.ws[f"B{self.r}"] = section
+        self.r += 1
 
-    def computed(label: str, text: str, fmt: str, name: str | None = None) -> None:
-        nonlocal r
-        ws[f"A{r}"] = label
-        b.formula(ws, f"C{r}", text, fmt, name=name)
-        r += 1
+    def put(self, label: str, name: str, value: Any, fmt: str, kind: str = "number") -> None:
+        self.ws[f"A{self.r}"] = label
+        self.b.input(self.ws, f"C{self.r}", value, fmt, name=name, kind=kind)
+        self.b.note(self.ws, f"E{self.r}", "SAMPLE")
+        self.r += 1
 
-    def result(label: str, text: str, fmts: Sequence[str], name: str | None = None) -> None:
-        nonlocal r
-        ws[f"A{r}"] = label
-        ws[f"A{r}"].font = Font(bold=True)
-        b.array(ws, f"C{r}:{col_letters(2 + len(fmts))}{r}", text, fmts)
+    def computed(self, label: str, text: str, fmt: str, name: str | None = None) -> None:
+        self.ws[f"A{self.r}"] = label
+        self.b.formula(self.ws, f"C{self.r}", text, fmt, name=name)
+        self.r += 1
+
+    def result(self, label: str, text: str, fmts: Sequence[str], name: str | None = None) -> None:
+        self.ws[f"A{self.r}"] = label
+        self.ws[f"A{self.r}"].font = Font(bold=True)
+        self.b.array(self.ws, f"C{self.r}:{col_letters(2 + len(fmts))}{self.r}", text, fmts)
         if name:
-            b.name(name, ws, f"C{r}")
-        r += 1
+            self.b.name(name, self.ws, f"C{self.r}")
+        self.r += 1
 
-    section("Qualified Public Offering test", "5(b)")
-    put("Firm commitment of the underwriters ($)", "QPO_FirmCommitment", k["qpo"][0], MONEY)
-    put("Gross proceeds to the Corporation ($)", "QPO_GrossProceeds", k["qpo"][1], MONEY)
-    put("Pre-offering equity value ($)", "QPO_PreOfferingEquity", k["qpo"][2], MONEY)
-    put("Underwritten public offering", "QPO_Underwritten", True, GENERAL, "bool")
-    result(
+
+def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
+    """The certificate's tests (:data:`TEST_SECTIONS`) from row ``top``; returns the last row."""
+    w = ChecksWriter(b, ws, top)
+    for section in TEST_SECTIONS:
+        section(w)
+    return w.r - 1
+
+
+def _qpo(w: ChecksWriter) -> None:
+    """Section 5(b): QPOTEST."""
+    w.section("Qualified Public Offering test", "5(b)")
+    w.put(
+        "Firm commitment of the underwriters ($)",
+        "QPO_FirmCommitment",
+        CHECK_INPUTS["qpo"][0],
+        MONEY,
+    )
+    w.put(
+        "Gross proceeds to the Corporation ($)", "QPO_GrossProceeds", CHECK_INPUTS["qpo"][1], MONEY
+    )
+    w.put("Pre-offering equity value ($)", "QPO_PreOfferingEquity", CHECK_INPUTS["qpo"][2], MONEY)
+    w.put("Underwritten public offering", "QPO_Underwritten", True, GENERAL, "bool")
+    w.result(
         "Qualified Public Offering? (QPOTEST)",
         "=QPOTEST(QPO_FirmCommitment,QPO_GrossProceeds,QPO_PreOfferingEquity,QPO_Underwritten)",
         (BOOL, GENERAL),
         "QPO_Result",
     )
 
-    le = k["liq_event"]
-    section("Liquidation Event test (merger, sale of control or assets)", "3(b)")
-    put(
+
+def _liquidation_event(w: ChecksWriter) -> None:
+    """Section 3(b): LIQEVENT."""
+    le = CHECK_INPUTS["liq_event"]
+    w.section("Liquidation Event test (merger, sale of control or assets)", "3(b)")
+    w.put(
         "Old shareholders keep a majority",
         "LE_KeepsMajority",
         le["keeps_majority"],
         GENERAL,
         "bool",
     )
-    put(
+    w.put(
         "Sale of all or substantially all assets", "LE_AssetSale", le["asset_sale"], GENERAL, "bool"
     )
-    put("Merger with a public company", "LE_PublicBuyer", le["public_buyer"], GENERAL, "bool")
-    put(
+    w.put("Merger with a public company", "LE_PublicBuyer", le["public_buyer"], GENERAL, "bool")
+    w.put(
         "(I) Merger Shares registered, unrestricted",
         "LE_Registered",
         le["registered"],
         GENERAL,
         "bool",
     )
-    put(
+    w.put(
         "(II) Average closing price of the Merger Shares",
         "LE_AveragePrice",
         le["average_price"],
         PRICE,
     )
-    put("(II) Merger Shares per Series A share", "LE_ExchangeRatio", le["exchange_ratio"], "0.0000")
-    computed(
+    w.put(
+        "(II) Merger Shares per Series A share", "LE_ExchangeRatio", le["exchange_ratio"], "0.0000"
+    )
+    w.computed(
         "(II) Liquidation Preference per Class I share",
         "='Liquidation Preference'!H4",
         PRICE,
         "LE_PreferencePerShare",
     )
-    put(
+    w.put(
         "(III) Trading volume, 30 calendar days (shares)",
         "LE_TradingVolume",
         le["trading_volume"],
         SHARES,
     )
-    computed(
+    w.computed(
         "(III) Merger Shares to all Series A",
         "=LE_ExchangeRatio*(ClassI_Shares+ClassII_Shares)",
         SHARES,
         "LE_MergerShares",
     )
-    result(
+    w.result(
         "Liquidation Event? (LIQEVENT)",
         "=LIQEVENT(LE_KeepsMajority,LE_AssetSale,LE_PublicBuyer,LE_Registered,LE_AveragePrice,"
         "LE_ExchangeRatio,LE_PreferencePerShare,LE_TradingVolume,LE_MergerShares)",
@@ -298,33 +319,51 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "LE_Result",
     )
 
-    section("Value of securities received (closing prices)", "3(c)")
-    series = k["price_series"]
-    first = r
+
+def _securities_value(w: ChecksWriter) -> None:
+    """Section 3(c): SECVALUE over a column of closing prices."""
+    w.section("Value of securities received (closing prices)", "3(c)")
+    series = CHECK_INPUTS["price_series"]
+    first = w.r
     for date, price in series:
-        b.input(ws, f"A{r}", date, DATE, kind="date")
-        b.input(ws, f"C{r}", price, PRICE)
-        b.note(ws, f"E{r}", "SAMPLE closing price")
-        r += 1
-    rng = f"{first}:{{c}}{r - 1}"
-    put("Closing date of the transaction", "SV_ClosingDate", k["closing_date"], DATE, "date")
-    put("Discount for restricted securities", "SV_Discount", k["discount"], PCT, "fraction")
-    computed(
+        w.b.input(w.ws, f"A{w.r}", date, DATE, kind="date")
+        w.b.input(w.ws, f"C{w.r}", price, PRICE)
+        w.b.note(w.ws, f"E{w.r}", "SAMPLE closing price")
+        w.r += 1
+    rng = f"{first}:{{c}}{w.r - 1}"
+    w.put(
+        "Closing date of the transaction",
+        "SV_ClosingDate",
+        CHECK_INPUTS["closing_date"],
+        DATE,
+        "date",
+    )
+    w.put(
+        "Discount for restricted securities",
+        "SV_Discount",
+        CHECK_INPUTS["discount"],
+        PCT,
+        "fraction",
+    )
+    w.computed(
         "Value per security (SECVALUE)",
         f"=SECVALUE(A{rng.format(c='A')},C{rng.format(c='C')},SV_ClosingDate,SV_Discount)",
         PRICE,
         "SV_Value",
     )
 
-    section("Reservation of Common Stock", "5(f)")
-    put(
+
+def _reservation(w: ChecksWriter) -> None:
+    """Section 5(f): RESERVATION."""
+    w.section("Reservation of Common Stock", "5(f)")
+    w.put(
         "Authorized but unissued Common Stock",
         "AuthorizedUnissued",
-        k["authorized_unissued"],
+        CHECK_INPUTS["authorized_unissued"],
         SHARES,
     )
     conv = "'Conversion'!{c}4:{c}5"
-    result(
+    w.result(
         "RESERVATION: issuable, short vs reserve, vs authorized",
         f"=RESERVATION({conv.format(c='B')},{conv.format(c='C')},{conv.format(c='E')},"
         f"AuthorizedUnissued,{conv.format(c='D')},ReservedCommon)",
@@ -332,29 +371,32 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "Reservation_Issuable",
     )
 
-    section("Remedies during a Triggering Event", "8(b), 8(c)")
-    put("Board size before the increase", "BoardSize", k["board_size"], GENERAL)
-    put(
+
+def _remedies(w: ChecksWriter) -> None:
+    """Sections 8(b), 8(c): BOARDSEATS, PUTDATE, PUTPRICE."""
+    w.section("Remedies during a Triggering Event", "8(b), 8(c)")
+    w.put("Board size before the increase", "BoardSize", CHECK_INPUTS["board_size"], GENERAL)
+    w.put(
         "Series A Preferred Directors on the Board",
         "SeriesADirectors",
-        k["series_a_directors"],
+        CHECK_INPUTS["series_a_directors"],
         GENERAL,
     )
-    result(
+    w.result(
         "New directors for a Series A majority (BOARDSEATS)",
         "=BOARDSEATS(BoardSize,SeriesADirectors)",
         (GENERAL,),
         "NewDirectors",
     )
-    put("Put Notice date", "PutNoticeDate", k["put_notice"], DATE, "date")
-    put("Business-day calendar", "PutCalendar", CALENDARS[0], GENERAL, "calendar")
-    computed(
+    w.put("Put Notice date", "PutNoticeDate", CHECK_INPUTS["put_notice"], DATE, "date")
+    w.put("Business-day calendar", "PutCalendar", CALENDARS[0], GENERAL, "calendar")
+    w.computed(
         "Earliest repurchase date (PUTDATE)",
         "=PUTDATE(PutNoticeDate,PutCalendar)",
         DATE,
         "PutRepurchaseDate",
     )
-    result(
+    w.result(
         "Class I put price per share / total (PUTPRICE)",
         "=PUTPRICE(ClassI_Shares,ClassI_StatedValue,ClassI_IssueDate,PutRepurchaseDate,"
         "ClassI_Dividends,AccrualRate,DayCountBasis)",
@@ -362,20 +404,34 @@ def _checks_functions(b: Builder, ws: Worksheet, top: int) -> int:
         "PutPricePerShare",
     )
 
-    kind, amount, in_budget, ordinary, held = k["consent"]
-    section("Protective provisions: Series A consent", "4(b)")
-    put("Action", "Consent_Kind", kind, GENERAL, "action")
-    put("Amount ($, Corporation and subsidiaries)", "Consent_Amount", amount, MONEY)
-    put("Prescribed in the Annual Budget", "Consent_InBudget", in_budget, GENERAL, "bool")
-    put("In the ordinary course of business", "Consent_OrdinaryCourse", ordinary, GENERAL, "bool")
-    put(
+
+def _consent(w: ChecksWriter) -> None:
+    """Section 4(b): CONSENT."""
+    kind, amount, in_budget, ordinary, held = CHECK_INPUTS["consent"]
+    w.section("Protective provisions: Series A consent", "4(b)")
+    w.put("Action", "Consent_Kind", kind, GENERAL, "action")
+    w.put("Amount ($, Corporation and subsidiaries)", "Consent_Amount", amount, MONEY)
+    w.put("Prescribed in the Annual Budget", "Consent_InBudget", in_budget, GENERAL, "bool")
+    w.put("In the ordinary course of business", "Consent_OrdinaryCourse", ordinary, GENERAL, "bool")
+    w.put(
         "Series A held / issued under the Purchase Agreement", "Consent_Held", held, PCT, "fraction"
     )
-    result(
+    w.result(
         "Series A majority consent needed? (CONSENT)",
         "=CONSENT(Consent_Kind,Consent_Amount,Consent_InBudget,Consent_OrdinaryCourse,"
         "Consent_Held,QPOClosed)",
         (BOOL, GENERAL),
         "Consent_Result",
     )
-    return r - 1
+
+
+#: The certificate's tests on the Checks sheet, in order: a new test is a function taking the
+#: :class:`ChecksWriter` (see :func:`_qpo`) added here.
+TEST_SECTIONS: tuple[Callable[[ChecksWriter], None], ...] = (
+    _qpo,
+    _liquidation_event,
+    _securities_value,
+    _reservation,
+    _remedies,
+    _consent,
+)
