@@ -769,3 +769,19 @@ def test_payout_curve_worked_out_by_hand(values: openpyxl.Workbook) -> None:
     assert row[4] == pytest.approx(210_000 * (cps - 15), rel=1e-12)
     assert row[7] == pytest.approx(cps, rel=1e-12)
     assert row[8:] == [1, 1]
+
+
+def test_check_flags_stand_out_and_say_what_they_mean(wb: openpyxl.Workbook) -> None:
+    ws = wb["Checks"]
+    assert ws["F3"].value == "What a flag means"
+    for r in range(4, 13):  # every check: a status formula that cannot hide an error, a meaning
+        assert ws[f"E{r}"].value.startswith("=IF(AND(ISNUMBER(C"), r
+        assert "ERROR" in ws[f"E{r}"].value, r
+        flag = ws[f"E{r}"].value.split('"')[3]  # the word shown when the test fails
+        assert ws[f"F{r}"].value.startswith(f"{flag}:"), r
+    # 5(f) says what a SHORTFALL means: authorized but unissued shares, not the fixed reserve
+    assert "authorized but unissued" in ws["F5"].value and "5(f)" in ws["F5"].value
+    assert ws["D5"].value == "=AuthorizedUnissued" and ws["D12"].value == "=ReservedCommon"
+    rules = [(str(cf.sqref), rule.formula) for cf in ws.conditional_formatting for rule in cf.rules]
+    assert ("E4:E12", ['E4="ABOVE RESERVE"']) in rules  # amber: information
+    assert ("E4:E12", ['AND(E4<>"OK",NOT(E4="ABOVE RESERVE"))']) in rules  # red: a flag

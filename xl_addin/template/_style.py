@@ -224,7 +224,7 @@ def _row_heights(ws: Worksheet, widths: dict[str, float]) -> None:
                 continue
             width = widths.get(cell.column_letter) or 13
             # a column width counts digits; bold header text is wider, plain text narrower
-            chars = width - 2 if cell.font.b else width * 1.1
+            chars = width - 2 if cell.font.b else width * 1.2
             lines = max(lines, wrapped_lines(cell.value, chars))
         if lines > 1:
             ws.row_dimensions[row[0].row].height = 15 * lines

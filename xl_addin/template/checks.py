@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from openpyxl.styles import Alignment, Font
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..fastcalc import col_letters
@@ -27,8 +28,10 @@ from ._style import (
 from .cap_table import CAP_FIRST, CAP_LAST
 from .samples import CHECK_INPUTS
 
-#: Status words and what each means (column F of the Checks sheet).
-OK_MEANS = "OK: the test holds."
+#: A flagged check (red) and one that informs (amber).
+FLAG_FILL = PatternFill("solid", fgColor="F4CCCC")
+FLAG_FONT = Font(bold=True, color="9C0006")
+INFO_FILL = PatternFill("solid", fgColor="FFE699")
 
 
 def _guard(r: int, test: str, flag: str) -> str:
@@ -162,7 +165,16 @@ def build(b: Builder, ws: Worksheet) -> None:
             ws[f"{col}{r}"].alignment = Alignment(wrap_text=col in "AF", vertical="top")
         b.name(CHECKS[i], ws, f"E{r}")
 
-    # error cells by sheet: every cell of each sheet's print area (this sheet: the tests below)
+    # a flag stands out: red, but amber for the one that is information, not a breach
+    status = f"E4:E{3 + len(rows)}"
+    info = 'E4="ABOVE RESERVE"'
+    ws.conditional_formatting.add(status, FormulaRule(formula=[info], fill=INFO_FILL))
+    ws.conditional_formatting.add(
+        status,
+        FormulaRule(formula=[f'AND(E4<>"OK",NOT({info}))'], fill=FLAG_FILL, font=FLAG_FONT),
+    )
+
+    # error cells by sheet: every cell of each sheet (this sheet: the tests below)
     r = first_count - 1
     ws[f"A{r - 1}"] = "Error cells by sheet (error values, and text starting with #)"
     ws[f"A{r - 1}"].font = Font(bold=True)
