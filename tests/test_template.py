@@ -708,8 +708,8 @@ def test_an_addin_error_value_reaches_totals_and_checks(built: Path, tmp_path: P
 
 @needs_lo
 def test_error_proof_totals_and_counts_agree_with_libreoffice(tmp_path: Path) -> None:
-    """The total and the error count the template uses, in LibreOffice and in the native
-    engine, on cells holding a number, error text, a real error, #N/A padding and text."""
+    """The total and the error count the template uses, in LibreOffice and in both recalc
+    engines, on cells holding a number, error text, a real error, #N/A padding and text."""
     from xl_addin.template._style import error_count, strict_sum
 
     wb = openpyxl.Workbook()
@@ -730,7 +730,11 @@ def test_error_proof_totals_and_counts_agree_with_libreoffice(tmp_path: Path) ->
     report = recalc.recalculate(src, tmp_path / "native.xlsx", allow_errors=True, engine="native")
     assert report.output is not None
     native = openpyxl.load_workbook(report.output, data_only=True).active
-    for book in (lo, native):
+    # recalc's fallback engine too (it reads --"text" as 0: the totals use 0+ instead)
+    report = recalc.recalculate(src, tmp_path / "fl.xlsx", allow_errors=True, engine="formulas")
+    assert report.output is not None
+    fallback = openpyxl.load_workbook(report.output, data_only=True).active
+    for book in (lo, native, fallback):
         assert book["A6"].value == "#N/A" and book["A5"].value == 3
         assert str(book["B1"].value).startswith("#")  # not 6: the error text does not vanish
         assert book["B2"].value == 2  # the error text and #DIV/0!; not #N/A, not "label"

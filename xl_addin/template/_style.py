@@ -232,9 +232,10 @@ def _row_heights(ws: Worksheet, widths: dict[str, float]) -> None:
 
 def strict_sum(ref: str) -> str:
     """A total that cannot skip an error: ``SUM`` skips text, so an add-in error shown as text
-    (classic xlwings: ``#VALUE! shares must be >= 0``) would silently drop out of it; ``--``
-    turns such text into #VALUE! and SUMPRODUCT passes every error on."""
-    return f"SUMPRODUCT(--({ref}))"
+    (classic xlwings: ``#VALUE! shares must be >= 0``) would silently drop out of it; ``0+``
+    turns such text into #VALUE! (an empty cell into 0) and SUMPRODUCT passes every error on.
+    (Not ``--``: the formulas library, recalc's fallback engine, reads ``--"text"`` as 0.)"""
+    return f"SUMPRODUCT(0+{ref})"
 
 
 def error_count(ref: str) -> str:

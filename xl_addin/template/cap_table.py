@@ -15,6 +15,7 @@ from ._style import (
     SHARES,
     Builder,
     layout,
+    strict_sum,
 )
 from .samples import SAMPLE_FIGURES
 
@@ -104,13 +105,13 @@ def build(b: Builder, ws: Worksheet) -> None:
     ws[f"A{t}"] = "Total"
     ws[f"A{t}"].font = Font(bold=True)
     for col in "CDEIJL":
-        b.formula(ws, f"{col}{t}", f"=SUMPRODUCT(--({col}{CAP_FIRST}:{col}{CAP_LAST}))", SHARES)
+        b.formula(ws, f"{col}{t}", "=" + strict_sum(f"{col}{CAP_FIRST}:{col}{CAP_LAST}"), SHARES)
     b.name("FullyDiluted", ws, f"J{t}")
     b.name("CommonOutstanding", ws, f"D{t}")
-    b.formula(ws, f"K{t}", f"=SUMPRODUCT(--(K{CAP_FIRST}:K{CAP_LAST}))", PCT)
-    b.formula(ws, f"N{t}", f"=SUMPRODUCT(--(N{sa_first}:N{sa_last}))", SHARES)
-    b.formula(ws, f"O{t}", f"=SUMPRODUCT(--(O{sa_first}:O{sa_last}))", PCT)
-    b.formula(ws, f"P{t}", f"=SUMPRODUCT(--(P{sa_first}:P{sa_last}))", MONEY)
+    b.formula(ws, f"K{t}", "=" + strict_sum(f"K{CAP_FIRST}:K{CAP_LAST}"), PCT)
+    b.formula(ws, f"N{t}", "=" + strict_sum(f"N{sa_first}:N{sa_last}"), SHARES)
+    b.formula(ws, f"O{t}", "=" + strict_sum(f"O{sa_first}:O{sa_last}"), PCT)
+    b.formula(ws, f"P{t}", "=" + strict_sum(f"P{sa_first}:P{sa_last}"), MONEY)
     ws[f"A{t + 2}"] = "Common dividend per share (2(b))"
     b.input(ws, f"C{t + 2}", SAMPLE_FIGURES["common_dividend"], MONEY, name="CommonDividend")
     b.note(ws, f"D{t + 2}", "SAMPLE: the Series A receives its as-converted share first (PARTDIV)")

@@ -24,6 +24,7 @@ from ._style import (
     error_count,
     layout,
     quote,
+    strict_sum,
 )
 from .cap_table import CAP_FIRST, CAP_LAST
 from .samples import CHECK_INPUTS
@@ -67,7 +68,7 @@ def build(b: Builder, ws: Worksheet) -> None:
         (
             "Errors in the model: add-in errors (error cells or #... text)",
             "",
-            f"=SUMPRODUCT(--(C{first_count}:C{last_count}))",
+            "=" + strict_sum(f"C{first_count}:C{last_count}"),
             "=0",
             "C{r}<=D{r}",
             "ERRORS",

@@ -11,6 +11,7 @@ from ._style import (
     SHARES,
     Builder,
     layout,
+    strict_sum,
 )
 
 
@@ -48,6 +49,6 @@ def build(b: Builder, ws: Worksheet) -> None:
         b.formula(ws, f"H{r}", f"=CASHINLIEU(B{r},C{r},E{r},ClosingPrice,D{r})", MONEY)
     ws["A6"] = "Total"
     ws["A6"].font = Font(bold=True)
-    b.formula(ws, "F6", "=SUMPRODUCT(--(F4:F5))", SHARES, name="TotalConvShares")
-    b.formula(ws, "H6", "=SUMPRODUCT(--(H4:H5))", MONEY)
+    b.formula(ws, "F6", "=" + strict_sum("F4:F5"), SHARES, name="TotalConvShares")
+    b.formula(ws, "H6", "=" + strict_sum("H4:H5"), MONEY)
     layout(ws, {"A": 12} | {col: 18 for col in "BCDEFGH"}, "B4", "A1:H6")

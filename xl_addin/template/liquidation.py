@@ -14,6 +14,7 @@ from ._style import (
     SHARES,
     Builder,
     layout,
+    strict_sum,
 )
 from .samples import SAMPLE_FIGURES
 
@@ -67,8 +68,8 @@ def build(b: Builder, ws: Worksheet) -> None:
         )
     ws["A6"] = "Total"
     ws["A6"].font = Font(bold=True)
-    b.formula(ws, "G6", "=SUMPRODUCT(--(G4:G5))", MONEY, name="TotalLiqPref")
-    b.formula(ws, "I6", "=SUMPRODUCT(--(I4:I5))", MONEY)
+    b.formula(ws, "G6", "=" + strict_sum("G4:G5"), MONEY, name="TotalLiqPref")
+    b.formula(ws, "I6", "=" + strict_sum("I4:I5"), MONEY)
 
     ws["A9"] = "Schedule: the preference at later payment dates (array formulas)"
     ws["A9"].font = Font(bold=True)

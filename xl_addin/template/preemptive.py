@@ -10,6 +10,7 @@ from ._style import (
     SHARES,
     Builder,
     layout,
+    strict_sum,
 )
 from .cap_table import CAP_FIRST, CAP_ROWS
 from .samples import SAMPLE_FIGURES
@@ -52,5 +53,5 @@ def build(b: Builder, ws: Worksheet) -> None:
     ws[f"A{la + 1}"] = "Total"
     ws[f"A{la + 1}"].font = Font(bold=True)
     for col, fmt in (("B", SHARES), ("C", SHARES), ("D", "#,##0.00"), ("E", SHARES)):
-        b.formula(ws, f"{col}{la + 1}", f"=SUMPRODUCT(--({col}{f}:{col}{la}))", fmt)
+        b.formula(ws, f"{col}{la + 1}", "=" + strict_sum(f"{col}{f}:{col}{la}"), fmt)
     layout(ws, {"A": 32} | {col: 18 for col in "BCDE"}, "B6", f"A1:E{la + 1}", titles="5:5")

@@ -18,6 +18,7 @@ from ._style import (
     YESNO,
     Builder,
     layout,
+    strict_sum,
 )
 from .cap_table import CAP_FIRST
 from .samples import SAMPLE_FIGURES
@@ -94,7 +95,7 @@ def build(b: Builder, ws: Worksheet) -> None:
     b.header(ws, first - 1, labels)
     for i, v in enumerate(values):
         b.input(ws, f"A{first + i}", v, MONEY)
-        b.formula(ws, f"L{first + i}", f"=SUMPRODUCT(--(B{first + i}:F{first + i}))", MONEY)
+        b.formula(ws, f"L{first + i}", "=" + strict_sum(f"B{first + i}:F{first + i}"), MONEY)
     b.array(
         ws,
         f"B{first}:K{last}",
