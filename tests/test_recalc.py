@@ -213,8 +213,11 @@ def test_template_values_worked_out_by_hand(recalculated: Path) -> None:
     assert [pre[f"E{r}"].value for r in range(6, 12)] == [596_000, 404_000, 0, 0, 0, 0]
 
     checks = wb["Checks"]
-    assert checks["E4"].value == "SHORTFALL"  # 2,499,998 needed > 2,030,869 reserved
-    assert [checks[f"E{r}"].value for r in range(5, 9)] == ["OK"] * 4
+    assert checks["E4"].value == "OK" and checks["C4"].value == 0  # no error cell anywhere
+    # 2,499,998 needed <= 3,000,000 authorized but unissued (SAMPLE): 5(f) holds, but above
+    # the 2,030,869 reserved at issue
+    assert [checks[f"E{r}"].value for r in range(5, 12)] == ["OK"] * 7
+    assert checks["E12"].value == "ABOVE RESERVE"
     assert wb["Terms"]["B29"].value == liq["G4"].value
 
 
@@ -243,7 +246,7 @@ def test_set_overrides_inputs_and_values_follow(template: Path, tmp_path: Path) 
     # 1,000 x (12.31 + 12.31 x 10% x 2) = 1,000 x 14.772 (730 days / 365 on basis 3)
     assert wb["Liquidation Preference"]["G4"].value == pytest.approx(14_772.0, abs=1e-9)
     # Class I held in the Cap Table (1,210,398) no longer matches Class I outstanding
-    assert wb["Checks"]["E5"].value == "MISMATCH"
+    assert wb["Checks"]["E6"].value == "MISMATCH"
     # the input file is untouched by --set
     assert values(template)["Terms"]["B11"].value == 1_210_398
 
@@ -558,8 +561,11 @@ def test_libreoffice_agrees_on_every_native_cell(
         if any(f"{fn}(" in text for fn in ADDIN):
             continue
         theirs = lo[sheet][ref].value
-        if isinstance(theirs, str) and theirs.startswith("#"):
+        if isinstance(theirs, str) and theirs.startswith(("#", "ERROR")):
             skipped.append((sheet, ref))  # depends on an add-in cell: #NAME? in LibreOffice
+            continue
+        if "ISERROR(" in text or (sheet, ref) == ("Checks", "C4"):
+            skipped.append((sheet, ref))  # error counts: LibreOffice counts its #NAME? cells
             continue
         assert same(theirs, ours[sheet][ref].value), (sheet, ref, text, theirs)
         compared.append((sheet, ref))

@@ -243,8 +243,9 @@ def test_values_copy_survives_a_full_recalculation(shared: Path, tmp_path: Path)
     seen = cells(lo_shared)
     assert name_errors(seen) == []
     chart = zipfile.ZipFile(shared).read("xl/charts/chart1.xml").decode()
-    # the plotted values: <val><numRef><f>'Waterfall'!$B$16:$B$20</f> (prefix c: or none)
-    refs = re.findall(r"<(?:c:)?val>\s*<(?:c:)?numRef>\s*<(?:c:)?f>([^<]+)<", chart)
+    # the plotted values: <val> (bar/line) or <yVal>/<xVal> (scatter), then
+    # <numRef><f>'Waterfall'!$B$16:$B$20</f> (prefix c: or none)
+    refs = re.findall(r"<(?:c:)?(?:val|yVal|xVal)>\s*<(?:c:)?numRef>\s*<(?:c:)?f>([^<]+)<", chart)
     numbers = 0
     for ref in refs:
         sheet, _, area = ref.rpartition("!")
@@ -253,7 +254,9 @@ def test_values_copy_survives_a_full_recalculation(shared: Path, tmp_path: Path)
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
                 v = seen.get((sheet, f"{openpyxl.utils.get_column_letter(c)}{r}"))
-                assert not (isinstance(v, str) and v.startswith("#")), (sheet, r, c, v)
+                # #N/A is array padding (the breakpoint markers beyond WFBREAKS' result): a chart
+                # leaves it out, as Excel does; any other error would be a broken chart
+                assert not (isinstance(v, str) and v.startswith("#") and v != "#N/A"), (sheet, r, v)
                 numbers += isinstance(v, (int, float))
     assert refs and numbers >= 5
 

@@ -1158,6 +1158,13 @@ def _concat(*vals: Any) -> Any:
     return out
 
 
+def _left(v: Any, n: Any) -> Any:
+    text, count = _text(v), _num(n)
+    if isinstance(text, Err) or isinstance(count, Err):
+        return text if isinstance(text, Err) else count
+    return text[: int(count)] if count >= 0 else Err("#VALUE!")
+
+
 def _avg(nums: list[float]) -> Any:
     return sum(nums) / len(nums) if nums else Err("#DIV/0!")
 
@@ -1194,6 +1201,8 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "ISNUMBER": _scalar_fn(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), 1, 1),
     "ISBLANK": _scalar_fn(lambda v: v is None, 1, 1),
     "ISERROR": _scalar_fn(lambda v: isinstance(v, Err), 1, 1),
+    "ISNA": _scalar_fn(lambda v: isinstance(v, Err) and v.code == "#N/A", 1, 1),
+    "LEFT": _scalar_fn(lambda v, n=1.0: _left(v, n), 1, 2),
     # LibreOffice writes the constants TRUE and FALSE as functions: =FALSE()
     "TRUE": lambda ev, args, f, array: True if not args else Err("#VALUE!"),
     "FALSE": lambda ev, args, f, array: False if not args else Err("#VALUE!"),
