@@ -9,16 +9,33 @@ from xl_addin.cli import main
 
 
 def test_demo_prints_the_sample_scenario(capsys, tmp_path) -> None:
-    assert main(["demo", "--as-of", "2001-06-15", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "-o", str(tmp_path)]) == 0  # the sample scenario's own date
     out = capsys.readouterr().out
+    assert "As of 15 June 2001" in out  # dated, not today: one year after the Class I issue
     # Class I: 1,210,398 × (12.31 + 1.231 × 365/365) = 1,210,398 × 13.541 = 16,389,999.318
-    assert "16,389,999.32" in out
+    assert "$16,389,999.32" in out and "$13.5410" in out and "$1.2310" in out
     assert "1,210,398" in out
+    # Class II, issued 2000-09-15: 273 days, 12.31 + 1.231 × 273/365 = 13.23071233 a share;
+    # × 820,471 = 10,855,422.52; total preference 27,245,421.84
+    assert "$10,855,422.52" in out and "$27,245,421.84" in out
     # waterfall at $10M, below total preference: ratably by shares (3(a)):
     # Class I 10,000,000 × 1,210,398 / 2,030,869 = 5,960,000.37
-    assert "5,960,000.37" in out
+    assert "$5,960,000.37" in out
+    # the breakpoints are printed, named by class; the first is the total preference
+    assert "$27,245,421.84  preferences paid in full" in out
+    assert "Class I converts" in out and "Class II converts" in out
+    # conversion at the ratcheted $10: 1,210,398 × 12.31 / 10 = 1,489,999.9 → 1,489,999 full
+    # shares; 820,471 × 1.231 = 1,009,999.8 → 1,009,999; 2,499,998 above the 2,030,869 reserved
+    assert "1,489,999" in out and "1,009,999" in out
+    assert "ABOVE RESERVE" in out and "2,499,998 vs 2,030,869" in out
+    # both Fully Diluted figures, each labelled: 14,000,000 + 2,670,000 + 2,499,998 and
+    # 14,460,000 + 560,000 + 2,499,998
+    flat = " ".join(out.split())  # long sentences wrap
+    assert "= 19,169,998" in flat and "= 17,519,998" in flat and "differ by 1,650,000" in flat
     assert (tmp_path / "series_a_model.recalc.xlsx").is_file()
     assert str(tmp_path / "series_a_model.recalc.xlsx") in out
+    # one page: nothing wider than a terminal of 120 columns
+    assert max(len(line) for line in out.splitlines() if "recalc.xlsx" not in line) <= 120
 
 
 def test_demo_rejects_a_bad_date() -> None:

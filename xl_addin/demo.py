@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
+import re
+import textwrap
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import _files, recalc
-from .terms.constants import RESERVED_COMMON_SHARES
 
 __all__ = ["MARKER", "demo"]
 
@@ -134,12 +136,16 @@ def _heading(v: dict[str, Any], as_of: dt.date) -> list[str]:
         "IFX Corporation - Series A Convertible Preferred Stock",
         "Certificate of Designation (June 2000): sample model",
         "",
-        f"As of {_long_date(as_of)} (change it with --as-of YYYY-MM-DD). The sample Class I "
-        f"shares were issued on {_long_date(issue)},",
-        f"so Class I has accrued {float(v['AccrualRate']):.0%} a year on its Stated Value "
-        f"(Section 3(a)) for YEARFRAC basis {v['DayCountBasis']} of that period.",
-        "Inputs marked SAMPLE in the workbook (Class II issue date, Common outstanding, options, "
-        "warrant, events) are illustrations, not the certificate's figures.",
+        *_wrap(
+            f"As of {_long_date(as_of)} (change it with --as-of YYYY-MM-DD). The sample Class I "
+            f"shares were issued on {_long_date(issue)}, so Class I has accrued "
+            f"{float(v['AccrualRate']):.0%} a year on its Stated Value (Section 3(a), YEARFRAC "
+            f"basis {v['DayCountBasis']}) for that period. Inputs marked SAMPLE in the workbook "
+            "(Class II issue date, Common outstanding, options, warrant, events) are "
+            "illustrations, not the certificate's figures.",
+            "",
+            "",
+        ),
         "",
     ]
 
@@ -194,83 +200,208 @@ def _conversion(v: dict[str, Any], wb: Any) -> list[str]:
             ]
         )
     rows.append(["Total", "", "", _shares(v["TotalConvShares"])])
-    common = int(v["CommonOutstanding"])
-    fd = int(v["FullyDiluted"])
-    series_a = int(v["TotalConvShares"])
-    rights = fd - common - series_a
-    reserved = RESERVED_COMMON_SHARES
+    as_of = _long_date(_as_date(v["ValuationDate"]))
     lines = [
         "2. Conversion (Sections 5(a), 5(e)(ii)) at the Conversion Prices adjusted under Section 6",
-        *_table(
-            ("", "Initial price", "Price as of date", "Common on conversion (full shares)"), rows
-        ),
+        *_table(("", "Initial price", f"Price on {as_of}", "Common on conversion"), rows),
+        "  (Common shares on conversion are full shares; a fraction is paid in cash, 5(e)(ii).)",
         "",
-        f"  Fully Diluted Outstanding (Section 6(a), Cap Table, as of {_long_date(_as_date(v['ValuationDate']))}): "  # noqa: E501
-        f"{_shares(fd)}",
-        f"    = Common outstanding {_shares(common)} + options and warrants {_shares(rights)} "
-        f"+ Series A as converted {_shares(series_a)}.",
-        "    (The Adjustments sheet's CPHISTORY table shows Fully Diluted before and after each",
-        "    logged event, from the capitalization the log starts with: a different date and",
-        "    different holdings, so a different figure.)",
-        f"  Common reserved for conversion (Section 5(f)): {_shares(reserved)} shares.",
+        *_history(wb),
+        *_fully_diluted(v, wb),
         "",
     ]
     return lines
 
 
-def _block(ws: Any, first_header: str) -> tuple[list[Any], list[list[Any]]]:
-    """The header row whose first cell is ``first_header`` and the rows under it, up to the
-    first blank row or array padding (#N/A)."""
+def _history_rows(wb: Any) -> list[dict[str, Any]]:
+    """The CPHISTORY block of the Adjustments sheet, one dict per event (its own header row)."""
+    ws = wb["Adjustments"]
     header: list[Any] | None = None
-    body: list[list[Any]] = []
+    out: list[dict[str, Any]] = []
     for row in ws.iter_rows(values_only=True):
         cells = list(row)
         if header is None:
-            if cells and isinstance(cells[0], str) and cells[0].strip() == first_header:
+            if "fd_before" in cells and "explanation" in cells:
                 header = cells
             continue
-        if not cells or cells[0] is None or cells[0] == "#N/A" or cells[0] == "":
+        if not isinstance(cells[0], (int, float)):
             break
-        body.append(cells)
-    if header is None:
+        out.append({str(h): cells[j] for j, h in enumerate(header) if h})
+    return out
+
+
+def _history(wb: Any) -> list[str]:
+    events = _history_rows(wb)
+    if not events:
+        return ["  Section 6 event log: no events."]
+    lines = ["  Section 6 events of the sample log (Adjustments sheet, CPHISTORY):"]
+    for e in events:
+        day = _as_date(e["date"]).isoformat()
+        lines += _wrap(f"{day} {e['event']}: {e['explanation']}", "    ", "      ")
+    return lines
+
+
+def _wrap(text: str, first: str, rest: str, width: int = 100) -> list[str]:
+    return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest)
+
+
+def _row_names(ws: Any) -> dict[str, str]:
+    """WFBREAKS names rows by position ("Series A row 1", "option row 2"): the Waterfall
+    sheet's own labels for them (its Series A and options tables)."""
+    names: dict[str, str] = {}
+    for title, key in (
+        ("Series A", "Series A row"),
+        ("Options / warrants (Cap Table)", "option row"),
+    ):
+        _, rows = _blocks(ws, title)[0]
+        for k, row in enumerate(rows, 1):
+            names[f"{key} {k}"] = str(row[0]).replace("SAMPLE: ", "")
+    return names
+
+
+def _named(text: str, names: dict[str, str]) -> str:
+    return re.sub(
+        r"(Series A row|option row) \d+", lambda m: names.get(m.group(0), m.group(0)), text
+    )
+
+
+def _fully_diluted(v: dict[str, Any], wb: Any) -> list[str]:
+    common = int(v["CommonOutstanding"])
+    fd = int(v["FullyDiluted"])
+    series_a = int(v["TotalConvShares"])
+    rights = fd - common - series_a
+    lines = [
+        "",
+        "  Fully Diluted Outstanding (Section 6(a)), two views of the same model:",
+        *_wrap(
+            f"Cap Table (holdings as entered): Common {_shares(common)} + options and warrants "
+            f"{_shares(rights)} + Series A as converted {_shares(series_a)} = {_shares(fd)}",
+            "    ",
+            "      ",
+        ),
+    ]
+    events = _history_rows(wb)
+    if events and "Hist_Common" in v:
+        start = int(v["Hist_Common"]) + int(v["Hist_Rights"])
+        last = events[-1]
+        after = int(last["fd_after"])
+        converted_first = int(events[0]["fd_before"]) - start
+        converted_last = int(last["class_i_converts_into"]) + int(last["class_ii_converts_into"])
+        added = after - int(events[0]["fd_before"]) - (converted_last - converted_first)
+        lines += _wrap(
+            f"Event log (CPHISTORY, after its last event, {_as_date(last['date']).isoformat()}): "
+            f"Common and rights at the log's start {_shares(start)} + issued by the logged events "
+            f"{_shares(added)} + Series A as converted {_shares(converted_last)} = "
+            f"{_shares(after)}",
+            "    ",
+            "      ",
+        )
+        if after != fd:
+            lines += [
+                *_wrap(
+                    f"They differ by {_shares(fd - after)}: the SAMPLE Cap Table and the SAMPLE "
+                    "log's opening figures are separate inputs; in a real model enter the same "
+                    "holdings in both (the Cap Table, and the Adjustments sheet's 'at the start' "
+                    "rows plus the events).",
+                    "    ",
+                    "    ",
+                ),
+            ]
+    return lines
+
+
+def _blocks(ws: Any, first_header: str, column: int = 0) -> list[tuple[list[Any], list[list[Any]]]]:
+    """Every block whose header row has ``first_header`` in ``column``, with the rows under it
+    up to the first blank row or array padding (#N/A)."""
+    found: list[tuple[list[Any], list[list[Any]]]] = []
+    current: tuple[list[Any], list[list[Any]]] | None = None
+    for row in ws.iter_rows(values_only=True):
+        cells = list(row)
+        cell = cells[column] if len(cells) > column else None
+        if current is not None:
+            if cell is None or cell == "" or (isinstance(cell, str) and cell.startswith("#")):
+                current = None
+            else:
+                current[1].append(cells)
+                continue
+        if isinstance(cell, str) and cell.strip() == first_header:
+            current = (cells, [])
+            found.append(current)
+    if not found:
         raise recalc.RecalcError(f"the workbook has no {first_header!r} block on {ws.title}")
-    return header, body
+    return found
 
 
 def _waterfall(wb: Any) -> list[str]:
     ws = wb["Waterfall"]
-    _, breaks = _block(ws, "Exit value")
-    header, body = _block(ws, "Exit value")  # the first block: WATERFALL payouts
-    lines = ["3. Waterfall at exit (Sections 3(a), 5(a)), from the Waterfall sheet"]
+    exits = _blocks(ws, "Exit value")
+    (header, body), (_, breaks) = exits[0], exits[1]
+    lines = [
+        "3. Waterfall at exit (Sections 3(a), 5(a)), from the Waterfall sheet",
+        "  Breakpoints (WFBREAKS): the exit values where the distribution changes",
+    ]
+    points = []
+    names = _row_names(ws)
+    for row in breaks:
+        points.append(float(row[0]))
+        lines += _wrap(_named(str(row[1]), names), f"    {_money(row[0]):>18}  ", " " * 26)
+    # the template's exit column, plus a point of the payout curve in every stretch between
+    # breakpoints that the column leaves out, so each conversion choice shows
+    table = [list(r) for r in body]
+    try:
+        curve_header, curve = _blocks(ws, "Point", column=12)[0]
+    except recalc.RecalcError:
+        curve_header, curve = [], []
+    if curve:
+        offset = curve_header.index("Exit value")
+        bounds = [0.0, *points, float("inf")]
+        for lo, hi in itertools.pairwise(bounds):
+            if any(lo < float(r[0]) < hi for r in table):
+                continue
+            inside = [r for r in curve if lo < float(r[offset]) < hi]
+            if inside:
+                pick = inside[len(inside) // 2][offset:]
+                table.append(pick + [None] * (len(header) - len(pick)))
+        table.sort(key=lambda r: float(r[0]))
     payouts = [
         j
         for j, h in enumerate(header)
-        if h and "per share" not in str(h) and "converts" not in str(h)
+        if h and "per share" not in str(h) and "converts" not in str(h) and h != "Total paid"
     ]
     rows = []
-    for row in body:
+    for row in table:
         flags = [
-            str(h).replace(" converts", "")
+            str(h).replace(" converts", "").replace("Class ", "")
             for h, value in zip(header, row, strict=False)
             if h and "converts" in str(h) and value
         ]
         rows.append(
             [_money(row[payouts[0]])]
             + [_money(row[j] or 0) for j in payouts[1:]]
-            + [", ".join(flags) or "none"]
+            + [", ".join(flags) or "-"]
         )
+    lines += [
+        "",
+        "  Payouts at exit values between the breakpoints (a class converts only when that pays it",
+        "  more; Converts: the classes converting, I and II):",
+    ]
     lines += _table([str(header[j]) for j in payouts] + ["Converts"], rows)
-    del breaks
     lines.append("")
     return lines
 
 
 def _checks(wb: Any) -> list[str]:
     ws = wb["Checks"]
-    header, body = _block(ws, "Check")
-    lines = ["4. Checks sheet"]
-    for row in body:
-        status = str(row[4]) if len(row) > 4 and row[4] is not None else ""
-        lines.append(f"  {status:<10} {row[0]} ({row[1]})")
-    del header
+    _, body = _blocks(ws, "Check")[0]
+    ok = [r for r in body if str(r[4]) == "OK"]
+    flagged = [r for r in body if str(r[4]) != "OK"]
+    lines = [f"4. Checks sheet: {len(ok)} of {len(body)} checks OK"]
+    for row in flagged:
+        section = f" ({row[1]})" if row[1] else ""
+        lines.append(f"  {row[4]}: {row[0]}{section}: {_shares(row[2])} vs {_shares(row[3])}")
+        if len(row) > 5 and row[5]:
+            lines += _wrap(str(row[5]), "    ", "    ")
+    for row in ok:
+        section = f" ({row[1]})" if row[1] else ""
+        lines.append(f"  OK: {row[0]}{section}")
     return lines
