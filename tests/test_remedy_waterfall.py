@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction as F
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -204,3 +205,20 @@ def test_above_the_preferences_8a_is_preference_plus_remedyexit(
                            [(o.shares, o.exercise_price) for o in w.options])  # fmt: skip
     assert d.series_a == tuple(lp + s for lp, s in zip(w.preferences, p.series_a, strict=True))
     assert d.common == p.common and d.options == p.options
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(remedy_waterfalls(), st.lists(st.integers(0, 500_000_000), min_size=1, max_size=5))
+def test_lookup_and_table_agree_with_exact_under_8a(w: RemedyWaterfall, exits: list[int]) -> None:
+    # the breakpoints found for the 8(a) lines are complete: looking an exit up in its segment
+    # gives the same Fractions as solving it (at random exits, at every breakpoint and a hair
+    # either side), and the float column agrees
+    points = [F(x) for x in exits]
+    for b in w.breakpoints():
+        points += [b.proceeds, b.proceeds - F(1, 10**6), b.proceeds + F(1, 10**6)]
+    for p in (q for q in points if q >= 0):
+        assert w.distribution(p) == w._distribution(p, w._state(p)), p
+    table = w.table(np.array(exits, dtype=float))
+    for x, row in zip(exits, table, strict=True):
+        exact = [float(v) for v in w._distribution(F(x), w._state(F(x))).series_a]
+        assert row[: len(w.classes)].tolist() == pytest.approx(exact, rel=1e-9, abs=1e-4)
