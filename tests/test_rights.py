@@ -224,6 +224,16 @@ def test_each_9b_exclusion_reaches_only_the_security_it_names() -> None:
     assert not new_securities("CONVERTIBLE", "ACQUISITION").is_new
 
 
+def test_a_share_just_under_a_threshold_never_reads_as_the_threshold() -> None:
+    # 249,999 of 1,000,000 = 24.9999%: to 2 decimals "25.00%", next to "< 25%" -- the message
+    # shows the digits that tell them apart; exactly at the threshold, 2 decimals
+    assert "24.9999% (< 25%)" in director_right(249_999, 1_000_000, True)[1]
+    assert "25.00% (>= 25%)" in director_right(250_000, 1_000_000, True)[1]
+    assert "49.9999% (< 50%)" in preemptive_right(499_999, 1_000_000).reason
+    assert "(50.0001%) > 500,000" in class_vote(500_001, 1_000_000)[1]
+    assert "(33.33%)" in class_vote(1, 3)[1]
+
+
 def test_preemptive_periods_and_sale() -> None:
     # 9(c) "twenty (20) business days from the date of receipt": received Friday 2001-06-01 →
     # June 4-8, 11-15, 18-22, 25-29 → 2001-06-29; 9(d) 90 days after → 2001-09-27.

@@ -91,6 +91,7 @@ from .constants import (
 )
 from .daycount import serial_to_date
 from .errors import TermsError
+from .means_of_voting import percent
 from .parse import parse_bool, parse_date, parse_number, parse_optional, parse_text
 from .qualified_public_offering import money
 from .remedies import CALENDARS, add_business_days
@@ -365,7 +366,7 @@ def preemptive_right(held: Any, issued: Any, qpo_closed: Any = False) -> Verdict
         return Verdict(False, "expired: 9(e)(i) a Qualified Public Offering has closed")
     frac = Fraction(PREEMPTIVE_SURVIVAL_FRACTION)
     share = h / n
-    pct = f"{float(share):.2%}"
+    pct = percent(share, frac)
     if share < frac:
         return Verdict(
             False,
