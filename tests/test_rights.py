@@ -205,6 +205,35 @@ def test_new_securities_differ_from_permitted_issuances() -> None:
     assert udfs.NEWSEC("common", "board basket", 50_000)[0][:2] == [True, 50_000.0]
 
 
+def test_each_9b_exclusion_reaches_only_the_security_it_names() -> None:
+    # 9(b)(ii) "shares of Common Stock issued or issuable in connection with a Qualified Public
+    # Offering": warrants to the underwriters are not shares of Common Stock → New Securities
+    r = new_securities("WARRANT", "PUBLIC_OFFERING", 50_000)
+    assert r.is_new and r.units == 50_000
+    assert r.reason.endswith("9(b)(ii) excludes only shares of Common Stock, not WARRANT")
+    # (viii) Tutopia exchange: Common Stock only; (v) Series A only; (vi) the Spinway Warrant
+    assert new_securities("HIGH_YIELD", "TUTOPIA").is_new
+    assert new_securities("COMMON", "SUBSEQUENT_CLOSING", 100).is_new
+    assert not new_securities("PREFERRED", "SUBSEQUENT_CLOSING", 100).is_new
+    assert new_securities("COMMON", "SPINWAY_WARRANT").is_new
+    assert not new_securities("WARRANT", "SPINWAY_WARRANT").is_new
+    # (i) names the Common Stock issuable under the outstanding options, not options
+    assert new_securities("OPTION", "OPTION_PLAN", 1_000, 0).is_new
+    # (iv) "securities issued as consideration for any acquisition": any kind
+    assert not new_securities("PREFERRED", "ACQUISITION").is_new
+    assert not new_securities("CONVERTIBLE", "ACQUISITION").is_new
+
+
+def test_a_share_just_under_a_threshold_never_reads_as_the_threshold() -> None:
+    # 249,999 of 1,000,000 = 24.9999%: to 2 decimals "25.00%", next to "< 25%" -- the message
+    # shows the digits that tell them apart; exactly at the threshold, 2 decimals
+    assert "24.9999% (< 25%)" in director_right(249_999, 1_000_000, True)[1]
+    assert "25.00% (>= 25%)" in director_right(250_000, 1_000_000, True)[1]
+    assert "49.9999% (< 50%)" in preemptive_right(499_999, 1_000_000).reason
+    assert "(50.0001%) > 500,000" in class_vote(500_001, 1_000_000)[1]
+    assert "(33.33%)" in class_vote(1, 3)[1]
+
+
 def test_preemptive_periods_and_sale() -> None:
     # 9(c) "twenty (20) business days from the date of receipt": received Friday 2001-06-01 →
     # June 4-8, 11-15, 18-22, 25-29 → 2001-06-29; 9(d) 90 days after → 2001-09-27.

@@ -27,9 +27,9 @@ from .terms.participation import parity_dividends, participating_dividend
 from .terms.protective import consent_required
 from .terms.qualified_public_offering import qualified_public_offering
 from .terms.remedies import directors_to_add, earliest_repurchase_date, put_price
+from .terms.remedy_waterfall import waterfall_with_remedies
 from .terms.reservation import reservation_check
 from .terms.voting import as_converted_votes
-from .terms.waterfall import waterfall_from_ranges
 
 __all__ = [
     "BOARDSEATS",
@@ -57,10 +57,11 @@ _WATERFALLS: dict[Any, Any] = {}
 
 
 def _waterfall(*args: Any) -> Any:
-    """The capitalization's :class:`~xl_addin.terms.waterfall.Waterfall`, built once per set of
-    arguments: WATERFALL and WFBREAKS over the same capitalization (as in the template) share
-    its breakpoints, the costly part."""
-    return memoized(_WATERFALLS, args, lambda: waterfall_from_ranges(*args))
+    """The capitalization's :class:`~xl_addin.terms.waterfall.Waterfall` (with Section 8(a)
+    when a violation log shows a Triggering Event continuing on the payment date) and the
+    8(a) note, built once per set of arguments: WATERFALL and WFBREAKS over the same
+    capitalization (as in the template) share its breakpoints, the costly part."""
+    return memoized(_WATERFALLS, args, lambda: waterfall_with_remedies(*args))
 
 
 _WATERFALL_DOCS = (
@@ -87,6 +88,12 @@ _SHORTFALL_DOC = (
 )
 
 
+_LOG_DOC = (
+    "[optional] violation log (Section 7, as TRIGGERED): if a Triggering Event continues on "
+    "payment_date, 8(a) applies"
+)
+
+
 def _floats(row: list[Fraction]) -> list[float]:
     return [float(v) for v in row]
 
@@ -96,6 +103,7 @@ def _floats(row: list[Fraction]) -> list[float]:
 @_waterfall_args
 @arg("header", ndim=2, doc="[optional] TRUE: first row holds column labels")
 @arg("shortfall", doc=_SHORTFALL_DOC)
+@arg("violation_log", ndim=2, doc=_LOG_DOC)
 @excel_function
 def WATERFALL(
     proceeds: Any,
@@ -108,9 +116,20 @@ def WATERFALL(
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
     shortfall: Any = "SHARES",
+    violation_log: Any = None,
 ) -> Any:
-    """Liquidation waterfall (3(a), 5(a)): per exit, payouts to each Series A row, parity, common, options (net); per share; 1 if a row converts."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
+    """Liquidation waterfall (3(a), 5(a); 8(a) with a log showing a Triggering Event on payment_date): per exit, payouts to each Series A row, parity, common, options (net); per share; 1 if a row converts."""  # noqa: E501
+    w, _ = _waterfall(
+        series_a,
+        common_shares,
+        payment_date,
+        parity,
+        options,
+        rate,
+        basis,
+        shortfall,
+        violation_log,
+    )
     if is_range(proceeds):
         rows: list[list[Any]] = w.table(number_array(proceeds, "proceeds", minimum=0)).tolist()
     else:
@@ -123,6 +142,7 @@ def WATERFALL(
 @func(category=CATEGORY)
 @_waterfall_args
 @arg("shortfall", doc=_SHORTFALL_DOC)
+@arg("violation_log", ndim=2, doc=_LOG_DOC)
 @excel_function
 def WFBREAKS(
     series_a: Any,
@@ -133,10 +153,23 @@ def WFBREAKS(
     rate: Any = float(ACCRUAL_RATE),
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
     shortfall: Any = "SHARES",
+    violation_log: Any = None,
 ) -> Any:
-    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full, payouts that jump, where no or several stable conversion choices)."""  # noqa: E501
-    w = _waterfall(series_a, common_shares, payment_date, parity, options, rate, basis, shortfall)
-    rows = [[float(b.proceeds), b.description] for b in w.breakpoints()]
+    """Waterfall breakpoints (3(a), 5(a)): rows of exit value and what changes there (a row converts, an option is exercised, preferences paid in full, payouts that jump, no or several stable choices); with a log, a first row: does 8(a) apply."""  # noqa: E501
+    w, note = _waterfall(
+        series_a,
+        common_shares,
+        payment_date,
+        parity,
+        options,
+        rate,
+        basis,
+        shortfall,
+        violation_log,
+    )
+    rows: list[list[Any]] = [[float(b.proceeds), b.description] for b in w.breakpoints()]
+    if note:
+        return [["", note], *rows]
     return rows or [["", "no breakpoints"]]
 
 

@@ -41,7 +41,7 @@ from .constants import (
 from .errors import TermsError
 from .parse import Grid, at, is_range, parse_bool, parse_number, parse_optional, parse_text
 
-__all__ = ["MATTERS", "class_vote", "director_right"]
+__all__ = ["MATTERS", "class_vote", "director_right", "percent"]
 
 _HALF = Fraction(1, 2)
 #: matter → (section, what, threshold, strictly more than the threshold?).
@@ -86,6 +86,23 @@ def _n(x: Fraction) -> str:
     return f"{float(x):,.4f}".rstrip("0").rstrip(".")
 
 
+def percent(share: Fraction, threshold: Fraction) -> str:
+    """``share`` as a percentage for a message, to 2 decimals -- more where 2 would read as the
+    ``threshold`` it is compared with (499,999 of 1,000,000 against 50% is ``49.9999%``, never
+    ``50.00%``).
+
+    >>> quarter = Fraction(1, 4)
+    >>> percent(Fraction(249_999, 1_000_000), quarter), percent(quarter, quarter)
+    ('24.9999%', '25.00%')
+    """
+    text = f"{float(share):.2%}"
+    for digits in range(3, 12):
+        if share == threshold or text != f"{float(threshold):.{digits - 1}%}":
+            break
+        text = f"{float(share):.{digits}%}"
+    return text
+
+
 def class_vote(shares_for: Any, outstanding: Any, matter: Any = "CONSENT") -> tuple[bool, str]:
     """Section 4(d): does a Series A class vote carry? One vote per share.
 
@@ -112,8 +129,8 @@ def class_vote(shares_for: Any, outstanding: Any, matter: Any = "CONSENT") -> tu
     verdict = "carried" if ok else "fails"
     return ok, (
         f"{verdict}: {section} {what}: {_n(votes)} of {_n(total)} Series A shares "
-        f"({float(votes / total):.2%}) {op} {_n(need)} ({word} {float(threshold):.0%}; one vote "
-        "per share)"
+        f"({percent(votes / total, threshold)}) {op} {_n(need)} "
+        f"({word} {float(threshold):.0%}; one vote per share)"
     )
 
 
@@ -133,7 +150,7 @@ def director_right(
     qpo = parse_bool(parse_optional(qpo_closed, False), "qpo_closed", False)
     always = parse_bool(parse_optional(floor_always, False), "floor_always", False)
     floor = Fraction(DIRECTOR_SURVIVAL_FRACTION)
-    pct = f"{float(h / n):.2%}"
+    pct = percent(h / n, floor)
     if qpo or always:
         when = "after the Qualified Public Offering" if qpo else "(25% floor applied before a QPO)"
         if h < floor * n:

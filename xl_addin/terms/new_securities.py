@@ -52,6 +52,11 @@ TUTOPIA            (viii)  Common exchanged for Tutopia common stock on a change
                            in control (Tutopia Stockholders Agreement)
 ================== ======= ======================================================= ==========
 
+Each exclusion reaches only the security it names: (i), (ii), (iii), (vii), (viii) shares of
+Common Stock (``COMMON``), (v) Series A (``PREFERRED``), (vi) the Spinway Warrant (``WARRANT``),
+(iv) "securities" of any kind. Another instrument claiming it is New Securities, and the answer
+says why (e.g. warrants to the underwriters of a QPO: (ii) excludes only Common Stock).
+
 Capped exclusions need ``shares`` (and ``used``, what earlier issuances already took of the
 cap): the part beyond the cap is New Securities. The caps are not adjusted for splits (9(b),
 unlike 6(a)(vi)-(vii), says nothing of it).
@@ -86,6 +91,7 @@ from .constants import (
 )
 from .daycount import serial_to_date
 from .errors import TermsError
+from .means_of_voting import percent
 from .parse import parse_bool, parse_date, parse_number, parse_optional, parse_text
 from .qualified_public_offering import money
 from .remedies import CALENDARS, add_business_days
@@ -156,6 +162,20 @@ CATEGORIES: dict[str, tuple[str, str, int | None]] = {
 }
 
 
+#: The security each exclusion of 9(b) names (category → instruments, words); the others the
+#: exclusion does not reach. (iv) says "securities" (any kind); the rest name one kind.
+_COVERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "OPTION_PLAN": (("COMMON",), "shares of Common Stock"),
+    "PUBLIC_OFFERING": (("COMMON",), "shares of Common Stock"),
+    "CONVERSION": (("COMMON",), "shares of Common Stock"),
+    "ACQUISITION": (tuple(INSTRUMENTS), "securities"),
+    "SUBSEQUENT_CLOSING": (("PREFERRED",), "shares of Series A Convertible Preferred Stock"),
+    "SPINWAY_WARRANT": (("WARRANT",), "the Spinway Warrant"),
+    "SPINWAY_SHARES": (("COMMON",), "shares of Common Stock"),
+    "TUTOPIA": (("COMMON",), "shares of Common Stock"),
+}
+
+
 @dataclass(frozen=True)
 class NewSecurities:
     """Whether an issuance is (in part) New Securities, how many units are, and why."""
@@ -212,6 +232,13 @@ def new_securities(
     excl, described, cap = CATEGORIES[cat]
     if not excl:
         return NewSecurities(True, units, f"New Securities: {head}; {described} is not excluded")
+    covered, words = _COVERS[cat]
+    if kind not in covered:  # the exclusion names another kind of security
+        return NewSecurities(
+            True,
+            units,
+            f"New Securities: {head}; 9(b){excl} excludes only {words}, not {kind}",
+        )
     if cap is None:
         return NewSecurities(
             False,
@@ -339,7 +366,7 @@ def preemptive_right(held: Any, issued: Any, qpo_closed: Any = False) -> Verdict
         return Verdict(False, "expired: 9(e)(i) a Qualified Public Offering has closed")
     frac = Fraction(PREEMPTIVE_SURVIVAL_FRACTION)
     share = h / n
-    pct = f"{float(share):.2%}"
+    pct = percent(share, frac)
     if share < frac:
         return Verdict(
             False,

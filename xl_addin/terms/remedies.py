@@ -40,7 +40,9 @@ Liquidation Preference (3(a)) away, so while a Triggering Event continues at the
 Series A holder receives its Liquidation Preference AND, on top, the as-converted share of what
 is distributed to the Common Stock (the Series A then never gains by converting). The other
 reading -- 8(a) gives nothing beyond converting, i.e. the greater of the preference and the
-as-converted amount -- is the ordinary WATERFALL; compare the two side by side.
+as-converted amount -- is the ordinary WATERFALL; compare the two side by side. The whole
+waterfall under this reading (preferences, shortfall, options, breakpoints) is
+:class:`~.remedy_waterfall.RemedyWaterfall`: WATERFALL and WFBREAKS with a ``violation_log``.
 
 Whether Sections 8(a)-(c) apply is decided by Section 7 (:mod:`.triggering_events`): each
 function takes an optional ``violation_log``; without one it assumes a Triggering Event is

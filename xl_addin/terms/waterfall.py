@@ -224,6 +224,8 @@ class Waterfall:
         #: Section 3(a) shortfall among Series A alone: by number of shares (the text) or by
         #: preferential amounts (the alternative reading, for comparison).
         self.shortfall = shortfall
+        #: The payment date (Excel serial), accrual rate and day-count basis of the preferences.
+        self.payment_date, self.rate, self.basis = payment_date, rate, basis
         if not series_a:
             raise TermsError("series_a must have at least one class", argument="series_a")
         if len(series_a) > MAX_CLASSES:
