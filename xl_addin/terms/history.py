@@ -879,7 +879,7 @@ def _adjust_classes(
             )
         elif after_qpo:
             sections.append("6(c)(ii)")
-            if not figures:
+            if not any("(6(c)(ii))" in label for label, _ in figures):
                 figures += [
                     ("Fully Diluted Outstanding immediately before the issue (6(c)(ii))", fd),
                     ("Fully Diluted Outstanding immediately after the issue (6(c)(ii))", fd + n),
