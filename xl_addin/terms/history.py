@@ -869,15 +869,16 @@ def _adjust_classes(
             )
             new_classes.append(c)
             continue
-        new = adjust(cp, event, fd, n, p, after_qpo, state.par)
-        raw = adjust(cp, event, fd, n, p, after_qpo, Fraction(0))
-        if p < cp:
-            adjusted.add(c.name)
-        if p >= cp:
+        if not p < cp:  # no adjustment: the price stands (adjust() would return cp)
             parts.append(
                 f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
             )
-        elif after_qpo:
+            new_classes.append(c)
+            continue
+        adjusted.add(c.name)
+        new = adjust(cp, event, fd, n, p, after_qpo, state.par)
+        raw = adjust(cp, event, fd, n, p, after_qpo, Fraction(0))
+        if after_qpo:
             sections.append("6(c)(ii)")
             if not any("(6(c)(ii))" in label for label, _ in figures):
                 figures += [
