@@ -16,6 +16,15 @@ Starting capitalization (:class:`Capitalization`, built with :func:`capitalizati
                              tracked only when its Stated Value is given.
     ``option_plan_used``     option-plan shares already granted against the 2,460,000 cap.
     ``qpo_closed``           TRUE if the Qualified Private Offering closed before the log starts.
+    ``expired_options_free_cap``  what an expired option grant does to the 2,460,000 cap
+                             (6(a)(i): "the issuance of up to 2,460,000 shares ... issuable
+                             pursuant to options"). FALSE (default): every grant counts against
+                             the cap for good, expired or not -- the cap limits grants. TRUE:
+                             the unexercised part of an expired grant that was within the cap
+                             returns to it on the expiry date -- the cap limits options
+                             outstanding or exercised. Either way the rule is the same whether
+                             or not the expired grant crossed the cap, and capacity never moves
+                             retroactively (rows before the expiry keep their reading).
 
 Event log: a range whose first row is the header. Header names are case-insensitive; spaces and
 underscores are interchangeable; columns may come in any order; only ``date`` and ``event`` are
@@ -24,8 +33,11 @@ row 1, as in the range you selected.
 
     ==============  ==================================================================
     date            date of the event (a date or an Excel serial). Dates must not go
-                    backwards; events on one date apply in log order. An event is
-                    deemed to occur at the close of business on its date (6(g)(ii)).
+                    backwards; events on one date apply in log order, except that the
+                    date's CONVERSION rows come first: a conversion is deemed made
+                    "immediately prior to the close of business" (5(e)(i)) and an
+                    adjusting event at the close of business (6(g)(ii)). The output
+                    lists the rows in that order; a conversion moved up says so.
     event           one of the event types below (case-insensitive).
     shares          number of shares (see each event type). Never negative.
     price           consideration per share, $: cash, or non-cash at the Board's good-
@@ -59,7 +71,9 @@ Event types
     ``EXERCISE`` (id, shares, [price])   exercise of a warrant or conversion of a Convertible
                                          Security; ``price`` = consideration actually paid per
                                          share (blank: the instrument's price).
-    ``EXPIRE`` (id)                      the unexercised remainder expires (6(f)(i)).
+    ``EXPIRE`` (id)                      the unexercised remainder expires (6(f)(i)). On an
+                                         instrument exercised in full it changes nothing and
+                                         says so: 6(f)(i) needs an unexercised part.
     ``REPRICE`` (id, price)              the consideration per share changes (6(f)(ii)).
     ``ABANDON`` (id)                     the plan for a record date's distribution is legally
                                          abandoned (6(g)(iii)).
@@ -91,7 +105,10 @@ Permitted Issuance categories (6(a)), on ISSUE / WARRANT / CONVERTIBLE rows
     The two baskets are split-adjusted (every 6(b) event multiplies the cap). Caps are
     cumulative over the log; an issue beyond a cap is not a Permitted Issuance for the excess:
     the permitted part is issued first (no adjustment) and the excess is adjusted for, flagged.
-    Exercise of a permitted option or warrant is never adjusted (6(c)(iii)).
+    Exercise of a permitted option or warrant is never adjusted (6(c)(iii)); exercises draw on
+    an instrument's permitted part first. A grant uses its cap on its own date even if it is
+    later rescinded (6(f)); only ``expired_options_free_cap`` (option plan, on the expiry
+    date) or an abandoned record date (6(g)(iii)) gives capacity back.
 
 Rules (each cited in the output)
     * Fully Diluted Outstanding (6(a)) is derived at every step: Common Outstanding + each
@@ -140,10 +157,27 @@ Rules (each cited in the output)
       the engine models the anti-dilution consequence only.)
 
 Rescission (6(f), 6(g)(iii)) -- by replay
+    6(f) applies "after any adjustment of the applicable Conversion Price shall have been made
+    pursuant to Section 6(d) or 6(e) as the result of any issuance of warrants, rights or
+    Convertible Securities": it undoes what 6(d)/(e) did, and nothing else. Each instrument
+    remembers the classes its deemed issue adjusted (its price below theirs, beyond any cap).
+
+    * An EXPIRE or REPRICE of an instrument that adjusted no class (a Permitted Issuance, or a
+      price at or above every Conversion Price) is not a 6(f) event: no price moves, the
+      explanation says nothing is rescinded; an expiry just removes the unexercised shares
+      from Fully Diluted. (A REPRICE below a price it never adjusted therefore adjusts
+      nothing: our reading of 6(f)(ii), which recomputes a previous adjustment only.)
+    * An EXPIRE of an instrument exercised in full is not a superseding event (6(f)(i):
+      "all or a portion ... shall not have been exercised"): nothing changes.
+    * Otherwise, the classes the instrument adjusted are recomputed; every other class keeps
+      the price the history gave it (in the replay its price is set, after each row, to the
+      history's own figure, so the Fully Diluted counts of the recomputation count it as
+      converted at the price it really had).
+
     The engine is a pure function of (starting capitalization, log). When an instrument that
-    was not wholly a Permitted Issuance EXPIRES or is REPRICED, or a record date is ABANDONED,
-    the history up to and including that row is *recomputed from the start* on a rewritten
-    log in which:
+    adjusted a price EXPIRES (with an unexercised part) or is REPRICED, or a record date is
+    ABANDONED, the history up to and including that row is *recomputed from the start* on a
+    rewritten log in which:
 
     * the instrument's WARRANT / CONVERTIBLE (or DIVIDEND) row is struck out -- its deemed
       Additional Shares "shall no longer be deemed to have been issued" (6(f)), so they also
@@ -157,10 +191,9 @@ Rescission (6(f), 6(g)(iii)) -- by replay
     Rows that are not such triggers never change how an earlier row is read, so between
     triggers the engine continues incrementally from the previous state; at a trigger the state
     is the replay's final state. The output rows already printed are not rewritten: they are the
-    history as adjusted at the time. Consequence (tested as a property): a warrant that expires
-    wholly unexercised leaves exactly the prices that never issuing it would have left.
-    Instruments wholly within a Permitted Issuance cap never adjusted anything and are not
-    replayed: their expiry just removes the unexercised shares from Fully Diluted.
+    history as adjusted at the time. Consequence (tested as a property): a warrant that adjusted
+    every class and expires wholly unexercised leaves exactly the prices that never issuing it
+    would have left. Instruments that adjusted nothing are not replayed.
 
 Output columns: a class first issued in the log (Class II at a SUBSEQUENT_CLOSING) gets its
 columns in the table, empty on the rows before it exists; on its first row its "before"
