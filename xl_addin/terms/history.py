@@ -1441,8 +1441,6 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
         rows = log
     else:
         rows = read_event_log(log)
-    from .superseding_adjustment import action_for, check_abandon, rescind  # it imports us
-
     rows, moved = _close_of_business_order(rows)
     creators = {
         r.instrument: r
@@ -1465,11 +1463,13 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             and not (row.event == "EXPIRE" and inst.remaining == 0)
         )
         if row.event == "ABANDON":
-            check_abandon(rows, i, row, creators, triggers, inst)
+            _superseding.check_abandon(rows, i, row, creators, triggers, inst)
         if is_trigger:
-            outcome, state = rescind(cap, state, rows, i, steps, before, triggers, creators)
+            outcome, state = _superseding.rescind(
+                cap, state, rows, i, steps, before, triggers, creators
+            )
         else:
-            outcome = _apply(state, action_for(rows, i, triggers, creators))
+            outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
         for c in state.classes:  # a class first issued on this row: its initial price (5(c))
             before.setdefault(c.name, c.conversion_price)
         explanation = outcome.explanation
@@ -1590,3 +1590,8 @@ def price_as_of(
             argument="as_of",
         )
     return price
+
+
+# 6(f) / 6(g)(iii): the replay. Imported last: it builds on the engine above (every host
+# that imports this module, e.g. the xlwings Lite bundle, gets it too).
+from . import superseding_adjustment as _superseding  # noqa: E402
