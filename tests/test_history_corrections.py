@@ -233,3 +233,25 @@ def test_conversion_on_an_adjustment_date_converts_at_the_price_before_it(
     moved = "before row(s) 2 of that date" in steps[0].explanation
     assert moved is conversion_last
     assert price_as_of(cap, None, "I", D(2001, 1, 1), steps=steps) == 8
+
+
+def test_class_ii_conversion_stays_after_the_same_date_subsequent_closing() -> None:
+    # Class I only at the start: 9,900,000 Common + 100,000 Class I = 10,000,000 FD
+    cap = capitalization(9_900_000, 0, 100_000)
+    steps = history_steps(
+        cap,
+        [
+            HEADER,
+            row(D(2001, 1, 1), "ISSUE", 1_000, 20),  # not below $12.31: no adjustment
+            # Class II first issued: 1,000 shares at Stated Value = price $10 (Section 1, 5(c))
+            row(D(2001, 1, 1), "SUBSEQUENT_CLOSING", 1_000, 10),
+            row(D(2001, 1, 1), "CONVERSION", 400, None, None, None, "II"),
+            row(D(2001, 1, 1), "CONVERSION", 100, None, None, None, "I"),
+        ],
+    )
+    # the Class II conversion needs the closing's shares: it stays after the closing (and so
+    # after the ISSUE logged before it); the Class I conversion moves ahead of both
+    assert [s.row for s in steps] == [5, 2, 3, 4]
+    # 400 × $10 / $10 = 400 Common; 600 Class II shares left, converting into 600
+    assert steps[3].converts_into["Class II"] == 600
+    assert "before row(s) 2, 3 of that date" in steps[0].explanation

@@ -36,8 +36,10 @@ row 1, as in the range you selected.
                     backwards; events on one date apply in log order, except that the
                     date's CONVERSION rows come first: a conversion is deemed made
                     "immediately prior to the close of business" (5(e)(i)) and an
-                    adjusting event at the close of business (6(g)(ii)). The output
-                    lists the rows in that order; a conversion moved up says so.
+                    adjusting event at the close of business (6(g)(ii)). (A Class II
+                    conversion logged after the date's SUBSEQUENT_CLOSING stays after
+                    it: the closing issues the shares.) The output lists the rows in
+                    that order; a conversion moved up says so.
     event           one of the event types below (case-insensitive).
     shares          number of shares (see each event type). Never negative.
     price           consideration per share, $: cash, or non-cash at the Board's good-
@@ -1416,15 +1418,42 @@ def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int
 
     A conversion is deemed made "immediately prior to the close of business on the date of
     such surrender"; an adjusting event is deemed to occur "at the close of business on the
-    date of its occurrence". So the CONVERSION rows of a date come before every other row of
-    that date (among themselves, and the other rows among themselves, in log order). Returns
-    the rows so ordered and, for each conversion moved up, the rows it now precedes.
+    date of its occurrence". So the CONVERSION rows of a date come before the other rows of
+    that date (among themselves, and the other rows among themselves, in log order) -- except
+    that a Class II conversion logged after the date's SUBSEQUENT_CLOSING stays after it (the
+    closing issues the shares it may convert). Returns the rows so ordered and, for each
+    conversion moved up, the rows it now precedes.
     """
-    ordered = sorted(rows, key=lambda r: (r.date, r.event != "CONVERSION"))  # stable
+    ordered: list[LogRow] = []
+    start = 0
+    for end in range(1, len(rows) + 1):
+        if end < len(rows) and rows[end].date == rows[start].date:
+            continue
+        first: list[LogRow] = []  # conversions that take effect before the date's other rows
+        others: list[LogRow] = []
+        after: dict[int, list[LogRow]] = {}  # other-row index -> Class II conversions after it
+        last_closing: int | None = None
+        for r in rows[start:end]:
+            if r.event != "CONVERSION":
+                if r.event == "SUBSEQUENT_CLOSING":
+                    last_closing = len(others)
+                others.append(r)
+            elif r.series_class == "Class II" and last_closing is not None:
+                after.setdefault(last_closing, []).append(r)
+            else:
+                first.append(r)
+        ordered += first
+        for k, r in enumerate(others):
+            ordered += [r, *after.get(k, [])]
+        start = end
     moved: dict[int, list[int]] = {}
-    for i, r in enumerate(rows):
+    for i, r in enumerate(ordered):
         if r.event == "CONVERSION":
-            ahead = [q.row for q in rows[:i] if q.date == r.date and q.event != "CONVERSION"]
+            ahead = [
+                q.row
+                for q in ordered[i + 1 :]
+                if q.date == r.date and q.row < r.row and q.event != "CONVERSION"
+            ]
             if ahead:
                 moved[r.row] = ahead
     return ordered, moved
