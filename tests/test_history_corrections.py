@@ -255,3 +255,27 @@ def test_class_ii_conversion_stays_after_the_same_date_subsequent_closing() -> N
     # 400 × $10 / $10 = 400 Common; 600 Class II shares left, converting into 600
     assert steps[3].converts_into["Class II"] == 600
     assert "before row(s) 2, 3 of that date" in steps[0].explanation
+
+
+def test_reprice_of_a_warrant_that_adjusted_one_class_recomputes_only_that_class() -> None:
+    steps = history_steps(
+        two_classes(qpo_closed=False),  # before the QPO: full ratchet (6(c)(i))
+        [
+            HEADER,
+            # $11 < $12.31: Class I ratchets to $11; $11 is not below Class II's $10
+            row(D(2001, 1, 1), "WARRANT", 1_000_000, 11, "W1"),
+            # 6(f)(ii): Class I's adjustment is rescinded and recomputed with the 1,000,000
+            # treated as issued at $4 immediately after the change (6(f)(iv)): Class I -> $4.
+            # Class II was never adjusted by W1: 6(f) does not reach it, it stays $10 (the old
+            # replay ratcheted it to $4 as well)
+            row(D(2001, 2, 1), "REPRICE", None, 4, "W1"),
+            # 6(f)(i): wholly unexercised, the (recomputed) Class I adjustment is rescinded:
+            # Class I back to $12.31; Class II still $10
+            row(D(2001, 3, 1), "EXPIRE", None, None, "W1"),
+        ],
+    )
+    assert steps[0].prices_after == {"Class I": 11, "Class II": 10}
+    assert steps[1].prices_after == {"Class I": 4, "Class II": 10}
+    assert steps[2].prices_after == {"Class I": SV1, "Class II": 10}
+    # FD after the expiry: 9,850,000 + 100,000 + 50,000 = 10,000,000 again
+    assert steps[2].fd_after == 10_000_000

@@ -137,7 +137,11 @@ def consideration(step: Step, fair_value_basis: str | None = None) -> str:
                 + "."
             )
         return text
-    price = f"{format_money(step.price)} per share" if step.price is not None else "the price"
+    price = (
+        f"{format_money(step.price)} per share"
+        if step.price is not None
+        else "the consideration per share"
+    )
     of = (
         " (for warrants or Convertible Securities: the consideration for the instrument plus "
         "the further payment on exercise or conversion, per share)"
