@@ -495,6 +495,12 @@ def test_expired_unexercised_warrants_leave_the_prices_of_never_issuing_them(
 
     never = history_steps(cap, log(*kept)) if kept else []
     both = history_steps(cap, log(*with_warrants))
+    # a warrant at or above $12.31 is below no price (prices never rise above their starting
+    # $12.31 and $10): it adjusts nothing, so its expiry moves no price (6(f), issue #13 item 1)
+    high = {f"W{k}" for k, (_, _, _, p) in enumerate(warrants) if p >= Fraction(1231, 100)}
+    for s in both:
+        if s.event == "EXPIRE" and s.instrument in high:
+            assert s.prices_after == s.prices_before
     # 6(f) undoes only what 6(d) did (issue #13 item 1): the property holds for warrants that
     # adjusted every class's price when issued (a rescission only raises prices, so they still
     # do in any replay); a warrant that adjusted a class less leaves that class alone.

@@ -13,6 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import xl_addin.udfs_history as udfs_history
 from xl_addin.terms.history import capitalization, history_steps, price_as_of
@@ -279,3 +281,35 @@ def test_reprice_of_a_warrant_that_adjusted_one_class_recomputes_only_that_class
     assert steps[2].prices_after == {"Class I": SV1, "Class II": 10}
     # FD after the expiry: 9,850,000 + 100,000 + 50,000 = 10,000,000 again
     assert steps[2].fd_after == 10_000_000
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    issues=st.lists(
+        st.tuples(
+            st.integers(1, 2_000_000),
+            st.fractions(Fraction(1, 10), Fraction(20)).map(lambda f: f.limit_denominator(100)),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    warrant=st.tuples(
+        st.integers(1, 3_000_000),
+        st.fractions(SV1, Fraction(20)).map(lambda f: f.limit_denominator(100)),
+    ),
+    qpo_closed=st.booleans(),
+)
+def test_expiry_of_a_warrant_below_no_price_never_moves_a_price(
+    issues: list[tuple[int, Fraction]], warrant: tuple[int, Fraction], qpo_closed: bool
+) -> None:
+    # a warrant at $12.31 or more is below no Conversion Price (they start at $12.31 and $10
+    # and only fall): it adjusts nothing (6(d)), so its expiry is not a 6(f) event -- whatever
+    # the issues between its grant and its expiry did with it counted in Fully Diluted
+    n, p = warrant
+    log = [HEADER, row(D(2001, 1, 1), "WARRANT", n, p, "W")]
+    log += [row(D(2001, 1, 2), "ISSUE", k, q) for k, q in issues]
+    log.append(row(D(2001, 1, 3), "EXPIRE", None, None, "W"))
+    steps = history_steps(two_classes(qpo_closed=qpo_closed), log)
+    assert steps[0].prices_after == {"Class I": SV1, "Class II": 10}
+    assert steps[-1].prices_after == steps[-2].prices_after
+    assert steps[-1].fd_after == steps[-2].fd_after - n

@@ -196,7 +196,7 @@ def rescind(
             f"{what}; no Conversion Price was adjusted for it on row {made_on}, so there is "
             "nothing to undo; its shares leave Fully Diluted"
         )
-    if kept:
+    if kept and adjusted:
         explanation += (
             f"; {_names(kept)}: not adjusted on row {made_on}, so its price does not move "
             f"({_money(before[kept[0]]) if len(kept) == 1 else 'unchanged'}; "
