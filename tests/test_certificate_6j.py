@@ -204,3 +204,11 @@ def test_csv_without_the_required_capitalization_is_one_line(
     assert main(["certificate", log, "--row", "2", "--class-i-shares", "1"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--common-outstanding" in err
+
+
+def test_cphistory_arguments_are_read_at_the_top_level_only() -> None:
+    from xl_addin.certificate_cmd import _arguments
+
+    formula = '=IFERROR(_xludf.CPHISTORY(EventLog,Sheet1!$C$4,"a,b",MAX(1,2),,TRUE),"")'
+    assert _arguments(formula) == ["EventLog", "Sheet1!$C$4", '"a,b"', "MAX(1,2)", "", "TRUE"]
+    assert _arguments("=XCPHISTORY(1)+CPHISTORY(A1)") == ["A1"]

@@ -205,7 +205,7 @@ def _cell(column: str, value: str) -> object:
 
 
 # =========================================================================== a workbook
-_CALL = re.compile(r"(?<![A-Za-z0-9_.])CPHISTORY\(", re.IGNORECASE)
+_CALL = re.compile(r"(?<![A-Za-z0-9_])CPHISTORY\(", re.IGNORECASE)  # _xludf.CPHISTORY too
 
 
 def _formula_text(value: Any) -> str | None:
