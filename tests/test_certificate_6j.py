@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,34 @@ def test_cphistory_arguments_are_read_at_the_top_level_only() -> None:
     formula = '=IFERROR(_xludf.CPHISTORY(EventLog,Sheet1!$C$4,"a,b",MAX(1,2),,TRUE),"")'
     assert _arguments(formula) == ["EventLog", "Sheet1!$C$4", '"a,b"', "MAX(1,2)", "", "TRUE"]
     assert _arguments("=XCPHISTORY(1)+CPHISTORY(A1)") == ["A1"]
+
+
+def test_rescission_certificate_shows_every_recomputed_adjustment() -> None:
+    # 9,850,000 Common + 100,000 Class I ($12.31) + 50,000 Class II ($10) = 10,000,000 FD,
+    # after the QPO (weighted average)
+    cap = capitalization(9_850_000, 0, 100_000, 50_000, 10, qpo_closed=True)
+    steps = history_steps(
+        cap,
+        [
+            ["date", "event", "shares", "price", "instrument"],
+            [D(2001, 1, 1), "WARRANT", 1_000_000, 11, "W1"],  # adjusts Class I only
+            [D(2001, 2, 1), "EXERCISE", 400_000, 11, "W1"],
+            [D(2001, 3, 1), "ISSUE", 1_000_000, 5, None],
+            [D(2001, 4, 1), "EXPIRE", None, None, "W1"],
+        ],
+    )
+    md = certificate_markdown(steps[3])
+    # 6(f) recomputation of Class I without the 600,000 unexercised warrants:
+    #   row 3 (6(f)(iii)): 400,000 issued at $11 on 2001-02-01:
+    #     (10,000,000 × 12.31 + 4,400,000) / 10,400,000 = 127,500,000 / 10,400,000 = 1275/104
+    #   row 4: FD = 10,250,000 Common + floor(1,231,000 × 104 / 1275 = 100,410.98) = 100,410
+    #     + 50,000 Class II (at its own $10: not recomputed) = 10,400,410;
+    #     (10,400,410 × 1275/104 + 5,000,000) / 11,400,410
+    assert "(10,000,000 × $12.31 + $4,400,000.00) / 10,400,000 = $12.259615…" in md
+    assert "row 4 recomputed" in md and "/ 11,400,410 = $11.62283…" in md
+    facts = _facts(md)
+    for figure in ("10,000,000", "10,400,000", "10,400,410", "11,400,410"):
+        assert figure in facts.values(), figure
+    expected = (10_400_410 * Fraction(1275, 104) + 5_000_000) / 11_400_410
+    assert steps[3].prices_after["Class I"] == expected
+    assert steps[3].prices_after["Class II"] == steps[2].prices_after["Class II"]

@@ -193,7 +193,10 @@ Rescission (6(f), 6(g)(iii)) -- by replay
     Rows that are not such triggers never change how an earlier row is read, so between
     triggers the engine continues incrementally from the previous state; at a trigger the state
     is the replay's final state. The output rows already printed are not rewritten: they are the
-    history as adjusted at the time. Consequence (tested as a property): a warrant that adjusted
+    history as adjusted at the time. The rescinding row's explanation spells out the
+    recomputation: the instrument's exercises (6(f)(iii)) and every later row whose
+    recomputation moved a recomputed price (the first 10; the rest are counted), with the Fully
+    Diluted figures each formula uses. Consequence (tested as a property): a warrant that adjusted
     every class and expires wholly unexercised leaves exactly the prices that never issuing it
     would have left. Instruments that adjusted nothing are not replayed.
 

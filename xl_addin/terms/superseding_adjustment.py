@@ -43,6 +43,10 @@ from .history import (
 
 __all__ = ["action_for", "check_abandon", "rescind"]
 
+#: Recomputed rows spelled out in a rescission's explanation (an Excel cell holds 32,767
+#: characters); the rest are counted.
+_SHOWN = 10
+
 
 def action_for(
     rows: Sequence[LogRow], i: int, triggers: dict[str, int], creators: dict[str, LogRow]
@@ -142,7 +146,10 @@ def rescind(
     recomputed: list[str] = []
     figures: list[tuple[str, Fraction]] = []
     last = _Outcome("", "", [])
+    created = next(j for j, r in enumerate(rows) if r.row == origin.row)
+    own_exercises, hidden = False, 0
     for j, a in enumerate(actions):
+        prior = {c.name: c.conversion_price for c in new.classes}
         last = _apply(new, a)
         if frozen:  # the history's own price after row j (before the trigger, on row i)
             fixed = steps[j].prices_after if j < i else before
@@ -152,9 +159,26 @@ def rescind(
                 else c
                 for c in new.classes
             ]
-        if a.kind == "DEEMED_ISSUE" and a.row.instrument == row.instrument:
+        # the method: the instrument's exercises (6(f)(iii)) and every later row whose
+        # recomputation moved a recomputed price (at most _SHOWN of them, for a cell's sake)
+        own = a.kind == "DEEMED_ISSUE" and a.row.instrument == row.instrument
+        own_exercises = own_exercises or own
+        moved = (
+            created < j < i
+            and a.kind != "STRUCK"
+            and any(
+                c.name in prior and c.name not in frozen and c.conversion_price != prior[c.name]
+                for c in new.classes
+            )
+        )
+        if own or moved:
+            if len(recomputed) >= _SHOWN:
+                hidden += 1
+                continue
             recomputed.append(f"row {a.row.row} recomputed: {last.explanation}")
             figures += [(f"row {a.row.row} recomputed: {k}", v) for k, v in last.fd_figures]
+    if hidden:
+        recomputed.append(f"{hidden} more rows recomputed likewise")
     new.frozen, new.frozen_for = frozenset(), None
     exercised = sum(
         (
@@ -205,6 +229,7 @@ def rescind(
     flags = list(last.flags) if row.event == "REPRICE" else []
     if recomputed:
         explanation += "; " + "; ".join(recomputed)
+    if own_exercises:
         section += ", 6(f)(iii)"
     if row.event == "REPRICE":
         explanation += "; then " + last.explanation
