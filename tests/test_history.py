@@ -274,9 +274,12 @@ def test_option_plan_cap_overflow_then_expiry() -> None:
     # the cap is used up: 5 more options at $1 are all excess (not below $1: no change)
     assert steps[1].prices_after["Class I"] == 1
     assert any("5 of 5" in f for f in steps[1].flags)
-    # OPT-1 expires unexercised: replayed without it -> OPT-2 is now the first over-cap grant:
-    # 60,000 room, so its 5 shares are permitted: price back to 12.31
-    assert steps[2].prices_after["Class I"] == Fraction(1231, 100)
+    # OPT-1 expires unexercised: its $1 adjustment is rescinded and the history replayed
+    # without it (6(f)); but its grant still used the last 60,000 of the cap on 2001-01-01
+    # (issue #13 item 3: capacity never depends on whether a grant crossed the cap), so
+    # OPT-2 is still wholly beyond the cap and, against the recomputed $12.31, ratchets
+    # Class I to $1 (6(c)(i), 6(d)): the price stays $1.
+    assert steps[2].prices_after["Class I"] == 1
 
 
 def test_permitted_option_expiry_only_reduces_fully_diluted() -> None:
@@ -492,6 +495,22 @@ def test_expired_unexercised_warrants_leave_the_prices_of_never_issuing_them(
 
     never = history_steps(cap, log(*kept)) if kept else []
     both = history_steps(cap, log(*with_warrants))
+    # a warrant at or above $12.31 is below no price (prices never rise above their starting
+    # $12.31 and $10): it adjusts nothing, so its expiry moves no price (6(f), issue #13 item 1)
+    high = {f"W{k}" for k, (_, _, _, p) in enumerate(warrants) if p >= Fraction(1231, 100)}
+    for s in both:
+        if s.event == "EXPIRE" and s.instrument in high:
+            assert s.prices_after == s.prices_before
+    # 6(f) undoes only what 6(d) did (issue #13 item 1): the property holds for warrants that
+    # adjusted every class's price when issued (a rescission only raises prices, so they still
+    # do in any replay); a warrant that adjusted a class less leaves that class alone.
+    if not all(
+        s.prices_after[n] != s.prices_before[n]
+        for s in both
+        if s.event == "WARRANT"
+        for n in s.prices_before
+    ):
+        return
     expected = never[-1].prices_after if never else {"Class I": Fraction(1231, 100),
                                                      "Class II": Fraction(10)}  # fmt: skip
     assert both[-1].prices_after == expected

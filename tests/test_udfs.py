@@ -42,6 +42,7 @@ FUNCTIONS = {
             "class_ii_price",
             "qpo_closed",
             "option_plan_used",
+            "expired_options_free_cap",
         ],
     ),
     "CPASOF": (
@@ -60,6 +61,7 @@ FUNCTIONS = {
             "class_ii_price",
             "qpo_closed",
             "option_plan_used",
+            "expired_options_free_cap",
         ],
     ),
     # Sections 4(a), 4(d), 7, 8(a), 9(b)-(e) (xl_addin.udfs_rights) and the 8(b), 8(c), 4(b)

@@ -9,8 +9,9 @@
 * ``xl-addin recalc IN.xlsx [-o OUT] [--in-place] [--set NAME=VALUE] [--allow-errors]``
   recalculates any workbook without Excel.
 * ``xl-addin events MODEL.xlsx [-o events.csv]`` exports a workbook's Section 6 event log.
-* ``xl-addin certificate LOG.csv --row N ...`` renders the Section 6(j) certificate of adjustment
-  for one row of an event log (Markdown or HTML).
+* ``xl-addin certificate LOG.csv|MODEL.xlsx --row N ...`` renders the Section 6(j) certificate of
+  adjustment for one row of an event log (Markdown or HTML), from CPHISTORY's inputs
+  (:mod:`xl_addin.certificate_cmd`).
 * ``xl-addin values IN [-o OUT] [--force]`` writes a copy for colleagues without the add-in: every
   add-in formula replaced by its value (:mod:`xl_addin.workbook.values`).
 * ``xl-addin lite [-o DIR]`` writes ``main.py`` and ``requirements.txt`` for xlwings Lite
@@ -34,19 +35,11 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from . import __version__, _extras, _files
+from . import __version__, _extras, _files, certificate_cmd
 from .scenario import SAMPLE_AS_OF
 from .terms import TermsError
-from .terms.certificate_of_adjustment import certificate_of_adjustment
-from .terms.constants import CLASS_I_STATED_VALUE
-from .terms.history import capitalization
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 try:  # the 'recalc' extra (defusedxml ...): every command but `lite` needs it
     from . import recalc
@@ -122,33 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_cert = sub.add_parser(
         "certificate", help="Section 6(j) certificate of adjustment for one event-log row"
     )
-    p_cert.add_argument("log", type=Path, help="event log CSV, header row first (as CPHISTORY)")
-    p_cert.add_argument("--row", required=True, help="row of the event (the header is row 1)")
-    p_cert.add_argument("--common-outstanding", required=True, help="Common Stock Outstanding")
-    p_cert.add_argument(
-        "--rights-outstanding",
-        default="0",
-        help="shares issuable under options, warrants, convertibles (default 0)",
-    )
-    p_cert.add_argument("--class-i-shares", required=True, help="Class I shares outstanding")
-    p_cert.add_argument(
-        "--class-i-price", help=f"Class I Conversion Price (default ${CLASS_I_STATED_VALUE})"
-    )
-    p_cert.add_argument("--class-ii-shares", default="0", help="Class II shares outstanding")
-    p_cert.add_argument("--class-ii-stated-value", help="Class II Stated Value (omit: no Class II)")
-    p_cert.add_argument(
-        "--class-ii-price", help="Class II Conversion Price (default: Stated Value)"
-    )
-    p_cert.add_argument(
-        "--qpo-closed",
-        action="store_true",
-        help="the Qualified Private Offering closed before the log starts",
-    )
-    p_cert.add_argument(
-        "--fair-value-basis", help="how the Board determined any non-cash consideration (6(g)(i))"
-    )
-    p_cert.add_argument("--format", choices=("markdown", "html"), default="markdown")
-    p_cert.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+    certificate_cmd.add_arguments(p_cert)
     _force(p_cert)
     # --- issue #12: a values copy for colleagues without the add-in; the xlwings Lite bundle
     p_values = sub.add_parser(
@@ -199,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "events":
                 return _events(args)
             elif args.command == "certificate":
-                return _certificate(args)
+                return certificate_cmd.run(args)
             elif args.command == "values":
                 return _values(args)
     except _files.OutputExistsError as exc:
@@ -287,77 +254,6 @@ def _os_error(exc: OSError, args: argparse.Namespace) -> str:
     if culprit and culprit != str(where) and not culprit.endswith(".tmp"):
         why = f"{culprit}: {why}"
     return f"{where}: cannot write ({why})" if where else why
-
-
-def _number(text: str | None, name: str) -> Decimal | None:
-    if text is None:
-        return None
-    try:
-        value = Decimal(text.replace(",", "").replace("$", "").strip())
-    except InvalidOperation:
-        raise TermsError(f"{name} must be a number (got {text!r})") from None
-    if not value.is_finite():
-        raise TermsError(f"{name} must be a finite number (got {text!r})")
-    return value
-
-
-def _certificate(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    if not args.log.is_file():
-        print(f"xl-addin: event log not found: {args.log}", file=sys.stderr)
-        return 2
-    try:
-        log = pd.read_csv(args.log, dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        print(f"xl-addin: cannot read {args.log} as CSV: {exc}".splitlines()[0], file=sys.stderr)
-        return 2
-    log = _typed(log)
-    cap = capitalization(
-        _number(args.common_outstanding, "--common-outstanding"),
-        _number(args.rights_outstanding, "--rights-outstanding"),
-        _number(args.class_i_shares, "--class-i-shares"),
-        _number(args.class_ii_shares, "--class-ii-shares"),
-        _number(args.class_ii_stated_value, "--class-ii-stated-value"),
-        _number(args.class_i_price, "--class-i-price"),
-        _number(args.class_ii_price, "--class-ii-price"),
-        qpo_closed=args.qpo_closed,
-    )
-    text = certificate_of_adjustment(
-        cap, log, _number(args.row, "--row"), args.format, fair_value_basis=args.fair_value_basis
-    )
-    if args.output:
-        _files.write_atomically(args.output, text.encode("utf-8"), overwrite=args.force)
-        print(f"wrote {args.output}")
-    else:
-        print(text)
-    return 0
-
-
-def _typed(log: pd.DataFrame) -> pd.DataFrame:
-    """CSV cells are text: dates (YYYY-MM-DD) become dates, numbers become Decimals."""
-    out = log.copy()
-    for column in out.columns:
-        key = str(column).strip().lower()
-        out[column] = [_cell(key, v) for v in out[column]]
-    return out
-
-
-def _cell(column: str, value: str) -> object:
-    text = value.strip()
-    if text == "":
-        return None
-    if column == "date":
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return text  # reported by the engine with row and column
-    if column in ("shares", "price", "ratio", "gross proceeds", "gross_proceeds"):
-        try:
-            return Decimal(text.replace(",", "").replace("$", ""))
-        except InvalidOperation:
-            return text
-    return text
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -49,6 +49,11 @@ _CAPITALIZATION_DOCS = (
     ("class_ii_price", "[optional] Class II Conversion Price (default its Stated Value)"),
     ("qpo_closed", "[optional] TRUE if the Qualified Private Offering closed before the log"),
     ("option_plan_used", "[optional] option-plan shares already granted (default 0)"),
+    (
+        "expired_options_free_cap",
+        "[optional] TRUE: unexercised options of an expired grant return to the 2,460,000 "
+        "option-plan cap on expiry; FALSE (default): every grant uses the cap for good",
+    ),
 )
 
 
@@ -80,6 +85,7 @@ def _start(
     class_ii_price: Any,
     qpo_closed: Any,
     option_plan_used: Any,
+    expired_options_free_cap: Any,
 ) -> Any:
     return capitalization(
         common_outstanding,
@@ -91,6 +97,7 @@ def _start(
         class_ii_price,
         option_plan_used=option_plan_used,
         qpo_closed=qpo_closed,
+        expired_options_free_cap=expired_options_free_cap,
     )
 
 
@@ -109,6 +116,7 @@ def CPHISTORY(
     class_ii_price: Any = None,
     qpo_closed: Any = False,
     option_plan_used: Any = 0,
+    expired_options_free_cap: Any = False,
 ) -> Any:
     """Conversion Price history (Section 6): per event, Fully Diluted before/after, each class's price before/after, section and explanation."""  # noqa: E501
     cap = _start(
@@ -121,6 +129,7 @@ def CPHISTORY(
         class_ii_price,
         qpo_closed,
         option_plan_used,
+        expired_options_free_cap,
     )
     header, rows = history_table(cap, history_steps(cap, event_log))
     return [header] + [[_cell(v) for v in r] for r in rows]
@@ -145,6 +154,7 @@ def CPASOF(
     class_ii_price: Any = None,
     qpo_closed: Any = False,
     option_plan_used: Any = 0,
+    expired_options_free_cap: Any = False,
 ) -> Any:
     """Conversion Price of one class at the close of business on a date (Sections 6, 6(g)(ii)), after every event in the log dated on or before it."""  # noqa: E501
     args = (
@@ -157,6 +167,7 @@ def CPASOF(
         class_ii_price,
         qpo_closed,
         option_plan_used,
+        expired_options_free_cap,
     )
     key = (event_log, *args)
     cap, steps = memoized(_HISTORIES, key, lambda: _replay(event_log, args), size=4)

@@ -10,9 +10,25 @@ to in Section 6(g)(i)), specifying any change in the applicable Conversion Price
 shares of Common Stock into which shares of Series A Convertible Preferred Stock are
 convertible".
 
-The document is built from one :class:`~.history.Step` of the history engine: the event, the
-method with its computation (the step's explanation), each class's price before and after and the
-number of Common shares each class converts into (5(a)(i), full shares), and a signature block.
+The document is built from one :class:`~.history.Step` of the history engine -- the same
+computation as CPHISTORY, from the same inputs (:class:`~.history.Capitalization`, option-plan
+usage and ``expired_options_free_cap`` included): the event, the method with its computation (the
+step's explanation), each class's price before and after and the number of Common shares each
+class converts into (5(a)(i), full shares), and a signature block.
+
+The facts table lists every Fully Diluted figure the method's arithmetic uses (e.g. the
+"immediately before" and "immediately after" counts of a 6(c)(ii) weighted average), next to the
+Fully Diluted Outstanding before and after the event: the numbers in the table and in the
+formula are the same numbers.
+
+Consideration (6(g)(i)): for an event with consideration (an issue, warrants, Convertible
+Securities, an exercise, a reprice, the Subsequent Closing), the price is cash received unless
+``fair_value_basis`` is given: then the consideration is stated as other than cash, at its fair
+value as determined in good faith by the Board of Directors, with the basis of that
+determination. Splits, combinations, stock dividends, conversions, expiries and abandoned record
+dates involve no consideration and say so (a ``fair_value_basis`` for them is refused, except on
+an expiry whose 6(f)(iii) recomputation counts exercised shares at the consideration received).
+
 Pure string building; every value placed into HTML goes through :func:`html.escape`.
 """
 
@@ -32,6 +48,7 @@ __all__ = [
     "certificate_html",
     "certificate_markdown",
     "certificate_of_adjustment",
+    "consideration",
     "find_step",
 ]
 
@@ -40,9 +57,15 @@ _SUBTITLE = (
     "Series A Convertible Preferred Stock of IFX Corporation — "
     "Section 6(j) of the Certificate of Designation"
 )
-_NO_FAIR_VALUE = (
-    "Cash consideration (Section 6(g)(i)); no Board determination of fair value was required."
-)
+#: Events that involve no consideration (6(g)(i) has nothing to value): what they are.
+_NO_CONSIDERATION = {
+    "SPLIT": "a subdivision of the outstanding Common Stock (6(b)(ii))",
+    "COMBINATION": "a combination of the outstanding Common Stock (6(b)(iii))",
+    "DIVIDEND": "a dividend payable in Common Stock (6(b)(i))",
+    "CONVERSION": "Common Stock issued on conversion of Series A (6(a) Permitted Issuance (iii))",
+    "ABANDON": "the abandonment of a record date (6(g)(iii))",
+    "EXPIRE": "the expiry of warrants, rights or Convertible Securities (6(f)(i))",
+}
 
 
 def _exact(x: Fraction) -> str:
@@ -70,9 +93,71 @@ def _facts(step: Step) -> list[tuple[str, str]]:
     if step.note:
         facts.append(("Note", step.note))
     facts.append(("Section applied", step.section))
-    facts.append(("Fully Diluted Outstanding before (6(a))", format_shares(step.fd_before)))
-    facts.append(("Fully Diluted Outstanding after (6(a))", format_shares(step.fd_after)))
+    facts.append(
+        ("Fully Diluted Outstanding before this event (6(a))", format_shares(step.fd_before))
+    )
+    facts += [(f"{label}, as used in the method", format_shares(v)) for label, v in step.fd_figures]
+    facts.append(
+        (
+            "Fully Diluted Outstanding after this event (6(a); each class as converted at its "
+            "Conversion Price after it)",
+            format_shares(step.fd_after),
+        )
+    )
     return facts
+
+
+def consideration(step: Step, fair_value_basis: str | None = None) -> str:
+    """The 6(g)(i) statement of the certificate: what the consideration was, and the Board's
+    fair-value basis where it was not cash (see the module docstring)."""
+    basis = (fair_value_basis or "").strip() or None
+    what = _NO_CONSIDERATION.get(step.event)
+    if what is not None:
+        recomputed = step.event == "EXPIRE" and "6(f)(iii)" in step.section
+        if basis is not None and not recomputed:
+            raise TermsError(
+                f"fair_value_basis: row {step.row} is {step.event}, which involves no "
+                f"consideration ({what}); leave it out",
+                argument="fair_value_basis",
+            )
+        text = (
+            f"No consideration is received for {what}; no determination of fair value "
+            "under Section 6(g)(i) applies."
+        )
+        if recomputed:
+            text += (
+                " Shares issued on earlier exercises are counted at the consideration actually "
+                "received for them, as logged (6(f)(iii))"
+                + (
+                    f"; where not cash, at its fair value as determined in good faith by the "
+                    f"Board of Directors (6(g)(i)), on this basis: {basis}"
+                    if basis
+                    else ", in cash"
+                )
+                + "."
+            )
+        return text
+    price = (
+        f"{format_money(step.price)} per share"
+        if step.price is not None
+        else "the consideration per share"
+    )
+    of = (
+        " (for warrants or Convertible Securities: the consideration for the instrument plus "
+        "the further payment on exercise or conversion, per share)"
+        if step.event in ("WARRANT", "CONVERTIBLE", "REPRICE")
+        else ""
+    )
+    if basis is not None:
+        return (
+            f"Consideration other than cash: {price}{of} is the fair value of the consideration "
+            "at the time of issuance as determined in good faith by the Board of Directors "
+            f"(Section 6(g)(i)). Basis of the Board's determination: {basis}"
+        )
+    return (
+        f"Cash consideration: {price}{of} is the amount of cash received by the Corporation "
+        "(Section 6(g)(i)); no Board determination of fair value was required."
+    )
 
 
 def _rows(step: Step) -> list[tuple[str, str, str, str, str]]:
@@ -118,11 +203,7 @@ def certificate_markdown(
     lines += ["| | |", "|---|---|"]
     lines += [f"| {md(k)} | {md(v)} |" for k, v in _facts(step)]
     lines += ["", "## Method of calculation", "", md(step.explanation), ""]
-    lines += [
-        "Basis of the Board's determination of fair value (6(g)(i)): "
-        + md(fair_value_basis or _NO_FAIR_VALUE),
-        "",
-    ]
+    lines += ["Consideration (6(g)(i)): " + md(consideration(step, fair_value_basis)), ""]
     if step.flags:
         lines += ["## Flags", ""] + [f"- **{md(f)}**" for f in step.flags] + [""]
     lines += ["## Result", "", _status(step), ""]
@@ -163,8 +244,7 @@ def certificate_html(
         f"<h1>{e(_TITLE)}</h1><p><em>{e(_SUBTITLE)}</em></p>"
         f"<h2>The event</h2><table>{facts}</table>"
         f"<h2>Method of calculation</h2><p>{e(step.explanation)}</p>"
-        "<p>Basis of the Board's determination of fair value (6(g)(i)): "
-        f"{e(fair_value_basis or _NO_FAIR_VALUE)}</p>"
+        f"<p>Consideration (6(g)(i)): {e(consideration(step, fair_value_basis))}</p>"
         f"{flags}<h2>Result</h2><p>{e(_status(step))}</p>"
         f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         f"<p>The undersigned, Chief Financial Officer of {e(corporation)}, certifies the above "

@@ -16,6 +16,15 @@ Starting capitalization (:class:`Capitalization`, built with :func:`capitalizati
                              tracked only when its Stated Value is given.
     ``option_plan_used``     option-plan shares already granted against the 2,460,000 cap.
     ``qpo_closed``           TRUE if the Qualified Private Offering closed before the log starts.
+    ``expired_options_free_cap``  what an expired option grant does to the 2,460,000 cap
+                             (6(a)(i): "the issuance of up to 2,460,000 shares ... issuable
+                             pursuant to options"). FALSE (default): every grant counts against
+                             the cap for good, expired or not -- the cap limits grants. TRUE:
+                             the unexercised part of an expired grant that was within the cap
+                             returns to it on the expiry date -- the cap limits options
+                             outstanding or exercised. Either way the rule is the same whether
+                             or not the expired grant crossed the cap, and capacity never moves
+                             retroactively (rows before the expiry keep their reading).
 
 Event log: a range whose first row is the header. Header names are case-insensitive; spaces and
 underscores are interchangeable; columns may come in any order; only ``date`` and ``event`` are
@@ -24,8 +33,13 @@ row 1, as in the range you selected.
 
     ==============  ==================================================================
     date            date of the event (a date or an Excel serial). Dates must not go
-                    backwards; events on one date apply in log order. An event is
-                    deemed to occur at the close of business on its date (6(g)(ii)).
+                    backwards; events on one date apply in log order, except that the
+                    date's CONVERSION rows come first: a conversion is deemed made
+                    "immediately prior to the close of business" (5(e)(i)) and an
+                    adjusting event at the close of business (6(g)(ii)). (A Class II
+                    conversion logged after the date's SUBSEQUENT_CLOSING stays after
+                    it: the closing issues the shares.) The output lists the rows in
+                    that order; a conversion moved up says so.
     event           one of the event types below (case-insensitive).
     shares          number of shares (see each event type). Never negative.
     price           consideration per share, $: cash, or non-cash at the Board's good-
@@ -59,7 +73,9 @@ Event types
     ``EXERCISE`` (id, shares, [price])   exercise of a warrant or conversion of a Convertible
                                          Security; ``price`` = consideration actually paid per
                                          share (blank: the instrument's price).
-    ``EXPIRE`` (id)                      the unexercised remainder expires (6(f)(i)).
+    ``EXPIRE`` (id)                      the unexercised remainder expires (6(f)(i)). On an
+                                         instrument exercised in full it changes nothing and
+                                         says so: 6(f)(i) needs an unexercised part.
     ``REPRICE`` (id, price)              the consideration per share changes (6(f)(ii)).
     ``ABANDON`` (id)                     the plan for a record date's distribution is legally
                                          abandoned (6(g)(iii)).
@@ -91,7 +107,10 @@ Permitted Issuance categories (6(a)), on ISSUE / WARRANT / CONVERTIBLE rows
     The two baskets are split-adjusted (every 6(b) event multiplies the cap). Caps are
     cumulative over the log; an issue beyond a cap is not a Permitted Issuance for the excess:
     the permitted part is issued first (no adjustment) and the excess is adjusted for, flagged.
-    Exercise of a permitted option or warrant is never adjusted (6(c)(iii)).
+    Exercise of a permitted option or warrant is never adjusted (6(c)(iii)); exercises draw on
+    an instrument's permitted part first. A grant uses its cap on its own date even if it is
+    later rescinded (6(f)); only ``expired_options_free_cap`` (option plan, on the expiry
+    date) or an abandoned record date (6(g)(iii)) gives capacity back.
 
 Rules (each cited in the output)
     * Fully Diluted Outstanding (6(a)) is derived at every step: Common Outstanding + each
@@ -140,10 +159,27 @@ Rules (each cited in the output)
       the engine models the anti-dilution consequence only.)
 
 Rescission (6(f), 6(g)(iii)) -- by replay
+    6(f) applies "after any adjustment of the applicable Conversion Price shall have been made
+    pursuant to Section 6(d) or 6(e) as the result of any issuance of warrants, rights or
+    Convertible Securities": it undoes what 6(d)/(e) did, and nothing else. Each instrument
+    remembers the classes its deemed issue adjusted (its price below theirs, beyond any cap).
+
+    * An EXPIRE or REPRICE of an instrument that adjusted no class (a Permitted Issuance, or a
+      price at or above every Conversion Price) is not a 6(f) event: no price moves, the
+      explanation says nothing is rescinded; an expiry just removes the unexercised shares
+      from Fully Diluted. (A REPRICE below a price it never adjusted therefore adjusts
+      nothing: our reading of 6(f)(ii), which recomputes a previous adjustment only.)
+    * An EXPIRE of an instrument exercised in full is not a superseding event (6(f)(i):
+      "all or a portion ... shall not have been exercised"): nothing changes.
+    * Otherwise, the classes the instrument adjusted are recomputed; every other class keeps
+      the price the history gave it (in the replay its price is set, after each row, to the
+      history's own figure, so the Fully Diluted counts of the recomputation count it as
+      converted at the price it really had).
+
     The engine is a pure function of (starting capitalization, log). When an instrument that
-    was not wholly a Permitted Issuance EXPIRES or is REPRICED, or a record date is ABANDONED,
-    the history up to and including that row is *recomputed from the start* on a rewritten
-    log in which:
+    adjusted a price EXPIRES (with an unexercised part) or is REPRICED, or a record date is
+    ABANDONED, the history up to and including that row is *recomputed from the start* on a
+    rewritten log in which:
 
     * the instrument's WARRANT / CONVERTIBLE (or DIVIDEND) row is struck out -- its deemed
       Additional Shares "shall no longer be deemed to have been issued" (6(f)), so they also
@@ -157,10 +193,12 @@ Rescission (6(f), 6(g)(iii)) -- by replay
     Rows that are not such triggers never change how an earlier row is read, so between
     triggers the engine continues incrementally from the previous state; at a trigger the state
     is the replay's final state. The output rows already printed are not rewritten: they are the
-    history as adjusted at the time. Consequence (tested as a property): a warrant that expires
-    wholly unexercised leaves exactly the prices that never issuing it would have left.
-    Instruments wholly within a Permitted Issuance cap never adjusted anything and are not
-    replayed: their expiry just removes the unexercised shares from Fully Diluted.
+    history as adjusted at the time. The rescinding row's explanation spells out the
+    recomputation: the instrument's exercises (6(f)(iii)) and every later row whose
+    recomputation moved a recomputed price (the first 10; the rest are counted), with the Fully
+    Diluted figures each formula uses. Consequence (tested as a property): a warrant that adjusted
+    every class and expires wholly unexercised leaves exactly the prices that never issuing it
+    would have left. Instruments that adjusted nothing are not replayed.
 
 Output columns: a class first issued in the log (Class II at a SUBSEQUENT_CLOSING) gets its
 columns in the table, empty on the rows before it exists; on its first row its "before"
@@ -326,6 +364,9 @@ class Capitalization:
     option_plan_used: Fraction = Fraction(0)
     qpo_closed: bool = False
     par_value: Fraction = field(default_factory=lambda: exact(COMMON_PAR_VALUE))
+    #: TRUE: the unexercised option-plan part of an expired grant returns to the 6(a)(i) cap
+    #: on the expiry date; FALSE (default): every grant counts against the cap for good.
+    expired_options_free_cap: bool = False
 
 
 def capitalization(
@@ -341,6 +382,7 @@ def capitalization(
     option_plan_used: Any = 0,
     qpo_closed: Any = False,
     par_value: Any = None,
+    expired_options_free_cap: Any = False,
 ) -> Capitalization:
     """Parse and validate the starting capitalization (each argument named in errors).
 
@@ -381,6 +423,9 @@ def capitalization(
         ),
         qpo_closed=parse_bool(parse_optional(qpo_closed, False), "qpo_closed", False),
         par_value=parse_number(parse_optional(par_value, COMMON_PAR_VALUE), "par_value", minimum=0),
+        expired_options_free_cap=parse_bool(
+            parse_optional(expired_options_free_cap, False), "expired_options_free_cap", False
+        ),
     )
 
 
@@ -640,8 +685,13 @@ class _Instrument:
     remaining: Fraction
     price: Fraction
     category: str | None
-    rescindable: bool  # not wholly a Permitted Issuance: 6(f) applies
-    row: int
+    # the classes whose Conversion Price its (latest) deemed issuance adjusted under 6(d)/(e):
+    # 6(f) rescinds and recomputes those prices only; empty: 6(f) does not apply
+    adjusted: frozenset[str]
+    row: int  # the row of that deemed issuance (the creating row, or a 6(f)(iv) REPRICE)
+    # unexercised shares within a Permitted Issuance cap (exercises draw on them first)
+    permitted: Fraction = Fraction(0)
+    scale: Fraction = Fraction(1)  # the cumulative 6(b) factor when the cap was counted
 
 
 @dataclass
@@ -655,11 +705,17 @@ class _State:
     used: dict[str, Fraction]
     scale: Fraction  # cumulative 6(b) factor (split-adjusted caps)
     par: Fraction
-    ghosts: dict[str, _Instrument] = field(default_factory=dict)  # struck, see _action_for
+    # struck instruments (see superseding_adjustment.action_for)
+    ghosts: dict[str, _Instrument] = field(default_factory=dict)
     # CONVERSION row -> Common actually issued; kept through replays (a fact, not a deeming)
     converted: dict[int, Fraction] = field(default_factory=dict)
     # running total of ``instruments[*].remaining`` (None: recount); keeps each step O(1)
     rights_total: Fraction | None = None
+    free_cap: bool = False  # Capitalization.expired_options_free_cap
+    # during a 6(f) replay: the classes the rescinded instrument never adjusted (their prices
+    # follow the history as it was), and that instrument's id
+    frozen: frozenset[str] = frozenset()
+    frozen_for: str | None = None
 
     def rights_changed(self, delta: Fraction | None) -> None:
         """Record a change of the instruments' remaining shares (None: recount next time)."""
@@ -715,6 +771,7 @@ def _initial(cap: Capitalization) -> _State:
         },
         scale=Fraction(1),
         par=cap.par_value,
+        free_cap=cap.expired_options_free_cap,
     )
 
 
@@ -760,6 +817,9 @@ class _Action:
     price: Fraction | None = None
     category: str | None = None
     creator: str | None = None  # WARRANT/CONVERTIBLE for deemed actions
+    # deemed actions of a rescinded instrument: how many of ``shares`` are within the Permitted
+    # Issuance counted when it was granted (no new cap is consumed); None: claim ``category``
+    permitted: Fraction | None = None
 
 
 @dataclass
@@ -767,29 +827,9 @@ class _Outcome:
     section: str
     explanation: str
     flags: list[str]
-
-
-def _action_for(
-    rows: Sequence[LogRow], i: int, triggers: dict[str, int], creators: dict[str, LogRow]
-) -> _Action:
-    """How row ``i`` reads given the rescission triggers in force (see the module docstring).
-
-    A struck WARRANT / CONVERTIBLE leaves a *ghost* in the replay: it counts nowhere (not in
-    Fully Diluted, no adjustment) but follows splits, exercises and reprices, so that the
-    6(f)(iii) exercises and the 6(f)(iv) remainder are in the share units of their own date.
-    """
-    row = rows[i]
-    inst = row.instrument
-    if inst is None or inst not in triggers or i > triggers[inst]:
-        return _Action(row, row.event, row.shares, row.price, row.category)
-    t = triggers[inst]
-    origin = creators[inst]
-    if row.event == "EXERCISE":
-        return _Action(row, "DEEMED_ISSUE", row.shares, row.price, origin.category, origin.event)
-    if i == t and row.event == "REPRICE":
-        return _Action(row, "DEEMED_WARRANT", None, row.price, origin.category, origin.event)
-    # the creating row, an earlier REPRICE, or the EXPIRE / ABANDON trigger itself
-    return _Action(row, "STRUCK", row.shares, row.price)
+    # every Fully Diluted figure the explanation's arithmetic uses, labelled (the 6(j)
+    # certificate's facts table shows these very numbers)
+    fd_figures: list[tuple[str, Fraction]] = field(default_factory=list)
 
 
 def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fraction, str]:
@@ -819,21 +859,48 @@ def _adjust_classes(
     parts: list[str],
     sections: list[str],
     flags: list[str],
-) -> None:
+    figures: list[tuple[str, Fraction]],
+    instrument: str | None = None,
+) -> frozenset[str]:
     """6(c)(i)/(ii) and 6(i) for ``n`` (deemed) Additional Shares at ``p``, every class
-    against its own price, ``fd`` = Fully Diluted immediately before; explains as it goes."""
+    against its own price, ``fd`` = Fully Diluted immediately before; explains as it goes.
+    Returns the classes adjusted (``p`` below their price).
+
+    During a 6(f) replay a class the rescinded instrument never adjusted is *frozen*: its price
+    is not recomputed (the replay sets it to the history's own figure after each row). It still
+    counts as adjusted by other rows when ``p`` is below its price, so their own later 6(f)
+    rescissions reach it; the rescinded instrument's own deemed issue never adjusts it."""
     after_qpo = state.qpo_closed
+    own = instrument is not None and instrument == state.frozen_for
+    adjusted: set[str] = set()
     new_classes = []
     for c in state.classes:
         cp = c.conversion_price
-        new = adjust(cp, event, fd, n, p, after_qpo, state.par)
-        raw = adjust(cp, event, fd, n, p, after_qpo, Fraction(0))
-        if p >= cp:
+        if c.name in state.frozen:
+            if p < cp and not own:
+                adjusted.add(c.name)
+            parts.append(
+                f"{c.name}: not recomputed (the instrument rescinded never adjusted its price, "
+                "6(f))"
+            )
+            new_classes.append(c)
+            continue
+        if not p < cp:  # no adjustment: the price stands (adjust() would return cp)
             parts.append(
                 f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
             )
-        elif after_qpo:
+            new_classes.append(c)
+            continue
+        adjusted.add(c.name)
+        new = adjust(cp, event, fd, n, p, after_qpo, state.par)
+        raw = adjust(cp, event, fd, n, p, after_qpo, Fraction(0))
+        if after_qpo:
             sections.append("6(c)(ii)")
+            if not any("(6(c)(ii))" in label for label, _ in figures):
+                figures += [
+                    ("Fully Diluted Outstanding immediately before the issue (6(c)(ii))", fd),
+                    ("Fully Diluted Outstanding immediately after the issue (6(c)(ii))", fd + n),
+                ]
             parts.append(
                 f"{c.name} 6(c)(ii) weighted average: ({_count(fd)} × {_money(cp)} + "
                 f"{_money(n * p)}) / {_count(fd + n)} = {_money(raw)}"
@@ -850,6 +917,7 @@ def _adjust_classes(
             )
         new_classes.append(dataclasses.replace(c, conversion_price=new))
     state.classes = new_classes
+    return frozenset(adjusted)
 
 
 def _class_index(state: _State, row: LogRow) -> int | None:
@@ -976,11 +1044,12 @@ def _subsequent_closing(state: _State, a: _Action) -> _Outcome:
         "share = the Class II Conversion Price)"
     )
     sections.append(Event.CONVERTIBLE.section)
-    _adjust_classes(state, Event.CONVERTIBLE, fd, deemed, p, parts, sections, flags)
+    figures = [("Fully Diluted Outstanding after the permitted shares (6(a))", fd)]
+    _adjust_classes(state, Event.CONVERTIBLE, fd, deemed, p, parts, sections, flags, figures)
     state.classes[j] = dataclasses.replace(
         state.classes[j], shares=state.classes[j].shares + excess
     )
-    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags)
+    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
 
 
 def _issue(state: _State, a: _Action) -> _Outcome:
@@ -1007,7 +1076,17 @@ def _issue(state: _State, a: _Action) -> _Outcome:
     parts = [prefix + deemed]
     sections = [event.section]
     flags: list[str] = []
-    permitted, cap_text = _split_by_cap(state, a.category, n)
+    if a.permitted is not None:  # a rescinded instrument's shares: cap counted at its grant
+        permitted = min(n, a.permitted)
+        cap_text = (
+            f"6(a) Permitted Issuance {CATEGORIES[a.category].clause} "
+            f"({CATEGORIES[a.category].label}): {_count(permitted)} of these shares within the "
+            f"cap as counted when {a.row.instrument!r} was granted"
+            if a.category is not None
+            else ""
+        )
+    else:
+        permitted, cap_text = _split_by_cap(state, a.category, n)
     excess = n - permitted
     if a.category is not None:
         parts.append(cap_text)
@@ -1033,8 +1112,10 @@ def _issue(state: _State, a: _Action) -> _Outcome:
             Fraction(0),
             p,
             a.category,
-            rescindable=excess > 0 or a.category is None,
+            frozenset(),
             row=a.row.row,
+            permitted=permitted,
+            scale=state.scale,
         )
         state.instruments[inst.id] = inst
         inst.remaining += permitted
@@ -1042,14 +1123,20 @@ def _issue(state: _State, a: _Action) -> _Outcome:
     else:
         state.common += permitted
     fd = state.fully_diluted()
+    figures: list[tuple[str, Fraction]] = []
     if excess > 0:
-        _adjust_classes(state, event, fd, excess, p, parts, sections, flags)
+        if permitted > 0:
+            figures.append(("Fully Diluted Outstanding after the permitted shares (6(a))", fd))
+        adjusted = _adjust_classes(
+            state, event, fd, excess, p, parts, sections, flags, figures, a.row.instrument
+        )
         if is_right:
-            state.instruments[a.row.instrument or ""].remaining += excess
+            inst.remaining += excess
+            inst.adjusted = adjusted
             state.rights_changed(excess)
         else:
             state.common += excess
-    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags)
+    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
 
 
 def _subdivide(state: _State, a: _Action) -> _Outcome:
@@ -1098,12 +1185,17 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
     state.rights *= factor
     for inst in (*state.instruments.values(), *state.ghosts.values()):
         inst.remaining *= factor
+        inst.permitted *= factor
         inst.price /= factor
     state.rights_changed(None)
     for k in state.used:
         state.used[k] *= factor if CATEGORIES[k].split_adjusted else 1
     state.scale *= factor
-    return _Outcome(event.section + (", 6(i)" if flags else ""), "; ".join(parts), flags)
+    figures = [
+        ("Fully Diluted Outstanding before the 6(b) event", fd),
+        ("Fully Diluted Outstanding after the 6(b) event", fd_after),
+    ]
+    return _Outcome(event.section + (", 6(i)" if flags else ""), "; ".join(parts), flags, figures)
 
 
 def _apply(state: _State, a: _Action) -> _Outcome:
@@ -1121,7 +1213,10 @@ def _apply(state: _State, a: _Action) -> _Outcome:
         ghost = state.ghosts[row.instrument or ""]
         if k == "DEEMED_WARRANT":  # 6(f)(iv): the remainder, in today's share units
             del state.ghosts[ghost.id]
-            return _issue(state, dataclasses.replace(a, shares=ghost.remaining))
+            return _issue(
+                state,
+                dataclasses.replace(a, shares=ghost.remaining, permitted=ghost.permitted),
+            )
         assert a.shares is not None  # 6(f)(iii): exercised, at the price paid (or in force)
         if a.shares > ghost.remaining:
             raise TermsError(
@@ -1130,8 +1225,13 @@ def _apply(state: _State, a: _Action) -> _Outcome:
                 argument="event_log",
             )
         ghost.remaining -= a.shares
+        drawn = min(a.shares, ghost.permitted)  # exercises draw on the permitted part first
+        ghost.permitted -= drawn
         return _issue(
-            state, dataclasses.replace(a, price=ghost.price if a.price is None else a.price)
+            state,
+            dataclasses.replace(
+                a, price=ghost.price if a.price is None else a.price, permitted=drawn
+            ),
         )
     if k == "QPO":
         if state.qpo_closed:
@@ -1162,14 +1262,25 @@ def _apply(state: _State, a: _Action) -> _Outcome:
         key = row.instrument or ""
         if row.event in _CREATORS:
             assert a.shares is not None and a.price is not None
+            # its grant still counts against a Permitted Issuance cap on its own date: capacity
+            # never depends on whether a grant later expires (see _free_cap)
+            permitted, _ = _split_by_cap(state, row.category, a.shares)
             state.ghosts[key] = _Instrument(
-                key, row.event, a.shares, a.price, row.category, rescindable=True, row=row.row
+                key,
+                row.event,
+                a.shares,
+                a.price,
+                row.category,
+                frozenset(),
+                row=row.row,
+                permitted=permitted,
+                scale=state.scale,
             )
         elif row.event == "REPRICE" and key in state.ghosts:
             assert a.price is not None
             state.ghosts[key].price = a.price
-        elif row.event in ("EXPIRE", "ABANDON"):
-            state.ghosts.pop(key, None)
+        elif row.event in ("EXPIRE", "ABANDON") and key in state.ghosts:
+            _free_cap(state, state.ghosts.pop(key), abandoned=row.event == "ABANDON")
         return _Outcome("6(f)", "struck out by a later rescission", [])
     inst = state.instruments.get(row.instrument or "")
     if inst is None:
@@ -1186,6 +1297,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
                 argument="event_log",
             )
         inst.remaining -= row.shares
+        inst.permitted -= min(row.shares, inst.permitted)  # the permitted part first
         state.rights_changed(-row.shares)
         state.common += row.shares
         return _Outcome(
@@ -1195,26 +1307,83 @@ def _apply(state: _State, a: _Action) -> _Outcome:
             f"{_count(inst.remaining)} remain",
             [],
         )
-    if k == "EXPIRE":  # a wholly permitted instrument: nothing was adjusted, nothing to rescind
+    if k == "EXPIRE":  # nothing adjusted (or nothing left): 6(f) has nothing to rescind
         gone = inst.remaining
         del state.instruments[inst.id]
         state.rights_changed(-gone)
+        freed = _free_cap(state, inst)
+        if gone == 0:
+            return _Outcome(
+                "6(f)(i)",
+                f"{inst.id!r} expires with every share exercised: 6(f)(i) applies only where "
+                "all or a portion 'shall not have been exercised', so this is not a superseding "
+                "event; nothing changes (no price moves, Fully Diluted unchanged)",
+                [],
+            )
         return _Outcome(
-            "6(a)",
-            f"{inst.id!r} expires: {_count(gone)} unexercised shares leave Fully Diluted; it "
-            "was a Permitted Issuance, so no adjustment was made and none is rescinded",
+            "6(f)" if inst.category is None else "6(a), 6(f)",
+            f"{inst.id!r} expires: {_count(gone)} unexercised shares leave Fully Diluted; "
+            + _not_adjusted(inst)
+            + "so 6(f) has nothing to undo and no Conversion Price moves"
+            + freed,
             [],
         )
     if k == "REPRICE":
         assert row.price is not None
         old, inst.price = inst.price, row.price
         return _Outcome(
-            "6(a)",
-            f"{inst.id!r} repriced {_money(old)} → {_money(row.price)}; a Permitted Issuance "
-            "within its cap, so no adjustment",
+            "6(f)" if inst.category is None else "6(a), 6(f)",
+            f"{inst.id!r} repriced {_money(old)} → {_money(row.price)}; "
+            + _not_adjusted(inst)
+            + "so 6(f)(ii) has nothing to recompute: no Conversion Price moves",
             [],
         )
     raise AssertionError(k)  # pragma: no cover
+
+
+def _not_adjusted(inst: _Instrument) -> str:
+    """Why 6(f) does not apply to an instrument that adjusted no Conversion Price."""
+    if inst.category is not None and inst.permitted == inst.remaining:
+        return (
+            "it was a Permitted Issuance (6(a)), so no adjustment was made for it on row "
+            f"{inst.row}; "
+        )
+    return (
+        f"its deemed issue on row {inst.row} adjusted no Conversion Price (its price was not "
+        "below any class's price) and 6(f) applies only 'after any adjustment ... pursuant to "
+        "Section 6(d) or 6(e)', "
+    )
+
+
+def _free_cap(state: _State, inst: _Instrument, *, abandoned: bool = False) -> str:
+    """6(a)(i) capacity after an instrument ends unexercised; the text for the explanation.
+
+    A grant counts against its Permitted Issuance cap on its own date, whether or not it later
+    expires and whether or not it crossed the cap. With ``expired_options_free_cap`` the
+    unexercised permitted part of an expired option-plan grant returns to the cap on the
+    expiry date (never earlier rows); an abandoned record date (6(g)(iii)) always returns it.
+    """
+    if inst.category is None or CATEGORIES[inst.category].cap is None or inst.permitted == 0:
+        return ""
+    c = CATEGORIES[inst.category]
+    if not abandoned and not (state.free_cap and inst.category == "OPTION_PLAN"):
+        if inst.category != "OPTION_PLAN":
+            return ""
+        return (
+            f"; its {_count(inst.permitted)} unexercised option-plan shares stay counted "
+            "against the 6(a)(i) cap (expired_options_free_cap FALSE: a grant uses the cap "
+            "for good)"
+        )
+    # the cap is counted in the units of the grant unless it is split-adjusted
+    freed = inst.permitted if c.split_adjusted else inst.permitted * inst.scale / state.scale
+    used = state.used.get(inst.category, Fraction(0))
+    state.used[inst.category] = max(used - freed, Fraction(0))
+    inst.permitted = Fraction(0)
+    why = "abandoned" if abandoned else "expired_options_free_cap TRUE"
+    return (
+        f"; {_count(freed)} unexercised shares return to the 6(a) {c.clause} cap ({why}): "
+        f"{_count(used)} used → {_count(state.used[inst.category])}"
+    )
 
 
 # =========================================================================== the engine
@@ -1239,19 +1408,72 @@ class Step:
     flags: tuple[str, ...]
     note: str
     qpo_closed: bool
+    # the Fully Diluted figures the explanation's arithmetic uses, labelled
+    fd_figures: tuple[tuple[str, Fraction], ...] = ()
 
     @property
     def changed(self) -> bool:
         return self.prices_before != self.prices_after
 
 
+def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int, list[int]]]:
+    """5(e)(i), 6(g)(ii): the rows in the order they take effect.
+
+    A conversion is deemed made "immediately prior to the close of business on the date of
+    such surrender"; an adjusting event is deemed to occur "at the close of business on the
+    date of its occurrence". So the CONVERSION rows of a date come before the other rows of
+    that date (among themselves, and the other rows among themselves, in log order) -- except
+    that a Class II conversion logged after the date's SUBSEQUENT_CLOSING stays after it (the
+    closing issues the shares it may convert). Returns the rows so ordered and, for each
+    conversion moved up, the rows it now precedes.
+    """
+    ordered: list[LogRow] = []
+    start = 0
+    for end in range(1, len(rows) + 1):
+        if end < len(rows) and rows[end].date == rows[start].date:
+            continue
+        first: list[LogRow] = []  # conversions that take effect before the date's other rows
+        others: list[LogRow] = []
+        after: dict[int, list[LogRow]] = {}  # other-row index -> Class II conversions after it
+        last_closing: int | None = None
+        for r in rows[start:end]:
+            if r.event != "CONVERSION":
+                if r.event == "SUBSEQUENT_CLOSING":
+                    last_closing = len(others)
+                others.append(r)
+            elif r.series_class == "Class II" and last_closing is not None:
+                after.setdefault(last_closing, []).append(r)
+            else:
+                first.append(r)
+        ordered += first
+        for k, r in enumerate(others):
+            ordered += [r, *after.get(k, [])]
+        start = end
+    moved: dict[int, list[int]] = {}
+    for i, r in enumerate(ordered):
+        if r.event == "CONVERSION":
+            ahead = [
+                q.row
+                for q in ordered[i + 1 :]
+                if q.date == r.date and q.row < r.row and q.event != "CONVERSION"
+            ]
+            if ahead:
+                moved[r.row] = ahead
+    return ordered, moved
+
+
 def history_steps(cap: Capitalization, log: Any) -> list[Step]:
-    """Run the log (a range with header, a DataFrame, or parsed :class:`LogRow` s)."""
+    """Run the log (a range with header, a DataFrame, or parsed :class:`LogRow` s).
+
+    The steps come in the order the rows take effect (:func:`_close_of_business_order`):
+    log order, except that a date's conversions come first.
+    """
     rows: list[LogRow]
     if isinstance(log, list) and log and all(isinstance(r, LogRow) for r in log):
         rows = log
     else:
         rows = read_event_log(log)
+    rows, moved = _close_of_business_order(rows)
     creators = {
         r.instrument: r
         for r in rows
@@ -1264,92 +1486,32 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
         fd_before = state.fully_diluted()
         before = {c.name: c.conversion_price for c in state.classes}
         inst = state.instruments.get(row.instrument or "")
+        # 6(f) applies only after an adjustment was made for the instrument, and (i) only
+        # while part of it is unexercised; 6(g)(iii) always undoes an abandoned record date
         is_trigger = row.event == "ABANDON" or (
-            row.event in ("EXPIRE", "REPRICE") and inst is not None and inst.rescindable
+            row.event in ("EXPIRE", "REPRICE")
+            and inst is not None
+            and bool(inst.adjusted)
+            and not (row.event == "EXPIRE" and inst.remaining == 0)
         )
         if row.event == "ABANDON":
-            assert row.instrument is not None
-            origin = creators[row.instrument]
-            done = [
-                r.row
-                for r in rows[:i]
-                if r.instrument == row.instrument and r.event in ("EXERCISE", "EXPIRE")
-            ]
-            if row.instrument in triggers:
-                raise TermsError(
-                    f"{_where(row, 'instrument')} {row.instrument!r} was already abandoned on "
-                    f"row {rows[triggers[row.instrument]].row}",
-                    argument="event_log",
-                )
-            if done:
-                raise TermsError(
-                    f"{_where(row, 'instrument')} cannot abandon {row.instrument!r}: it was "
-                    f"exercised or expired on row {done[0]}",
-                    argument="event_log",
-                )
-            if origin.event != "DIVIDEND" and inst is None:
-                raise TermsError(
-                    f"{_where(row, 'instrument')} instrument {row.instrument!r} is "
-                    "no longer outstanding",
-                    argument="event_log",
-                )
+            _superseding.check_abandon(rows, i, row, creators, triggers, inst)
         if is_trigger:
-            assert row.instrument is not None
-            triggers[row.instrument] = i
-            actions = [_action_for(rows, j, triggers, creators) for j in range(i + 1)]
-            new_state = _initial(cap)
-            new_state.converted = dict(state.converted)  # conversions stay as issued
-            recomputed: list[str] = []
-            for a in actions:
-                last = _apply(new_state, a)
-                if a.kind == "DEEMED_ISSUE" and a.row.instrument == row.instrument:
-                    recomputed.append(f"row {a.row.row} recomputed: {last.explanation}")
-            state = new_state
-            origin = creators[row.instrument]
-            exercised = sum(
-                (
-                    r.shares or Fraction(0)
-                    for r in rows[:i]
-                    if r.instrument == row.instrument and r.event == "EXERCISE"
-                ),
-                Fraction(0),
+            outcome, state = _superseding.rescind(
+                cap, state, rows, i, steps, before, triggers, creators
             )
-            what = {
-                "EXPIRE": f"6(f)(i): {row.instrument!r} expires with {_count(exercised)} of "
-                f"{_count(origin.shares or Fraction(0))} shares exercised",
-                "REPRICE": f"6(f)(ii): the price of {row.instrument!r} changes to "
-                f"{_money(row.price or Fraction(0))}",
-                "ABANDON": f"6(g)(iii): the distribution of record-date row {origin.row} "
-                f"({row.instrument!r}) is abandoned",
-            }[row.event]
-            section = "6(g)(iii)" if row.event == "ABANDON" else "6(f)"
-            moves = "; ".join(
-                f"{c.name}: {_money(before[c.name])} → {_money(c.conversion_price)}"
-                for c in state.classes
-            )
-            explanation = (
-                f"{what}; the adjustment made on row {origin.row} is rescinded and annulled and "
-                f"the history recomputed from the start"
-                + (
-                    ", exercised shares as issued on their exercise dates for the consideration "
-                    "paid (6(f)(iii))"
-                    if row.event != "ABANDON"
-                    else ""
-                )
-                + f": {moves}"
-            )
-            flags = list(last.flags) if row.event == "REPRICE" else []
-            if recomputed:
-                explanation += "; " + "; ".join(recomputed)
-                section += ", 6(f)(iii)"
-            if row.event == "REPRICE":
-                explanation += "; then " + last.explanation
-                section += ", " + last.section
-            outcome = _Outcome(section, explanation, flags)
         else:
-            outcome = _apply(state, _action_for(rows, i, triggers, creators))
+            outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
         for c in state.classes:  # a class first issued on this row: its initial price (5(c))
             before.setdefault(c.name, c.conversion_price)
+        explanation = outcome.explanation
+        if row.row in moved:
+            ahead = ", ".join(str(r) for r in moved[row.row])
+            explanation = (
+                f"5(e)(i): deemed made immediately prior to the close of business on "
+                f"{serial_to_date(row.date)}, so before row(s) {ahead} of that date, which take "
+                f"effect at the close of business (6(g)(ii)); " + explanation
+            )
         steps.append(
             Step(
                 row=row.row,
@@ -1365,10 +1527,11 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
                 converts_into={c.name: state.as_converted(c) for c in state.classes},
                 class_shares={c.name: c.shares for c in state.classes},
                 section=outcome.section,
-                explanation=outcome.explanation,
+                explanation=explanation,
                 flags=tuple(outcome.flags),
                 note=row.note,
                 qpo_closed=state.qpo_closed,
+                fd_figures=tuple(outcome.fd_figures),
             )
         )
     return steps
@@ -1459,3 +1622,8 @@ def price_as_of(
             argument="as_of",
         )
     return price
+
+
+# 6(f) / 6(g)(iii): the replay. Imported last: it builds on the engine above (every host
+# that imports this module, e.g. the xlwings Lite bundle, gets it too).
+from . import superseding_adjustment as _superseding  # noqa: E402
