@@ -87,6 +87,8 @@ def to_excel(result: Any) -> Any:
     A result (or any cell of it) that does not fit in a float -- NaN, ±inf, or a number
     beyond ±1.8E308 -- raises :class:`TermsError` (``#NUM!``) or ``OverflowError``.
     """
+    if type(result) is float:  # the common case first
+        return _finite(result)
     if isinstance(result, Fraction):
         return _finite(float(result))
     if isinstance(result, np.ndarray):
@@ -112,7 +114,10 @@ def excel_function(fn: _F) -> _F:
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
         try:
-            return to_excel(fn(*(_cell(a) for a in args)))
+            for a in args:
+                if type(a) is list or type(a) is tuple:  # a range (1×1: one cell) is unwrapped
+                    return to_excel(fn(*map(_cell, args)))
+            return to_excel(fn(*args))
         except OverflowError:  # a Fraction or int too large for a float
             exc = TermsError(_TOO_LARGE, code=NUM)
             if _raise_errors():
