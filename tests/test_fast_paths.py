@@ -18,12 +18,13 @@ from fractions import Fraction
 from typing import Any
 from unittest import mock
 
+import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from xl_addin import udfs
-from xl_addin.terms import adjustments, conversion, liquidation
+from xl_addin.terms import adjustments, conversion, liquidation, preemptive
 from xl_addin.terms.parse import exact, parse_date, scaled, serial
 
 
@@ -314,3 +315,32 @@ def test_overflow_on_the_fast_path_is_num() -> None:
     assert udfs.CONVSHARES(1e15, 999_999_999.0, 0.000001, 0, False) == float(
         Fraction(10**15 * 999_999_999 * 10**6)
     )
+
+
+# --------------------------------------------------------------------------- PRORATA with requests
+@given(
+    st.lists(st.integers(0, 2**53 - 1), min_size=1, max_size=50),
+    st.integers(0, 10**40),
+    st.integers(1, 10**40),
+)
+@example([3, 6, 9, 1], 1, 6)  # 0.5, 1, 1.5: exact halves decided in ints
+@example([1, 3], 2**53 + 1, 1)  # 2**53 + 1: a tie between two floats, half to even
+@example([10**15 + 1], 10**18 + 7, 10**18 + 9)
+def test_scaled_exactly_is_the_nearest_float(h: list[int], top: int, bottom: int) -> None:
+    got = preemptive._scaled_exactly(np.array(h, dtype=np.int64), top, bottom)
+    assert got.tolist() == [float(Fraction(x * top, bottom)) for x in h]
+
+
+def test_prorata_over_allotment_vectorised_matches_fractions() -> None:
+    # 10,000 holders, nearly all asking more than their share: one water level for all
+    rng = np.random.default_rng(15)
+    holdings = rng.integers(0, 100_000, 10_000).tolist()
+    requests = rng.integers(0, 80_000, 10_000).tolist()
+    total = Fraction(sum(holdings) * 5, 4)
+    got = udfs.PRORATA(
+        [[float(x)] for x in holdings], float(total), 1_000_000.0, [[float(x)] for x in requests]
+    )
+    want = preemptive.allocate(
+        [Fraction(x) for x in holdings], total, Fraction(1_000_000), [Fraction(x) for x in requests]
+    )
+    assert [row[0] for row in got] == [float(x) for x in want]
