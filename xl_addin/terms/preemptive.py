@@ -409,7 +409,7 @@ def _scaled_exactly(h: npt.NDArray[np.int64], top: int, bottom: int) -> npt.NDAr
         return np.array([x * top / bottom for x in h.tolist()], dtype=np.float64)
     p = a * c_hi
     a_hi, a_lo = _split(a)
-    b_hi, b_lo = _split(np.float64(c_hi))
+    b_hi, b_lo = _split(np.asarray(c_hi, dtype=np.float64))
     e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # p + e = a × c_hi exactly
     d = e + a * c_lo
     out = p + d
