@@ -115,7 +115,7 @@ def excel_function(fn: _F) -> _F:
     def wrapper(*args: Any) -> Any:
         try:
             for a in args:
-                if type(a) is list or type(a) is tuple:  # a range (1×1: one cell) is unwrapped
+                if isinstance(a, (list, tuple)):  # a range (1×1: one cell) is unwrapped
                     return to_excel(fn(*map(_cell, args)))
             return to_excel(fn(*args))
         except OverflowError:  # a Fraction or int too large for a float
