@@ -16,6 +16,8 @@ Like for like (issue 15):
 * An array form and its scalar form run on the same rows, in alternating rounds of one run
   (array, scalar, array, scalar, ...); each round's ratio is (scalar time per row × rows) / array
   time; the median and its spread (min-max over rounds) are printed.
+* In-process times are CPU time of this process (``time.process_time``), so the other
+  processes of a shared machine do not count; whole processes are timed by the wall clock.
 * Peak memory of every case: tracemalloc's peak over one call (a separate pass, so tracing does
   not slow the timed rounds); whole processes: the child's max RSS.
 * Whole process: ``xl-addin recalc`` on the template and on generated workbooks of growing size,
@@ -38,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import tracemalloc
 from collections.abc import Callable, Sequence
@@ -80,11 +83,16 @@ def spread(values: Sequence[float]) -> dict[str, float]:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
+#: In-process figures are this process's CPU time: on a shared machine the time other
+#: processes hold the cores is not counted (whole processes are timed by the wall clock).
+clock = time.process_time
+
+
 def timed(fn: Callable[[], Any]) -> float:
-    """Seconds of one call of ``fn``."""
-    t = time.perf_counter()
+    """CPU seconds of one call of ``fn``."""
+    t = clock()
     fn()
-    return time.perf_counter() - t
+    return clock() - t
 
 
 def peak_mib(fn: Callable[[], Any]) -> float:
@@ -338,10 +346,10 @@ def measure(case: Case, rounds: int, sample: int) -> dict[str, Any]:
         if case.scalar is not None:
             idx = [(r + j * step) % case.rows for j in range(k)]  # fresh rows every round
             fn = case.scalar
-            t = time.perf_counter()
+            t = clock()
             for i in idx:
                 fn(i)
-            scalars.append((time.perf_counter() - t) / k)
+            scalars.append((clock() - t) / k)
         if arrays and scalars:
             ratios.append(scalars[-1] * case.rows / arrays[-1])
     if arrays:
@@ -630,8 +638,10 @@ def readme(results: dict[str, Any]) -> str:
         f"{m['cpus']} cores{', quick sizes' if results['quick'] else ''}; "
         f"{results['rounds']} alternating rounds; load average "
         f"{results['load_average'][0]:.1f} on the shared machine at the start). Every figure is "
-        "a median with its min–max over the rounds in brackets; on a loaded machine read the "
-        "ratios. The script also writes `bench/results.json`. The benchmark's inputs are "
+        "a median with its min–max over the rounds in brackets. In-process figures are CPU "
+        "time of the benchmark process (`time.process_time`: time other processes hold the "
+        "cores is not counted, their contention for caches is); whole processes are timed by "
+        "the wall clock. The script also writes `bench/results.json`. The benchmark's inputs are "
         "frozen out of the garbage collector's scans (`gc.freeze`), so scalar loops do not pay "
         "for scanning them.",
         "",
@@ -681,7 +691,11 @@ def readme(results: dict[str, Any]) -> str:
             process_table(results["process"]),
             "",
         ]
-    return "\n".join(lines)
+    wrapped = [
+        line if line.startswith(("|", "- ", "#")) or not line else textwrap.fill(line, 100)
+        for line in lines
+    ]
+    return "\n".join(wrapped)
 
 
 def print_results(results: dict[str, Any]) -> None:
@@ -704,7 +718,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--readme", action="store_true", help="print the README section too")
     parser.add_argument("--rounds", type=int, default=None, help="alternating rounds (default 7)")
     parser.add_argument("--only", nargs="*", default=None, help="only these cases (by name)")
+    parser.add_argument(
+        "--readme-from", type=Path, help="print the README section of an earlier run's JSON"
+    )
     args = parser.parse_args(argv)
+    if args.readme_from:
+        print(readme(json.loads(args.readme_from.read_text())))
+        return 0
     rounds = args.rounds or (3 if args.quick else 7)
     sample = 500 if args.quick else 2_000
     results: dict[str, Any] = {

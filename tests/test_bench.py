@@ -131,6 +131,9 @@ def test_one_small_run_writes_json_and_the_readme_section(
     assert section.lstrip().startswith("## Performance")
     assert "| CONVSHARES | 10,000 |" in section
     assert "fresh value per call" in section and "alternating rounds" in section
+    # the same section again from the run's JSON (what the README holds is that run's)
+    assert bench.main(["--readme-from", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == section.strip()
     # the figures printed are this run's
     assert (
         f"{row['ms']['median']:,.1f} ({row['ms']['min']:,.1f}–{row['ms']['max']:,.1f})" in section
