@@ -344,3 +344,17 @@ def test_prorata_over_allotment_vectorised_matches_fractions() -> None:
         [Fraction(x) for x in holdings], total, Fraction(1_000_000), [Fraction(x) for x in requests]
     )
     assert [row[0] for row in got] == [float(x) for x in want]
+
+
+# --------------------------------------------------------------------------- warm cells' keys
+def test_range_keys_tell_shapes_cells_and_types_apart() -> None:
+    from xl_addin.excel import _frozen
+
+    block = [[1.0, 2.0], [3.0, 4.0]]
+    assert _frozen(block) == _frozen([[1.0, 2.0], [3.0, 4.0]])  # a fresh copy: a hit
+    assert _frozen(block) != _frozen([[1.0], [2.0], [3.0], [4.0]])  # same cells, other shape
+    assert _frozen(block) != _frozen([[1.0, 2.0, 3.0, 4.0]])
+    assert _frozen(block) != _frozen([[1, 2.0], [3.0, 4.0]])  # 1 and 1.0: other types
+    assert _frozen([[True]]) != _frozen([[1]])
+    assert _frozen([[None, "x"]]) != _frozen([["x", None]])
+    hash(_frozen(block))
