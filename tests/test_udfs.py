@@ -200,6 +200,7 @@ def test_unexpected_errors_are_one_line_too(monkeypatch: pytest.MonkeyPatch) -> 
         raise RuntimeError("disk on fire\nsecond line")
 
     monkeypatch.setattr(udfs, "conversion_shares", boom)
+    monkeypatch.setattr(udfs, "conversion_shares_ratio", boom)  # the fast path of plain numbers
     assert udfs.CONVSHARES(1, 1, 1) == (
         "#VALUE! internal error in CONVSHARES: RuntimeError: disk on fire"
     )

@@ -22,12 +22,15 @@ from .terms import (
     liquidation_preference,
     pro_rata_allocation,
 )
+from .terms.adjustments import adjusted_conversion_price_ratio
 from .terms.constants import (
     ACCRUAL_RATE,
     CLASS_I_STATED_VALUE,
     COMMON_PAR_VALUE,
     DEFAULT_DAYCOUNT_BASIS,
 )
+from .terms.conversion import cash_in_lieu_ratio, conversion_shares_ratio
+from .terms.liquidation import liquidation_preference_ratio
 from .udfs_exits import (
     BOARDSEATS,
     CONSENT,
@@ -115,6 +118,11 @@ def LIQPREF(
     basis: Any = DEFAULT_DAYCOUNT_BASIS,
 ) -> Any:
     """Liquidation Preference in $ (Section 3(a)): shares × (Stated Value + unpaid dividends + Stated Value × rate × YEARFRAC(issue, payment, basis))."""  # noqa: E501
+    fast = liquidation_preference_ratio(
+        shares, stated_value, issue_date, payment_date, dividends, rate, basis
+    )
+    if fast is not None:  # plain numbers: the exact value in integers, rounded once
+        return fast[0] / fast[1]
     return liquidation_preference(
         shares, stated_value, issue_date, payment_date, dividends, rate, basis
     )
@@ -135,6 +143,9 @@ def CONVSHARES(
     whole: Any = True,
 ) -> Any:
     """Common shares on conversion (Section 5(a), 5(e)(ii)): (Stated Value + dividends) × shares / Conversion Price; full shares only unless whole is FALSE."""  # noqa: E501
+    fast = conversion_shares_ratio(shares, stated_value, conversion_price, dividends, whole)
+    if fast is not None:  # plain numbers: the exact value in integers, rounded once
+        return fast[0] / fast[1]
     return conversion_shares(shares, stated_value, conversion_price, dividends, whole)
 
 
@@ -153,6 +164,9 @@ def CASHINLIEU(
     dividends: Any = 0,
 ) -> Any:
     """Cash in lieu of the fractional share, $ (Section 5(e)(ii)): the fraction left after full shares × the closing price."""  # noqa: E501
+    fast = cash_in_lieu_ratio(shares, stated_value, conversion_price, closing_price, dividends)
+    if fast is not None:  # plain numbers: the exact value in integers, rounded once
+        return fast[0] / fast[1]
     return cash_in_lieu(shares, stated_value, conversion_price, closing_price, dividends)
 
 
@@ -187,6 +201,11 @@ def ADJPRICE(
     par_value: Any = float(COMMON_PAR_VALUE),
 ) -> Any:
     """Conversion Price after one Section 6 event: 6(b) Fully Diluted ratio; 6(c)-(e) full ratchet before the QPO, weighted average after; never below par (6(i))."""  # noqa: E501
+    fast = adjusted_conversion_price_ratio(
+        conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
+    )
+    if fast is not None:  # plain numbers: the exact value in integers, rounded once
+        return fast[0] / fast[1]
     return adjusted_conversion_price(
         conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
     )

@@ -46,6 +46,7 @@ from ._vector import NEAR, broadcast_all, refine
 from .constants import COMMON_PAR_VALUE
 from .errors import TermsError
 from .parse import (
+    SCALE,
     Grid,
     at,
     first_bad,
@@ -58,9 +59,10 @@ from .parse import (
     parse_number_grid,
     parse_optional,
     parse_text,
+    scaled,
 )
 
-__all__ = ["Event", "adjust", "adjusted_conversion_price"]
+__all__ = ["Event", "adjust", "adjusted_conversion_price", "adjusted_conversion_price_ratio"]
 
 
 class Event(str, Enum):
@@ -165,6 +167,11 @@ def adjusted_conversion_price(
     Single values give an exact :class:`~fractions.Fraction`; if any argument is a range, the
     result is a float array of the broadcast shape, element by element.
     """
+    fast = adjusted_conversion_price_ratio(
+        conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
+    )
+    if fast is not None:
+        return Fraction(*fast)
     par_value = parse_optional(par_value, COMMON_PAR_VALUE)
     after_qpo = parse_optional(after_qpo, False)
     args = (conversion_price, event_type, fd_before, shares, price, after_qpo, par_value)
@@ -185,6 +192,69 @@ def adjusted_conversion_price(
     return _adjust_array(
         conversion_price, event_type, fd_before, shares, price, after_qpo, par_value
     )
+
+
+#: Section 6(i)'s par value in units of 10**-6 (exact: the constant is a Decimal).
+_PAR = int(COMMON_PAR_VALUE * SCALE)
+_SUBDIVISION_CODES = frozenset(_CODES[e.value] for e in _SUBDIVISIONS)
+_ISSUE_CODES = frozenset(_CODES[e.value] for e in _ISSUES)
+_NONNEGATIVE_CODES = frozenset(_CODES[e.value] for e in (Event.SPLIT, Event.DIVIDEND, *_ISSUES))
+_COMBINATION = _CODES[Event.COMBINATION.value]
+
+
+def adjusted_conversion_price_ratio(
+    conversion_price: Any,
+    event_type: Any,
+    fd_before: Any,
+    shares: Any,
+    price: Any = None,
+    after_qpo: Any = False,
+    par_value: Any = COMMON_PAR_VALUE,
+) -> tuple[int, int] | None:
+    """:func:`adjusted_conversion_price` of single plain numbers as an exact ``(numerator,
+    denominator)`` of ints (the fast path of a cell, no Fraction made); None when an argument
+    is anything else or invalid -- :func:`adjusted_conversion_price` then reads it or says what
+    is wrong. The rules of :func:`adjust`, with every number ``x`` held as ``X = x × 10**6``
+    (:func:`~.parse.scaled`) and comparisons of ratios cross-multiplied (denominators > 0)::
+
+        6(b):      cp × fd / (fd + n)            = CP × FD / (10**6 × (FD + N))
+        6(c)(ii):  (fd × cp + n × p) / (fd + n)  = (FD × CP + N × P) / (10**6 × (FD + N))
+    """
+    code = _EXACT_CODES.get(event_type) if type(event_type) is str else None
+    if after_qpo is None or after_qpo is False:
+        qpo = False
+    elif after_qpo is True:
+        qpo = True
+    else:
+        return None
+    cp = scaled(conversion_price)
+    fd = scaled(fd_before)
+    n = scaled(shares)
+    par = _PAR if par_value is None or par_value is COMMON_PAR_VALUE else scaled(par_value)
+    if code is None or cp is None or fd is None or n is None or par is None:
+        return None
+    if cp <= 0 or fd <= 0 or par < 0 or fd + n <= 0:
+        return None
+    if (code in _NONNEGATIVE_CODES and n < 0) or (code == _COMBINATION and n > 0):
+        return None
+    if code in _SUBDIVISION_CODES:
+        num, den = cp * fd, SCALE * (fd + n)
+    elif code in _ISSUE_CODES:
+        p = scaled(price)
+        if p is None or p < 0:
+            return None
+        if p >= cp:
+            return cp, SCALE
+        if qpo:
+            num, den = fd * cp + n * p, SCALE * (fd + n)
+        else:
+            num, den = p, SCALE
+    else:  # a Permitted Issuance: no adjustment
+        return cp, SCALE
+    # Section 6(i): a decrease stops at par; a price already below par is not lifted
+    if num * SCALE < cp * den and num * SCALE < par * den:
+        return min(cp, par), SCALE
+    return num, den
 
 
 def _event_codes(event: Any) -> npt.NDArray[np.int64]:

@@ -25,9 +25,25 @@ import numpy as np
 import numpy.typing as npt
 
 from ._vector import SCALE, broadcast_all, near_integer, refine, scaled_decimals
-from .parse import is_range, number_array, parse_bool, parse_number, parse_optional
+from .parse import (
+    SCALE as _SCALE,
+)
+from .parse import (
+    is_range,
+    number_array,
+    parse_bool,
+    parse_number,
+    parse_optional,
+    scaled,
+)
 
-__all__ = ["cash_in_lieu", "conversion_quotient", "conversion_shares"]
+__all__ = [
+    "cash_in_lieu",
+    "cash_in_lieu_ratio",
+    "conversion_quotient",
+    "conversion_shares",
+    "conversion_shares_ratio",
+]
 
 
 def conversion_quotient(
@@ -57,6 +73,65 @@ def _parse_scalars(
         parse_number(conversion_price, "conversion_price", minimum=0, strict=True),
         parse_number(dividends, "dividends", minimum=0),
     )
+
+
+def _scaled_quotient_ratio(
+    shares: Any, stated_value: Any, conversion_price: Any, dividends: Any
+) -> tuple[int, int] | None:
+    """Section 5(a)(i) of single plain numbers as ints ``(num, den)``, ``q = num / den``, with
+    every input ``x`` held as ``X = x × 10**6`` (:func:`~.parse.scaled`)::
+
+        (sv + div) × shares / cp = (SV + DIV) × N / (CP × 10**6)
+
+    None when an argument is anything else or out of range (the careful path then decides)."""
+    n = scaled(shares)
+    sv = scaled(stated_value)
+    cp = scaled(conversion_price)
+    div = 0 if dividends is None else scaled(dividends)
+    if n is None or sv is None or cp is None or div is None:
+        return None
+    if n < 0 or sv <= 0 or cp <= 0 or div < 0:
+        return None
+    return (sv + div) * n, cp * _SCALE
+
+
+def conversion_shares_ratio(
+    shares: Any, stated_value: Any, conversion_price: Any, dividends: Any = 0, whole: Any = True
+) -> tuple[int, int] | None:
+    """:func:`conversion_shares` of single plain numbers as an exact ``(numerator,
+    denominator)`` of ints (the fast path of a cell, no Fraction made); None when an argument
+    is anything else -- :func:`conversion_shares` then reads it or says what is wrong. The
+    floor of ``whole`` is Python's integer ``//``: exact at a whole share."""
+    if whole is True or whole is None:
+        whole_flag = True
+    elif whole is False:
+        whole_flag = False
+    else:
+        return None
+    q = _scaled_quotient_ratio(shares, stated_value, conversion_price, dividends)
+    if q is None:
+        return None
+    return (q[0] // q[1], 1) if whole_flag else q
+
+
+def cash_in_lieu_ratio(
+    shares: Any,
+    stated_value: Any,
+    conversion_price: Any,
+    closing_price: Any,
+    dividends: Any = 0,
+) -> tuple[int, int] | None:
+    """:func:`cash_in_lieu` of single plain numbers as an exact ``(numerator, denominator)``:
+    the fraction of a share ``(num mod den) / den`` times the closing price ``CL / 10**6``.
+    None when an argument is anything else (the careful path then decides)."""
+    closing = scaled(closing_price)
+    if closing is None or closing <= 0:
+        return None
+    q = _scaled_quotient_ratio(shares, stated_value, conversion_price, dividends)
+    if q is None:
+        return None
+    num, den = q
+    return (num % den) * closing, den * _SCALE
 
 
 def _parse_arrays(
@@ -90,6 +165,9 @@ def conversion_shares(
     >>> conversion_shares(97, 12.31, 12.31)
     Fraction(97, 1)
     """
+    fast = conversion_shares_ratio(shares, stated_value, conversion_price, dividends, whole)
+    if fast is not None:
+        return Fraction(*fast)
     dividends = parse_optional(dividends, 0)
     whole_flag = parse_bool(parse_optional(whole, True), "whole", True)
     if not any(is_range(a) for a in (shares, stated_value, conversion_price, dividends)):
@@ -157,6 +235,9 @@ def cash_in_lieu(
     the Common Stock on the conversion date. Example: 100 shares at $12.31, Conversion Price
     $10.00 → 123.1 shares → 123 full shares and 0.1 × closing price $8.00 = $0.80.
     """
+    fast = cash_in_lieu_ratio(shares, stated_value, conversion_price, closing_price, dividends)
+    if fast is not None:
+        return Fraction(*fast)
     dividends = parse_optional(dividends, 0)
     args = (shares, stated_value, conversion_price, closing_price, dividends)
     if not any(is_range(v) for v in args):

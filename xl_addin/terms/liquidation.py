@@ -26,6 +26,7 @@ from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .daycount import yearfrac, yearfrac_array
 from .errors import TermsError
 from .parse import (
+    SCALE,
     basis_array,
     date_array,
     first_bad,
@@ -36,9 +37,14 @@ from .parse import (
     parse_date,
     parse_number,
     parse_optional,
+    scaled,
+    serial,
 )
 
-__all__ = ["liquidation_preference"]
+__all__ = ["liquidation_preference", "liquidation_preference_ratio"]
+
+#: Section 3(a)(y)'s 10% in units of 10**-6 (exact: the constant is a Decimal).
+_RATE = int(ACCRUAL_RATE * SCALE)
 
 
 def liquidation_preference(
@@ -58,6 +64,26 @@ def liquidation_preference(
     :class:`~fractions.Fraction`; if any argument is a range, the result is a float array of the
     broadcast shape. The payment date may not precede the issue date.
     """
+    fast = liquidation_preference_ratio(
+        shares, stated_value, issue_date, payment_date, dividends, rate, basis
+    )
+    if fast is not None:
+        return Fraction(*fast)
+    return _liquidation_preference_exact(
+        shares, stated_value, issue_date, payment_date, dividends, rate, basis
+    )
+
+
+def _liquidation_preference_exact(
+    shares: Any,
+    stated_value: Any,
+    issue_date: Any,
+    payment_date: Any,
+    dividends: Any = 0,
+    rate: Any = ACCRUAL_RATE,
+    basis: Any = DEFAULT_DAYCOUNT_BASIS,
+) -> Fraction | npt.NDArray[np.float64]:
+    """:func:`liquidation_preference` in Fractions (every input; the errors are raised here)."""
     dividends = parse_optional(dividends, 0)
     rate = parse_optional(rate, ACCRUAL_RATE)
     basis = parse_optional(basis, DEFAULT_DAYCOUNT_BASIS)
@@ -76,6 +102,68 @@ def liquidation_preference(
     return _liquidation_preference_array(
         shares, stated_value, issue_date, payment_date, dividends, rate, basis
     )
+
+
+def _basis(value: Any) -> int | None:
+    """A plain YEARFRAC basis 0-4 (``None``: the default), else None."""
+    if value is None:
+        return DEFAULT_DAYCOUNT_BASIS
+    kind = type(value)
+    if (kind is int or kind is float) and 0 <= value < 5:
+        return int(value)
+    return None
+
+
+def liquidation_preference_ratio(
+    shares: Any,
+    stated_value: Any,
+    issue_date: Any,
+    payment_date: Any,
+    dividends: Any = 0,
+    rate: Any = None,
+    basis: Any = DEFAULT_DAYCOUNT_BASIS,
+) -> tuple[int, int] | None:
+    """:func:`liquidation_preference` of single plain numbers as an exact ``(numerator,
+    denominator)`` of ints -- the fast path of a cell: no Fraction is made. None when an
+    argument is anything else (a range, text, a Decimal, a decimal of more than 6 places, a
+    bad value): :func:`liquidation_preference` then reads it, or says what is wrong.
+
+    With every number ``x`` held as ``X = x × 10**6`` (:func:`~.parse.scaled`) and YEARFRAC as
+    ``yn / yd``::
+
+        n × (sv + div + sv × r × yn / yd) = N × ((SV + DIV) × 10**6 × yd + SV × R × yn)
+                                            / (10**18 × yd)
+    """
+    n = scaled(shares)
+    sv = scaled(stated_value)
+    start = serial(issue_date)
+    end = serial(payment_date)
+    div = 0 if dividends is None else scaled(dividends)
+    r = _RATE if rate is None or rate is ACCRUAL_RATE else scaled(rate)
+    b = _basis(basis)
+    if (
+        n is None
+        or sv is None
+        or start is None
+        or end is None
+        or div is None
+        or r is None
+        or b is None
+        or n < 0
+        or sv <= 0
+        or div < 0
+        or r < 0
+        or end < start
+    ):
+        return None
+    if b == 3:
+        yn, yd = end - start, 365
+    elif b == 2:
+        yn, yd = end - start, 360
+    else:
+        y = yearfrac(start, end, b)
+        yn, yd = y.numerator, y.denominator
+    return n * ((sv + div) * SCALE * yd + sv * r * yn), SCALE**3 * yd
 
 
 def _liquidation_preference_array(

@@ -253,6 +253,11 @@ def _fast_allocation(
         return None
     if r is not None and r.size and int(r.max()) * fd >= _LIMIT:
         return None
+    if r is not None and not whole:
+        floats = _float_allocation(h, fd, units, r)
+        if floats is None:
+            return None
+        return floats.reshape(h_f.shape)
     num, den = _integer_allocation(h, fd, units, r)
     if num is None:
         return None
@@ -297,6 +302,126 @@ def _integer_allocation(
     extra = np.concatenate((wo[:k] * level_den, level_num * ho[k:]))
     num[electors] += extra
     return num, fd * level_den
+
+
+#: Below this, an int64 and its float64 are the same number; a quotient of two such is rounded once.
+_EXACT_FLOAT = 2**53
+#: Relative margin within which a float comparison of two products is re-decided in Python ints
+#: (the float products are within a few ulps, 1e-15, of the exact ones).
+_MARGIN = 1e-12
+
+
+def _exact_quotients(num: npt.NDArray[np.int64], den: int) -> npt.NDArray[np.float64]:
+    """``num / den`` element-wise, each the float nearest the exact quotient."""
+    if den < _EXACT_FLOAT and (num.size == 0 or int(np.abs(num).max()) < _EXACT_FLOAT):
+        # both exactly representable: IEEE division rounds the exact quotient once
+        quotient: npt.NDArray[np.float64] = num.astype(np.float64) / float(den)
+        return quotient
+    return np.array([n / den for n in num.tolist()], dtype=np.float64)
+
+
+def _all_at_most(a: npt.NDArray[np.int64], x: int, b: npt.NDArray[np.int64], y: int) -> bool:
+    """Whether ``a × x <= b × y`` for every element, exactly: decided in floats where the two
+    products are farther apart than a float's error, in Python ints where they are close."""
+    fa = a.astype(np.float64) * float(x)
+    fb = b.astype(np.float64) * float(y)
+    close = np.abs(fa - fb) <= _MARGIN * np.maximum(np.abs(fa), np.abs(fb))
+    if (~close & (fa > fb)).any():
+        return False
+    idx = np.flatnonzero(close)
+    return all(int(a[i]) * x <= int(b[i]) * y for i in idx.tolist())
+
+
+def _float_allocation(
+    h: npt.NDArray[np.int64], fd: int, units: int, r: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64] | None:
+    """:func:`_integer_allocation` with requests, straight to the floats a cell shows, each the
+    float nearest the exact allocation, without a Python int per holder where none is needed:
+
+    * a holder asking less than its share, or an elector capped by its request, gets its request
+      ``r_i`` (a whole number, exact as a float);
+    * any other holder its pro rata share ``units × h_i / fd`` (one rounding);
+    * an elector below the water level ``λ = level_num / (fd × level_den)`` its share plus
+      ``λ × h_i``: ``h_i × (units × level_den + level_num) / (fd × level_den)`` (Python ints,
+      one rounding).
+
+    None when the float ordering of the water levels is not confirmed exactly (then Fractions).
+    """
+    share_num = units * h  # each pro rata share is share_num / fd
+    req_num = r * fd
+    asks_less = req_num < share_num
+    shares = _exact_quotients(share_num, fd)
+    requests = r.astype(np.float64)
+    out: npt.NDArray[np.float64] = np.where(asks_less, requests, shares)
+    pool = sum(np.where(asks_less, share_num - req_num, 0).tolist())
+    want = np.where(~asks_less & (h > 0), req_num - share_num, 0)
+    total_want = sum(want.tolist())
+    if pool <= 0 or total_want == 0:
+        return out
+    if total_want <= pool:
+        return np.where(want > 0, requests, out)
+    electors = np.flatnonzero(want > 0)
+    w, hh = want[electors], h[electors]
+    order = np.argsort(w / hh, kind="stable")
+    w, hh, electors = w[order], hh[order], electors[order]
+    filled = np.concatenate(([0.0], np.cumsum(w, dtype=np.float64)[:-1]))
+    rest = np.cumsum(hh[::-1], dtype=np.float64)[::-1]
+    k = int(np.argmax(filled + (w / hh) * rest >= pool))
+    level_num = pool - sum(w[:k].tolist())  # λ = level_num / (fd × level_den) exactly
+    level_den = sum(hh[k:].tolist())
+    if level_num < 0 or level_den <= 0:
+        return None
+    # the first k are full at λ (want_i <= λ·h_i), the others are not (want_i >= λ·h_i)
+    if not (
+        _all_at_most(w[:k], level_den, hh[:k], level_num)
+        and _all_at_most(hh[k:], level_num, w[k:], level_den)
+    ):
+        return None  # float ordering was not decisive: exact Fractions instead
+    out[electors[:k]] = requests[electors[:k]]
+    out[electors[k:]] = _scaled_exactly(hh[k:], units * level_den + level_num, fd * level_den)
+    return out
+
+
+_SPLIT = 134_217_729.0  # 2**27 + 1: Veltkamp's split of a double into two 26-bit halves
+
+
+def _split(a: npt.NDArray[np.float64]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    t = _SPLIT * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _scaled_exactly(h: npt.NDArray[np.int64], top: int, bottom: int) -> npt.NDArray[np.float64]:
+    """``h_i × top / bottom`` element-wise (``0 <= h_i < 2**53``, ``top >= 0``, ``bottom > 0``),
+    each the float nearest the exact value, vectorised.
+
+    ``c = top / bottom`` is held as two doubles ``c_hi + c_lo`` (to about 2**-106). Each
+    ``h × c_hi`` is split exactly into ``p + e`` (Dekker's product), ``d = e + h × c_lo``, and
+    ``p + d = s + z`` exactly (Knuth's sum), so ``h × c = s + z`` to within 2**-100 relative:
+    ``s`` is the float nearest ``h × c`` unless ``s + z`` lies within that of a midpoint between
+    ``s`` and a neighbour. Those few are divided in Python ints instead.
+    """
+    c = Fraction(top, bottom)
+    c_hi = top / bottom
+    c_lo = float(c - Fraction(c_hi))
+    a = h.astype(np.float64)
+    if not (0.0 < c_hi < 2.0**900 and c_hi > 2.0**-900):
+        return np.array([x * top / bottom for x in h.tolist()], dtype=np.float64)
+    p = a * c_hi
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(np.asarray(c_hi, dtype=np.float64))
+    e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo  # p + e = a × c_hi exactly
+    d = e + a * c_lo
+    out = p + d
+    back = out - p
+    z = (p - (out - back)) + (d - back)  # p + d = out + z exactly
+    below = out - np.nextafter(out, 0.0)
+    above = np.nextafter(out, np.inf) - out
+    tol = np.abs(out) * 2.0**-90
+    safe = np.where(z >= 0, z < above / 2 - tol, -z < below / 2 - tol)
+    for i in np.flatnonzero(~safe).tolist():
+        out[i] = int(h[i]) * top / bottom
+    return out
 
 
 def _whole_integer(num: Any, den: int, r: npt.NDArray[np.int64] | None) -> npt.NDArray[np.float64]:
