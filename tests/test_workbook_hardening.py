@@ -27,6 +27,7 @@ import pytest
 from xl_addin import _files, cli, fastcalc, recalc
 from xl_addin.recalc import OutputError, RecalcError, recalculate
 from xl_addin.template import build_template
+from xl_addin.workbook import zipio
 
 SECONDS = 5.0  # "within seconds"
 
@@ -392,7 +393,7 @@ def test_inflating_is_capped_whatever_the_headers_say(
         t0 = time.perf_counter()
         with pytest.raises(RecalcError, match="inflates past the 1 MiB limit"):
             recalc._read_member(z, info, budget=2**20)
-        monkeypatch.setattr(recalc, "MAX_PART_BYTES", 3 * 2**20)
+        monkeypatch.setattr(zipio, "MAX_PART_BYTES", 3 * 2**20)
         with pytest.raises(RecalcError, match="inflates past the 3 MiB limit"):
             recalc._read_member(z, info, budget=recalc.MAX_TOTAL_BYTES)
         assert time.perf_counter() - t0 < SECONDS
@@ -406,9 +407,9 @@ def test_total_size_cap(
 ) -> None:
     path = tmp_path / "model.xlsx"
     shutil.copy(template, path)
-    monkeypatch.setattr(recalc, "MAX_TOTAL_BYTES", 50_000)
+    monkeypatch.setattr(zipio, "MAX_TOTAL_BYTES", 50_000)
     assert_refused(path, capsys, r"inflates to \d+ KiB \(more than 49 KiB\): refused")
-    monkeypatch.setattr(recalc, "MAX_MEMBERS", 10)
+    monkeypatch.setattr(zipio, "MAX_MEMBERS", 10)
     members = len(zipfile.ZipFile(path).namelist())  # the template's parts (charts, sheets...)
     assert_refused(path, capsys, rf"{members} zip members \(at most 10\)")
 

@@ -1,0 +1,1259 @@
+"""A fast, native evaluator for the formulas workbooks using the add-in actually contain.
+
+:mod:`xl_addin.recalc` first tries this evaluator and falls back to the ``formulas`` library only
+when a workbook uses something outside the subset below (:class:`Unsupported`). The ``formulas``
+library compiles every formula into a graph (milliseconds per cell: seconds for a few thousand
+cells); this evaluator parses each formula once into a small tree and evaluates the cells in
+dependency order, so a workbook of thousands of formulas recalculates in a fraction of a second.
+
+The subset (what the template and ordinary models use):
+
+* numbers, strings, TRUE/FALSE, error literals; cell references, ranges and whole 2-D blocks on
+  any sheet (``A1``, ``$B$2``, ``'Cap Table'!C3:E9``), global and sheet-scoped defined names;
+* operators ``+ - * / ^ & % = <> < > <= >=`` and unary minus, with Excel's precedence and
+  coercions (empty → 0, TRUE → 1, numeric text → number), element-wise inside array formulas;
+* legacy array formulas (``{=...}`` over a fixed range) and shared formulas;
+* Excel functions: ABS, AND, AVERAGE, CONCATENATE, COUNT, COUNTA, DATE, DAY, IF, IFERROR, INDEX,
+  INT, ISBLANK, ISERROR, ISNUMBER, MAX, MIN, MOD, MONTH, NOT, OR, POWER, ROUND, ROUNDDOWN,
+  ROUNDUP, SQRT, SUM, SUMIF (equality and comparison criteria), SUMPRODUCT, YEAR, YEARFRAC (the
+  add-in's Excel-exact day count);
+* every function of the add-in (:mod:`xl_addin.udfs`), called with what xlwings would pass: single
+  cells as values, ranges as lists of rows, omitted arguments as ``None`` (so the default applies).
+
+Anything else -- another function, whole-column references, the intersection or union operators,
+external links, R1C1, a circular reference -- raises :class:`Unsupported` and the caller uses the
+full engine. A part that is not well-formed XML, holds a DTD/entities (parsed with defusedxml:
+refused) or a cell value that cannot be read raises :class:`CorruptPart`. Formulas are data: a
+function is looked up by name in a fixed table (never ``eval``), so nothing in a workbook runs
+code, opens a file or reaches the network. Values are Python floats, strings, booleans,
+``None`` (empty) and :class:`Err`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import functools
+import math
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import defusedxml.ElementTree as SafeET
+import numpy as np
+from defusedxml import DefusedXmlException
+
+__all__ = [
+    "NATIVE_FUNCTIONS",
+    "PADDING",
+    "CorruptPart",
+    "Err",
+    "Unsupported",
+    "Workbook",
+    "call_addin_function",
+    "defined_names",
+    "evaluate",
+]
+
+
+class Unsupported(Exception):  # noqa: N818 -- a signal to fall back, not a user error
+    """The workbook needs the full engine (the message says why)."""
+
+
+class CorruptPart(ValueError):  # noqa: N818 -- names what it is, like Unsupported
+    """A part of the workbook cannot be read (the message names it): not a fallback case."""
+
+
+def parse_xml(part: str, data: bytes) -> ET.Element:
+    """``data`` parsed with defusedxml (no DTD entities, no external entities)."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise CorruptPart(f"{part}: forbidden XML ({type(exc).__name__}): refused") from None
+    except ET.ParseError as exc:
+        raise CorruptPart(f"{part}: corrupt XML ({exc})") from None
+
+
+@dataclass(frozen=True)
+class Err:
+    """An Excel error value, with the message a cell report shows."""
+
+    code: str
+    message: str = ""
+
+    def __str__(self) -> str:
+        return self.code
+
+
+_EPOCH = dt.date(1899, 12, 30)
+#: The message of the #N/A Excel shows in the spare cells of an array block larger than the
+#: formula's result: padding, not an evaluation error (recalc does not report it).
+PADDING = "beyond the formula's result (the array block is larger): padding, as in Excel"
+_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+
+
+# ============================================================================== references
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+_CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A rectangle on a sheet (1-based, inclusive); a single cell when r1 == r2, c1 == c2."""
+
+    sheet: str  # upper-case sheet name
+    r1: int
+    c1: int
+    r2: int
+    c2: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.r2 - self.r1 + 1, self.c2 - self.c1 + 1
+
+
+# ============================================================================== tokenizer
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<str>"(?:[^"]|"")*")
+  | (?P<err>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A))
+  | (?P<ref>(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?
+        (?P<a>\$?[A-Za-z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Za-z]{1,3}\$?\d+))?(?![\w(!]))
+  | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+  | (?P<name>[A-Za-z_\\][\w.]*)
+  | (?P<op><>|<=|>=|[-+*/^&=<>%(),;{}:!])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class Tok:
+    kind: str
+    text: str
+    ref: tuple[str | None, str, str | None] | None = None  # (sheet, a, b)
+
+
+def tokenize(formula: str) -> list[Tok]:
+    out: list[Tok] = []
+    pos = 0
+    while pos < len(formula):
+        m = _TOKEN.match(formula, pos)
+        if not m:
+            raise Unsupported(f"cannot read formula near {formula[pos : pos + 20]!r}")
+        pos = m.end()
+        kind = m.lastgroup
+        if kind == "ws":
+            continue
+        if kind in ("sheet", "a", "b"):
+            kind = "ref"
+        if kind == "ref":
+            out.append(Tok("ref", m.group(0), (m.group("sheet"), m.group("a"), m.group("b"))))
+        else:
+            out.append(Tok(kind or "", m.group(0)))
+    return out
+
+
+def shift(tokens: list[Tok], dr: int, dc: int) -> list[Tok]:
+    """Tokens of a shared formula moved by (dr, dc): relative parts of references shift."""
+
+    def move(a: str) -> str:
+        m = _CELL.fullmatch(a)
+        assert m
+        c = col_index(m.group(2)) + (0 if m.group(1) else dc)
+        r = int(m.group(4)) + (0 if m.group(3) else dr)
+        if not (1 <= r <= _MAX_ROW and 1 <= c <= _MAX_COL):
+            raise Unsupported("a shared formula moves a reference off the sheet")
+        return f"{m.group(1)}{col_letters(c)}{m.group(3)}{r}"
+
+    out = []
+    for t in tokens:
+        if t.kind == "ref" and t.ref:
+            sheet, a, b = t.ref
+            out.append(Tok("ref", t.text, (sheet, move(a), move(b) if b else None)))
+        else:
+            out.append(t)
+    return out
+
+
+# ============================================================================== parser
+# Nodes: ("num", v) ("str", s) ("bool", b) ("err", code) ("ref", Ref) ("name", NAME)
+#        ("neg", x) ("pct", x) ("bin", op, x, y) ("call", NAME, [args]) ("array", rows) ("miss",)
+Node = tuple[Any, ...]
+_BINARY = [("=", "<>", "<", ">", "<=", ">="), ("&",), ("+", "-"), ("*", "/"), ("^",)]
+
+
+class _Parser:
+    def __init__(self, tokens: list[Tok], sheet: str) -> None:
+        self.t = tokens
+        self.i = 0
+        self.sheet = sheet
+
+    def peek(self) -> Tok | None:
+        return self.t[self.i] if self.i < len(self.t) else None
+
+    def take(self) -> Tok:
+        tok = self.peek()
+        if tok is None:
+            raise Unsupported("formula ends too early")
+        self.i += 1
+        return tok
+
+    def parse(self) -> Node:
+        node = self.expr(0)
+        if self.peek() is not None:
+            raise Unsupported(f"unexpected {self.peek().text!r}")  # type: ignore[union-attr]
+        return node
+
+    def expr(self, level: int) -> Node:
+        if level == len(_BINARY):
+            return self.unary()
+        node = self.expr(level + 1)
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text in _BINARY[level]:
+            self.take()
+            right = self.expr(level + 1)
+            node = ("bin", tok.text, node, right)
+            if level == len(_BINARY) - 1:  # ^ is left-associative in Excel too
+                continue
+        return node
+
+    def unary(self) -> Node:
+        tok = self.peek()
+        if tok is not None and tok.kind == "op" and tok.text in "+-":
+            self.take()
+            inner = self.unary()
+            return ("neg", inner) if tok.text == "-" else inner
+        node = self.primary()
+        while (tok := self.peek()) is not None and tok.kind == "op" and tok.text == "%":
+            self.take()
+            node = ("pct", node)
+        return node
+
+    def primary(self) -> Node:
+        tok = self.take()
+        if tok.kind == "num":
+            return ("num", float(tok.text))
+        if tok.kind == "str":
+            return ("str", tok.text[1:-1].replace('""', '"'))
+        if tok.kind == "err":
+            return ("err", tok.text)
+        if tok.kind == "ref":
+            return ("ref", self.ref(tok))
+        if tok.kind == "name":
+            name = tok.text.upper()
+            nxt = self.peek()
+            if nxt is not None and nxt.kind == "op" and nxt.text == "(":
+                self.take()
+                return ("call", _strip_prefix(name), self.args())
+            if name in ("TRUE", "FALSE"):
+                return ("bool", name == "TRUE")
+            if nxt is not None and nxt.kind == "op" and nxt.text in (":", "!"):
+                raise Unsupported("whole-row/column or 3-D references")
+            return ("name", name)
+        if tok.kind == "op" and tok.text == "(":
+            node = self.expr(0)
+            if self.take().text != ")":
+                raise Unsupported("unbalanced parenthesis")
+            return node
+        if tok.kind == "op" and tok.text == "{":
+            return self.array()
+        raise Unsupported(f"unexpected {tok.text!r}")
+
+    def args(self) -> list[Node]:
+        out: list[Node] = []
+        tok = self.peek()
+        if tok is not None and tok.kind == "op" and tok.text == ")":
+            self.take()
+            return out
+        while True:
+            tok = self.peek()
+            if tok is not None and tok.kind == "op" and tok.text in (",", ")"):
+                out.append(("miss",))
+            else:
+                out.append(self.expr(0))
+            sep = self.take()
+            if sep.text == ")":
+                return out
+            if sep.text != ",":
+                raise Unsupported(f"unexpected {sep.text!r} in arguments")
+
+    def array(self) -> Node:
+        rows: list[list[Any]] = [[]]
+        while True:
+            tok = self.take()
+            sign = 1.0
+            if tok.kind == "op" and tok.text == "-":
+                sign, tok = -1.0, self.take()
+            if tok.kind == "num":
+                rows[-1].append(sign * float(tok.text))
+            elif tok.kind == "str":
+                rows[-1].append(tok.text[1:-1].replace('""', '"'))
+            elif tok.kind == "name" and tok.text.upper() in ("TRUE", "FALSE"):
+                rows[-1].append(tok.text.upper() == "TRUE")
+            else:
+                raise Unsupported("array constant")
+            sep = self.take()
+            if sep.text == "}":
+                break
+            if sep.text == ";":
+                rows.append([])
+            elif sep.text != ",":
+                raise Unsupported("array constant")
+        if len({len(r) for r in rows}) != 1:
+            raise Unsupported("ragged array constant")
+        return ("array", rows)
+
+    def ref(self, tok: Tok) -> Ref:
+        assert tok.ref
+        sheet, a, b = tok.ref
+        name = self.sheet if sheet is None else sheet.strip("'").replace("''", "'").upper()
+        if name.startswith("["):
+            raise Unsupported("external reference")
+        ma = _CELL.fullmatch(a)
+        mb = _CELL.fullmatch(b) if b else ma
+        assert ma and mb
+        r1, c1 = int(ma.group(4)), col_index(ma.group(2))
+        r2, c2 = int(mb.group(4)), col_index(mb.group(2))
+        return Ref(name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+
+def _strip_prefix(name: str) -> str:
+    for p in ("_XLFN.", "_XLWS.", "_XLL."):
+        if name.startswith(p):
+            return name[len(p) :]
+    return name
+
+
+def parse(formula: str, sheet: str) -> Node:
+    """The tree of one formula on ``sheet``. Trees are kept by (formula, sheet), so a workbook
+    recalculated again in the same process (scenarios, ``--set`` sweeps from Python) is not
+    parsed again; a tree is never changed once built."""
+    return _parsed(formula, sheet)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed(formula: str, sheet: str) -> Node:
+    text = formula[1:] if formula.startswith("=") else formula
+    return _Parser(tokenize(text), sheet).parse()
+
+
+def references(node: Node) -> Iterator[tuple[str, Any]]:
+    """The references (``("ref", Ref)``) and names (``("name", NAME)``) a tree uses."""
+    kind = node[0]
+    if kind == "ref":
+        yield ("ref", node[1])
+    elif kind == "name":
+        yield ("name", node[1])
+    elif kind in ("neg", "pct"):
+        yield from references(node[1])
+    elif kind == "bin":
+        yield from references(node[2])
+        yield from references(node[3])
+    elif kind == "call":
+        for a in node[2]:
+            yield from references(a)
+
+
+# ============================================================================== workbook
+@dataclass
+class Formula:
+    sheet: str
+    row: int
+    col: int
+    text: str
+    tree: Node
+    array: Ref | None  # the range of a legacy array formula
+
+
+class Workbook:
+    """Cell values, formulas and defined names read from a workbook's parts."""
+
+    def __init__(
+        self,
+        parts: dict[str, bytes],
+        sheets: list[tuple[str, str]],
+        names: list[tuple[str, int | None, str]],
+    ) -> None:
+        self.sheet_names = [n for n, _ in sheets]
+        self.values: dict[tuple[str, int, int], Any] = {}
+        self.formulas: dict[tuple[str, int, int], Formula] = {}
+        strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
+        for name, part in sheets:
+            self._read_sheet(name.upper(), part, parts[part], strings)
+        self.names: dict[tuple[str | None, str], Node] = {}
+        for name, local, text in names:
+            scope = self.sheet_names[local].upper() if local is not None else None
+            if text.startswith("[") or "#REF!" in text:
+                continue  # an external or broken name: only an error if used
+            try:
+                tree = parse(text, scope or "")
+            except Unsupported:
+                continue
+            self.names[(scope, name.upper())] = tree
+
+    def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
+        root = parse_xml(part, data)
+        shared: dict[str, tuple[int, int, list[Tok]]] = {}
+        for row_el in root.iter(f"{_NS}row"):
+            for c in row_el.iter(f"{_NS}c"):
+                ref = c.get("r")
+                if ref is None:
+                    raise Unsupported("a cell without a reference")
+                m = _CELL.fullmatch(ref)
+                if not m:
+                    raise Unsupported(f"cell reference {ref!r}")
+                r, col = int(m.group(4)), col_index(m.group(2))
+                try:
+                    self.values[(sheet, r, col)] = _cell_value(c, strings)
+                except (ValueError, IndexError, TypeError):
+                    raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+                f = c.find(f"{_NS}f")
+                if f is None:
+                    continue
+                kind = f.get("t", "normal")
+                text = f.text or ""
+                if kind == "dataTable":
+                    raise Unsupported("data tables")
+                if kind == "shared":
+                    si = f.get("si", "")
+                    if text:
+                        shared[si] = (r, col, tokenize(text))
+                        tokens = shared[si][2]
+                    elif si in shared:
+                        r0, c0, base = shared[si]
+                        tokens = shift(base, r - r0, col - c0)
+                    else:
+                        raise Unsupported("a shared formula without its master")
+                    tree = _Parser(tokens, sheet).parse()
+                else:
+                    tree = parse(text, sheet)
+                array = None
+                if kind == "array":
+                    span = f.get("ref", ref)
+                    a, _, b = span.partition(":")
+                    ma, mb = _CELL.fullmatch(a), _CELL.fullmatch(b or a)
+                    if not ma or not mb:
+                        raise Unsupported(f"array range {span!r}")
+                    array = Ref(
+                        sheet,
+                        int(ma.group(4)),
+                        col_index(ma.group(2)),
+                        int(mb.group(4)),
+                        col_index(mb.group(2)),
+                    )
+                self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+
+
+def _shared_strings(data: bytes | None) -> list[str]:
+    if not data:
+        return []
+    root = parse_xml("xl/sharedStrings.xml", data)
+    out = []
+    for si in root.iter(f"{_NS}si"):
+        out.append("".join(t.text or "" for t in si.iter(f"{_NS}t")))
+    return out
+
+
+def _cell_value(c: ET.Element, strings: list[str]) -> Any:
+    t = c.get("t", "n")
+    if t == "inlineStr":
+        is_el = c.find(f"{_NS}is")
+        return "".join(x.text or "" for x in is_el.iter(f"{_NS}t")) if is_el is not None else ""
+    v = c.find(f"{_NS}v")
+    if v is None or v.text is None:
+        return None
+    text = v.text
+    if t == "s":
+        return strings[int(text)]
+    if t == "b":
+        return text.strip() == "1"
+    if t == "e":
+        return Err(text.strip())
+    if t == "str":
+        return text
+    if t == "d":
+        return float((dt.date.fromisoformat(text[:10]) - _EPOCH).days)
+    return float(text)
+
+
+# ============================================================================== evaluation
+def _is_array(v: Any) -> bool:
+    return isinstance(v, np.ndarray)
+
+
+def _num(v: Any) -> float | Err:
+    """Excel's coercion of a value to a number in arithmetic."""
+    if v is None:
+        return 0.0
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, Err):
+        return v
+    if isinstance(v, str):
+        try:
+            return float(v.strip().replace(",", "")) if v.strip() else Err("#VALUE!")
+        except ValueError:
+            return Err("#VALUE!")
+    return Err("#VALUE!")
+
+
+def _text(v: Any) -> str | Err:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return format(v, ".15g") if not v.is_integer() else str(int(v))
+    if isinstance(v, Err):
+        return v
+    return str(v)
+
+
+def _compare(op: str, a: Any, b: Any) -> bool | Err:
+    if isinstance(a, Err):
+        return a
+    if isinstance(b, Err):
+        return b
+
+    def rank(x: Any) -> tuple[int, Any]:
+        if x is None:
+            return (0, 0.0)
+        if isinstance(x, bool):
+            return (2, x)
+        if isinstance(x, str):
+            return (1, x.upper())
+        return (0, float(x))
+
+    ka, kb = rank(a), rank(b)
+    if a is None and isinstance(b, str):
+        ka = (1, "")
+    if b is None and isinstance(a, str):
+        kb = (1, "")
+    if a is None and isinstance(b, bool):
+        ka = (2, False)
+    if b is None and isinstance(a, bool):
+        kb = (2, False)
+    return {
+        "=": ka == kb,
+        "<>": ka != kb,
+        "<": ka < kb,
+        ">": ka > kb,
+        "<=": ka <= kb,
+        ">=": ka >= kb,
+    }[op]
+
+
+def _binary(op: str, a: Any, b: Any) -> Any:
+    if op in ("=", "<>", "<", ">", "<=", ">="):
+        return _compare(op, a, b)
+    if op == "&":
+        ta, tb = _text(a), _text(b)
+        if isinstance(ta, Err):
+            return ta
+        if isinstance(tb, Err):
+            return tb
+        return ta + tb
+    x, y = _num(a), _num(b)
+    if isinstance(x, Err):
+        return x
+    if isinstance(y, Err):
+        return y
+    try:
+        if op == "+":
+            r = x + y
+        elif op == "-":
+            r = x - y
+        elif op == "*":
+            r = x * y
+        elif op == "/":
+            if y == 0:
+                return Err("#DIV/0!")
+            r = x / y
+        else:
+            if x == 0 and y < 0:
+                return Err("#DIV/0!")
+            r = x**y
+            if isinstance(r, complex):
+                return Err("#NUM!")
+    except OverflowError:
+        return Err("#NUM!")
+    return r if math.isfinite(r) else Err("#NUM!")
+
+
+def _elementwise(fn: Callable[..., Any], *args: Any) -> Any:
+    """Apply a scalar function over arrays (broadcast 1×1, rows and columns like Excel)."""
+    if not any(_is_array(a) for a in args):
+        return fn(*args)
+    arrays = [a if _is_array(a) else np.array([[a]], dtype=object) for a in args]
+    rows = max(a.shape[0] for a in arrays)
+    cols = max(a.shape[1] for a in arrays)
+    out = np.empty((rows, cols), dtype=object)
+    for i in range(rows):
+        for j in range(cols):
+            vals = []
+            for a in arrays:
+                ai = i if a.shape[0] > 1 else 0
+                aj = j if a.shape[1] > 1 else 0
+                vals.append(a[ai, aj] if ai < a.shape[0] and aj < a.shape[1] else Err("#N/A"))
+            out[i, j] = fn(*vals)
+    return out
+
+
+class Evaluator:
+    """Evaluates every formula of a :class:`Workbook` in dependency order."""
+
+    def __init__(self, book: Workbook, functions: dict[str, Callable[..., Any]]) -> None:
+        self.book = book
+        self.functions = functions
+        self.done: dict[tuple[str, int, int], Any] = {}
+        self.arrays: dict[tuple[str, int, int], np.ndarray] = {}
+        # formula cells by (sheet, column) → sorted rows, to find formulas inside a range
+        self.index: dict[tuple[str, int], list[int]] = {}
+        self.owner: dict[tuple[str, int, int], tuple[str, int, int]] = {}
+        for key, f in book.formulas.items():
+            cells = [key]
+            if f.array is not None:
+                cells = [
+                    (f.sheet, r, c)
+                    for r in range(f.array.r1, f.array.r2 + 1)
+                    for c in range(f.array.c1, f.array.c2 + 1)
+                ]
+            for cell in cells:
+                self.owner[cell] = key
+                self.index.setdefault((cell[0], cell[2]), []).append(cell[1])
+        for rows in self.index.values():
+            rows.sort()
+
+    # ---------------------------------------------------------------- order
+    def _deps(self, f: Formula) -> set[tuple[str, int, int]]:
+        out: set[tuple[str, int, int]] = set()
+        stack = [f.tree]
+        seen_names: set[tuple[str | None, str]] = set()
+        while stack:
+            for kind, x in references(stack.pop()):
+                if kind == "name":
+                    key = self._name_key(x, f.sheet)
+                    if key is None:
+                        continue
+                    if key not in seen_names:
+                        seen_names.add(key)
+                        stack.append(self.book.names[key])
+                    continue
+                ref: Ref = x
+                for c in range(ref.c1, ref.c2 + 1):
+                    rows = self.index.get((ref.sheet, c))
+                    if not rows:
+                        continue
+                    lo = bisect.bisect_left(rows, ref.r1)
+                    hi = bisect.bisect_right(rows, ref.r2)
+                    for r in rows[lo:hi]:
+                        out.add(self.owner[(ref.sheet, r, c)])
+        return out  # a formula that refers to itself is a circular reference
+
+    def order(self) -> list[tuple[str, int, int]]:
+        deps = {k: self._deps(f) for k, f in self.book.formulas.items()}
+        users: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
+        waiting = {k: len(d) for k, d in deps.items()}
+        for k, d in deps.items():
+            for x in d:
+                users.setdefault(x, []).append(k)
+        ready = [k for k, n in waiting.items() if n == 0]
+        out = []
+        while ready:
+            k = ready.pop()
+            out.append(k)
+            for u in users.get(k, ()):
+                waiting[u] -= 1
+                if waiting[u] == 0:
+                    ready.append(u)
+        if len(out) != len(deps):
+            raise Unsupported("a circular reference")
+        return out
+
+    # ---------------------------------------------------------------- values
+    def _name_key(self, name: str, sheet: str) -> tuple[str | None, str] | None:
+        if (sheet, name) in self.book.names:
+            return (sheet, name)
+        if (None, name) in self.book.names:
+            return (None, name)
+        return None
+
+    def cell(self, sheet: str, r: int, c: int) -> Any:
+        key = (sheet, r, c)
+        owner = self.owner.get(key)
+        if owner is not None:
+            f = self.book.formulas[owner]
+            if f.array is not None:
+                arr = self.arrays[owner]
+                i, j = r - f.array.r1, c - f.array.c1
+                return arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
+            return self.done[owner]
+        return self.book.values.get(key)
+
+    def range(self, ref: Ref) -> np.ndarray:
+        if ref.sheet not in self._sheets:
+            return np.array([[Err("#REF!", f"no sheet {ref.sheet}")]], dtype=object)
+        rows, cols = ref.shape
+        if rows * cols > 2_000_000:
+            raise Unsupported("a range of more than 2,000,000 cells")
+        out = np.empty((rows, cols), dtype=object)
+        for i in range(rows):
+            for j in range(cols):
+                out[i, j] = self.cell(ref.sheet, ref.r1 + i, ref.c1 + j)
+        return out
+
+    @property
+    def _sheets(self) -> set[str]:
+        return {s.upper() for s in self.book.sheet_names}
+
+    def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        order = self.order()
+        for done, key in enumerate(order):
+            if progress is not None and done % 1000 == 0:
+                progress(done, len(order))
+            f = self.book.formulas[key]
+            value = self.eval(f.tree, f, array=f.array is not None)
+            if f.array is not None:
+                arr = value if _is_array(value) else np.array([[value]], dtype=object)
+                rows, cols = f.array.shape
+                full = np.empty((rows, cols), dtype=object)
+                for i in range(rows):
+                    for j in range(cols):
+                        ii = i if arr.shape[0] > 1 else 0
+                        jj = j if arr.shape[1] > 1 else 0
+                        ok = ii < arr.shape[0] and jj < arr.shape[1]
+                        full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
+                self.arrays[key] = full
+                self.done[key] = full[0, 0]
+            else:
+                if _is_array(value):
+                    value = value[0, 0] if value.size else Err("#VALUE!")
+                self.done[key] = _scalar_out(value)
+
+    # ---------------------------------------------------------------- expressions
+    def eval(self, node: Node, f: Formula, array: bool) -> Any:
+        kind = node[0]
+        if kind in ("num", "str", "bool"):
+            return node[1]
+        if kind == "err":
+            return Err(node[1])
+        if kind == "miss":
+            return None
+        if kind == "array":
+            return np.array(node[1], dtype=object)
+        if kind == "ref":
+            ref: Ref = node[1]
+            if ref.shape == (1, 1):
+                return self.cell(ref.sheet, ref.r1, ref.c1)
+            return self.range(ref)
+        if kind == "name":
+            key = self._name_key(node[1], f.sheet)
+            if key is None:
+                return Err("#NAME?", f"unknown name {node[1]}")
+            return self.eval(self.book.names[key], f, array)
+        if kind == "neg":
+            return _elementwise(lambda v: _binary("-", 0.0, v), self.value(node[1], f, array))
+        if kind == "pct":
+            return _elementwise(lambda v: _binary("/", v, 100.0), self.value(node[1], f, array))
+        if kind == "bin":
+            a = self.value(node[2], f, array)
+            b = self.value(node[3], f, array)
+            return _elementwise(lambda x, y: _binary(node[1], x, y), a, b)
+        if kind == "call":
+            return self.call(node[1], node[2], f, array)
+        raise Unsupported(f"node {kind}")
+
+    def value(self, node: Node, f: Formula, array: bool) -> Any:
+        """An operand: a range becomes an array (array formulas) or its intersection cell."""
+        v = self.eval(node, f, array)
+        if _is_array(v) and not array:
+            return _implicit_intersection(v, node, f)
+        return v
+
+    def call(self, name: str, args: list[Node], f: Formula, array: bool) -> Any:
+        native = _NATIVE.get(name)
+        if native is not None:
+            return native(self, args, f, array)
+        fn = self.functions.get(name)
+        if fn is None:
+            raise Unsupported(f"function {name}")
+        values = [self.eval(a, f, array) for a in args]
+        return _call_addin(name, fn, values)
+
+
+def _implicit_intersection(v: np.ndarray, node: Node, f: Formula) -> Any:
+    if v.shape == (1, 1):
+        return v[0, 0]
+    if node[0] == "ref":
+        ref: Ref = node[1]
+        if ref.c1 == ref.c2 and ref.r1 <= f.row <= ref.r2:
+            return v[f.row - ref.r1, 0]
+        if ref.r1 == ref.r2 and ref.c1 <= f.col <= ref.c2:
+            return v[0, f.col - ref.c1]
+    return Err("#VALUE!", "a range where one value was expected")
+
+
+def _scalar_out(v: Any) -> Any:
+    if isinstance(v, (np.floating, np.integer)) or (isinstance(v, int) and not isinstance(v, bool)):
+        v = float(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        return Err("#NUM!")
+    return v
+
+
+def _plain(v: Any) -> Any:
+    """A value as xlwings hands it to a UDF: ranges as lists of rows, empties as None."""
+    if _is_array(v):
+        return [[_plain(x) for x in row] for row in v.tolist()]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _first_err(v: Any) -> Err | None:
+    if isinstance(v, Err):
+        return v
+    if _is_array(v):
+        for x in v.flat:
+            if isinstance(x, Err):
+                return x
+    return None
+
+
+def _call_addin(name: str, fn: Callable[..., Any], values: list[Any]) -> Any:
+    for v in values:
+        e = _first_err(v)
+        if e is not None:
+            return e
+    result = call_addin_function(name, fn, [_plain(v) for v in values])
+    if isinstance(result, (list, tuple, np.ndarray)):
+        arr = np.array(result, dtype=object)
+        return arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    return result
+
+
+def call_addin_function(name: str, fn: Callable[..., Any], args: list[Any]) -> Any:
+    """Call one of the add-in's Excel functions with xlwings-style arguments; its bad input comes
+    back as an :class:`Err` whose message names the function (``LIQPREF: shares must be >= 0``),
+    anything unexpected as ``#VALUE!`` -- never an exception. (Both engines use this.)"""
+    from ...terms import TermsError
+
+    old = os.environ.get("XL_ADDIN_ERRORS")
+    os.environ["XL_ADDIN_ERRORS"] = "raise"
+    try:
+        result = fn(*args)
+    except TermsError as exc:
+        text = exc.message
+        if text.startswith(exc.code):
+            text = text[len(exc.code) :].strip()
+        return Err(exc.code, f"{name}: {text}")
+    except Exception as exc:  # never a traceback in a cell
+        return Err("#VALUE!", f"{name}: {type(exc).__name__}: {exc}".splitlines()[0])
+    finally:
+        if old is None:
+            os.environ.pop("XL_ADDIN_ERRORS", None)
+        else:
+            os.environ["XL_ADDIN_ERRORS"] = old
+    if isinstance(result, str) and re.match(r"#[A-Z/0]+[!?A]", result):
+        code, _, msg = result.partition(" ")
+        return Err(code, msg)
+    return result
+
+
+# ============================================================================== native functions
+def _flat(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> list[Any]:
+    out: list[Any] = []
+    for a in args:
+        v = ev.eval(a, f, array)
+        if _is_array(v):
+            out.extend(v.flat)
+        else:
+            out.append(("arg", v))
+    return out
+
+
+def _numbers(items: list[Any]) -> list[float] | Err:
+    """SUM-style arguments: numbers from ranges (text and empties skipped), coerced scalars."""
+    nums: list[float] = []
+    for it in items:
+        if isinstance(it, tuple) and it and it[0] == "arg":
+            v = it[1]
+            if v is None:
+                continue
+            n = _num(v)
+            if isinstance(n, Err):
+                return n
+            nums.append(n)
+        elif isinstance(it, Err):
+            return it
+        elif isinstance(it, (int, float)) and not isinstance(it, bool):
+            nums.append(float(it))
+    return nums
+
+
+def _agg(fn: Callable[[list[float]], Any]) -> Callable[..., Any]:
+    def run(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+        nums = _numbers(_flat(ev, args, f, array))
+        return nums if isinstance(nums, Err) else fn(nums)
+
+    return run
+
+
+def _scalar_fn(fn: Callable[..., Any], n_min: int, n_max: int) -> Callable[..., Any]:
+    def run(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+        if not n_min <= len(args) <= n_max:
+            return Err("#VALUE!", "wrong number of arguments")
+        values = [ev.value(a, f, array) for a in args]
+        return _elementwise(fn, *values)
+
+    return run
+
+
+def _numeric(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def run(*vals: Any) -> Any:
+        nums = [_num(v) for v in vals]
+        for n in nums:
+            if isinstance(n, Err):
+                return n
+        try:
+            r = fn(*nums)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return Err("#NUM!")
+        return r
+
+    return run
+
+
+def _if(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if not 1 <= len(args) <= 3:
+        return Err("#VALUE!")
+    cond = ev.value(args[0], f, array)
+    then = args[1] if len(args) > 1 else ("bool", True)
+    other = args[2] if len(args) > 2 else ("bool", False)
+    if _is_array(cond):
+        a, b = ev.value(then, f, array), ev.value(other, f, array)
+        return _elementwise(lambda c, x, y: _pick(c, x, y), cond, a, b)
+    truth = _truth(cond)
+    if isinstance(truth, Err):
+        return truth
+    chosen = then if truth else other
+    if chosen[0] == "miss":
+        return 0.0
+    return ev.eval(chosen, f, array)
+
+
+def _pick(c: Any, x: Any, y: Any) -> Any:
+    t = _truth(c)
+    return t if isinstance(t, Err) else (x if t else y)
+
+
+def _truth(v: Any) -> bool | Err:
+    if isinstance(v, Err):
+        return v
+    if isinstance(v, str):
+        if v.upper() in ("TRUE", "FALSE"):
+            return v.upper() == "TRUE"
+        return Err("#VALUE!")
+    n = _num(v)
+    return n if isinstance(n, Err) else n != 0
+
+
+def _iferror(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if len(args) != 2:
+        return Err("#VALUE!")
+    v = ev.value(args[0], f, array)
+    fallback = ev.value(args[1], f, array)
+    return _elementwise(lambda x, y: y if isinstance(x, Err) else x, v, fallback)
+
+
+def _logic(kind: str) -> Callable[..., Any]:
+    def run(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+        truths = []
+        for it in _flat(ev, args, f, array):
+            v = it[1] if isinstance(it, tuple) and it and it[0] == "arg" else it
+            if v is None or (isinstance(v, str) and not (isinstance(it, tuple))):
+                continue
+            t = _truth(v)
+            if isinstance(t, Err):
+                return t
+            truths.append(t)
+        if not truths:
+            return Err("#VALUE!")
+        return all(truths) if kind == "AND" else any(truths)
+
+    return run
+
+
+def _date(y: float, m: float, d: float) -> float | Err:
+    yi, mi, di = int(y), int(m), int(d)
+    if 0 <= yi < 1900:
+        yi += 1900
+    yi += (mi - 1) // 12
+    mi = (mi - 1) % 12 + 1
+    try:
+        base = dt.date(yi, mi, 1)
+    except ValueError:
+        return Err("#NUM!")
+    serial = (base - _EPOCH).days + di - 1
+    return float(serial) if serial >= 61 else Err("#NUM!", "dates before 1900-03-01")
+
+
+def _part(which: str) -> Callable[[float], float | Err]:
+    def run(serial: float) -> float | Err:
+        if serial < 61:
+            return Err("#NUM!", "dates before 1900-03-01")
+        d = _EPOCH + dt.timedelta(days=int(serial))
+        return float(getattr(d, which))
+
+    return run
+
+
+def _yearfrac(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    from ...terms.daycount import yearfrac_array
+
+    if not 2 <= len(args) <= 3:
+        return Err("#VALUE!")
+    vals = [ev.value(a, f, array) for a in args] + ([0.0] if len(args) == 2 else [])
+
+    def one(s: Any, e: Any, b: Any) -> Any:
+        ns, ne, nb = _num(s), _num(e), _num(b)
+        for n in (ns, ne, nb):
+            if isinstance(n, Err):
+                return n
+        assert isinstance(ns, float) and isinstance(ne, float) and isinstance(nb, float)
+        if min(ns, ne) < 0 or max(ns, ne) >= 2_958_466 or not 0 <= int(nb) <= 4:
+            return Err("#NUM!")
+        res = yearfrac_array(
+            np.array([math.floor(ns)]), np.array([math.floor(ne)]), np.array([int(nb)])
+        )
+        return float(res[0])
+
+    return _elementwise(one, *vals)
+
+
+def _sumif(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if len(args) not in (2, 3):
+        return Err("#VALUE!")
+    rng = ev.eval(args[0], f, array)
+    crit = ev.value(args[1], f, array)
+    total = ev.eval(args[2], f, array) if len(args) == 3 else rng
+    if not _is_array(rng):
+        rng = np.array([[rng]], dtype=object)
+    if not _is_array(total):
+        total = np.array([[total]], dtype=object)
+    if rng.shape != total.shape:
+        raise Unsupported("SUMIF with ranges of different shapes")
+    test = _criterion(crit)
+    if isinstance(test, Err):
+        return test
+    s = 0.0
+    for x, y in zip(rng.flat, total.flat, strict=True):
+        if test(x) and isinstance(y, (int, float)) and not isinstance(y, bool):
+            s += float(y)
+    return s
+
+
+def _criterion(crit: Any) -> Callable[[Any], bool] | Err:
+    if isinstance(crit, Err):
+        return crit
+    if isinstance(crit, str):
+        m = re.match(r"^(<=|>=|<>|<|>|=)?(.*)$", crit, re.S)
+        assert m
+        op, rest = m.group(1) or "=", m.group(2)
+        if any(ch in rest for ch in "*?~"):
+            raise Unsupported("SUMIF wildcards")
+        target: Any = rest
+        with_num = _num(rest) if rest.strip() else None
+        if isinstance(with_num, float):
+            target = with_num
+        return lambda x: (
+            _compare(op, x, target) is True
+            and (not isinstance(target, float) or isinstance(x, (int, float)))
+        )
+    return lambda x: _compare("=", x, crit) is True
+
+
+def _sumproduct(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    arrays = [ev.eval(a, f, True) for a in args]
+    arrays = [a if _is_array(a) else np.array([[a]], dtype=object) for a in arrays]
+    if len({a.shape for a in arrays}) != 1:
+        return Err("#VALUE!")
+    total = 0.0
+    for items in zip(*(a.flat for a in arrays), strict=True):
+        p = 1.0
+        for x in items:
+            if isinstance(x, Err):
+                return x
+            p *= float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else 0.0
+        total += p
+    return total
+
+
+def _index(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if not 2 <= len(args) <= 3:
+        return Err("#VALUE!")
+    arr = ev.eval(args[0], f, array)
+    if not _is_array(arr):
+        arr = np.array([[arr]], dtype=object)
+    r = _num(ev.value(args[1], f, array))
+    c = _num(ev.value(args[2], f, array)) if len(args) == 3 else 1.0
+    if isinstance(r, Err) or isinstance(c, Err):
+        return r if isinstance(r, Err) else c
+    ri, ci = int(r), int(c)
+    if arr.shape[0] == 1 and len(args) == 2:
+        ri, ci = 1, ri
+    if ri == 0 or ci == 0:
+        raise Unsupported("INDEX returning a whole row or column")
+    if not (1 <= ri <= arr.shape[0] and 1 <= ci <= arr.shape[1]):
+        return Err("#REF!")
+    return arr[ri - 1, ci - 1]
+
+
+def _count(kind: str) -> Callable[..., Any]:
+    def run(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+        n = 0
+        for it in _flat(ev, args, f, array):
+            is_arg = isinstance(it, tuple) and it and it[0] == "arg"
+            v = it[1] if is_arg else it
+            if kind == "COUNTA":
+                n += v is not None and v != ""
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                n += 1
+            elif is_arg and v is not None and not isinstance(_num(v), Err):
+                n += 1  # a number typed as an argument, or numeric text
+        return float(n)
+
+    return run
+
+
+def _concat(*vals: Any) -> Any:
+    out = ""
+    for v in vals:
+        t = _text(v)
+        if isinstance(t, Err):
+            return t
+        out += t
+    return out
+
+
+def _left(v: Any, n: Any) -> Any:
+    text, count = _text(v), _num(n)
+    if isinstance(text, Err) or isinstance(count, Err):
+        return text if isinstance(text, Err) else count
+    return text[: int(count)] if count >= 0 else Err("#VALUE!")
+
+
+def _avg(nums: list[float]) -> Any:
+    return sum(nums) / len(nums) if nums else Err("#DIV/0!")
+
+
+_NATIVE: dict[str, Callable[..., Any]] = {
+    "SUM": _agg(lambda n: float(math.fsum(n))),
+    "MIN": _agg(lambda n: min(n) if n else 0.0),
+    "MAX": _agg(lambda n: max(n) if n else 0.0),
+    "AVERAGE": _agg(_avg),
+    "COUNT": _count("COUNT"),
+    "COUNTA": _count("COUNTA"),
+    "IF": _if,
+    "IFERROR": _iferror,
+    "AND": _logic("AND"),
+    "OR": _logic("OR"),
+    "NOT": _scalar_fn(lambda v: (lambda t: t if isinstance(t, Err) else not t)(_truth(v)), 1, 1),
+    "ABS": _scalar_fn(_numeric(abs), 1, 1),
+    "INT": _scalar_fn(_numeric(lambda x: float(math.floor(x))), 1, 1),
+    "SQRT": _scalar_fn(_numeric(math.sqrt), 1, 1),
+    "POWER": _scalar_fn(lambda a, b: _binary("^", a, b), 2, 2),
+    "MOD": _scalar_fn(_numeric(lambda a, b: a - b * math.floor(a / b)), 2, 2),
+    "ROUND": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "half")), 1, 2),
+    "ROUNDUP": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "up")), 1, 2),
+    "ROUNDDOWN": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "down")), 1, 2),
+    "DATE": _scalar_fn(_numeric(_date), 3, 3),
+    "YEAR": _scalar_fn(_numeric(_part("year")), 1, 1),
+    "MONTH": _scalar_fn(_numeric(_part("month")), 1, 1),
+    "DAY": _scalar_fn(_numeric(_part("day")), 1, 1),
+    "YEARFRAC": _yearfrac,
+    "SUMIF": _sumif,
+    "SUMPRODUCT": _sumproduct,
+    "INDEX": _index,
+    "CONCATENATE": _scalar_fn(_concat, 1, 255),
+    "ISNUMBER": _scalar_fn(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), 1, 1),
+    "ISBLANK": _scalar_fn(lambda v: v is None, 1, 1),
+    "ISERROR": _scalar_fn(lambda v: isinstance(v, Err), 1, 1),
+    "ISNA": _scalar_fn(lambda v: isinstance(v, Err) and v.code == "#N/A", 1, 1),
+    "LEFT": _scalar_fn(lambda v, n=1.0: _left(v, n), 1, 2),
+    # LibreOffice writes the constants TRUE and FALSE as functions: =FALSE()
+    "TRUE": lambda ev, args, f, array: True if not args else Err("#VALUE!"),
+    "FALSE": lambda ev, args, f, array: False if not args else Err("#VALUE!"),
+}
+
+
+#: The Excel functions the native evaluator implements (others: the formulas library).
+NATIVE_FUNCTIONS = frozenset(_NATIVE)
+
+
+def _excel_round(x: float, digits: float, mode: str) -> float:
+    """ROUND (half away from zero), ROUNDUP (away from zero), ROUNDDOWN (toward zero), decided
+    on the 15-significant-digit decimal Excel shows, so ROUND(2.675, 2) is 2.68 as in Excel."""
+    from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
+
+    d = int(digits)
+    q = Decimal(1).scaleb(-d)
+    value = Decimal(format(x, ".15g"))
+    rounding = {"half": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}[mode]
+    return float(value.quantize(q, rounding=rounding)) if d >= -300 else 0.0
+
+
+def defined_names(workbook_xml: bytes) -> list[tuple[str, int | None, str]]:
+    """(name, sheet index or None for a global name, definition) from ``xl/workbook.xml``."""
+    root = parse_xml("xl/workbook.xml", workbook_xml)
+    out = []
+    for dn in root.iter(f"{_NS}definedName"):
+        local = dn.get("localSheetId")
+        out.append((dn.get("name", ""), int(local) if local is not None else None, dn.text or ""))
+    return out
+
+
+def evaluate(
+    parts: dict[str, bytes],
+    sheets: list[tuple[str, str]],
+    names: list[tuple[str, int | None, str]],
+    functions: dict[str, Callable[..., Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[dict[tuple[str, int, int], Any], dict[tuple[str, str], np.ndarray]]:
+    """Every formula's value: (cells by (SHEET, row, col), array results by (SHEET, "A1:B2")).
+    ``progress(done, total)`` is called every 1,000 formulas.
+
+    Raises :class:`Unsupported` when the workbook needs the full engine.
+    """
+    book = Workbook(parts, sheets, names)
+    ev = Evaluator(book, functions)
+    ev.run(progress)
+    ranges = {}
+    for key, arr in ev.arrays.items():
+        f = book.formulas[key]
+        assert f.array is not None
+        a = f"{col_letters(f.array.c1)}{f.array.r1}:{col_letters(f.array.c2)}{f.array.r2}"
+        ranges[(key[0], a)] = arr
+    return dict(ev.done), ranges
