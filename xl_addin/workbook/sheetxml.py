@@ -11,14 +11,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 import numpy as np
 
 from .errors import RecalcError
 from .native.evaluator import Err
 from .native.evaluator import col_index as _col_index
-from .xmltext import _attrs, _unescape
+from .xmltext import _attrs, _unescape, excel_text, needs_preserve
 
 _EPOCH = dt.date(1899, 12, 30)
 
@@ -157,7 +156,7 @@ def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
         if isinstance(value, XlError):
             return str(value).encode(), b"e"
     if isinstance(value, str):
-        return escape(value).encode("utf-8"), b"str"
+        return excel_text(value).encode("utf-8", "surrogatepass"), b"str"
     return b"0", None  # an empty result shows as 0, as in Excel
 
 
@@ -229,8 +228,8 @@ def _input_cell_xml(element: bytes | None, ref: str, prefix: bytes, value: Any) 
         element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
     out = _rewrite_cell(element, prefix, v, t, keep_f=False)
     if t == b"inlineStr":
-        text = escape(str(value)).encode("utf-8")
-        space = b' xml:space="preserve"' if text != text.strip() else b""
+        text = excel_text(str(value)).encode("utf-8", "surrogatepass")
+        space = b' xml:space="preserve"' if needs_preserve(str(value)) else b""
         is_xml = b"<" + prefix + b"is><" + prefix + b"t" + space + b">" + text
         is_xml += b"</" + prefix + b"t></" + prefix + b"is>"
         out = out.replace(b"<" + prefix + b"v></" + prefix + b"v>", is_xml)

@@ -46,6 +46,8 @@ import defusedxml.ElementTree as SafeET
 import numpy as np
 from defusedxml import DefusedXmlException
 
+from ..xmltext import excel_unescape
+
 __all__ = [
     "NATIVE_FUNCTIONS",
     "PADDING",
@@ -431,7 +433,7 @@ class Workbook:
                 if f is None:
                     continue
                 kind = f.get("t", "normal")
-                text = f.text or ""
+                text = excel_unescape(f.text or "")
                 if kind == "dataTable":
                     raise Unsupported("data tables")
                 if kind == "shared":
@@ -468,17 +470,26 @@ def _shared_strings(data: bytes | None) -> list[str]:
     if not data:
         return []
     root = parse_xml("xl/sharedStrings.xml", data)
-    out = []
-    for si in root.iter(f"{_NS}si"):
-        out.append("".join(t.text or "" for t in si.iter(f"{_NS}t")))
-    return out
+    return [_string_item(si) for si in root.iter(f"{_NS}si")]
+
+
+def _string_item(si: ET.Element) -> str:
+    """The text of a shared string item or an inline string (``<t>`` and rich-text runs'
+    ``<r><t>``; phonetic runs ``<rPh>`` are not part of the value), ``_xHHHH_`` decoded."""
+    parts = []
+    for child in si:
+        if child.tag == f"{_NS}t":
+            parts.append(child.text or "")
+        elif child.tag == f"{_NS}r":
+            parts.extend(t.text or "" for t in child.findall(f"{_NS}t"))
+    return excel_unescape("".join(parts))
 
 
 def _cell_value(c: ET.Element, strings: list[str]) -> Any:
     t = c.get("t", "n")
     if t == "inlineStr":
         is_el = c.find(f"{_NS}is")
-        return "".join(x.text or "" for x in is_el.iter(f"{_NS}t")) if is_el is not None else ""
+        return _string_item(is_el) if is_el is not None else ""
     v = c.find(f"{_NS}v")
     if v is None or v.text is None:
         return None
@@ -490,7 +501,7 @@ def _cell_value(c: ET.Element, strings: list[str]) -> Any:
     if t == "e":
         return Err(text.strip())
     if t == "str":
-        return text
+        return excel_unescape(text)
     if t == "d":
         return float((dt.date.fromisoformat(text[:10]) - _EPOCH).days)
     return float(text)
@@ -1165,6 +1176,18 @@ def _left(v: Any, n: Any) -> Any:
     return text[: int(count)] if count >= 0 else Err("#VALUE!")
 
 
+def _char(n: float) -> str | Err:
+    """CHAR as Windows Excel computes it: 1-255 in the Windows-1252 code page (the five codes
+    Windows-1252 leaves undefined give the character of that code point, as Excel does)."""
+    code = int(n)
+    if not 1 <= code <= 255:
+        return Err("#VALUE!", f"CHAR: number must be 1 to 255 (got {n:g})")
+    try:
+        return bytes([code]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(code)
+
+
 def _avg(nums: list[float]) -> Any:
     return sum(nums) / len(nums) if nums else Err("#DIV/0!")
 
@@ -1198,6 +1221,7 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "SUMPRODUCT": _sumproduct,
     "INDEX": _index,
     "CONCATENATE": _scalar_fn(_concat, 1, 255),
+    "CHAR": _scalar_fn(_numeric(_char), 1, 1),
     "ISNUMBER": _scalar_fn(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), 1, 1),
     "ISBLANK": _scalar_fn(lambda v: v is None, 1, 1),
     "ISERROR": _scalar_fn(lambda v: isinstance(v, Err), 1, 1),
