@@ -599,7 +599,7 @@ def test_formulas_are_data_never_code_files_or_network(
     path, marker, formulas = hostile
     folder = path.parent
     out = folder / "out.xlsx"
-    rc = cli.main(["recalc", str(path), "-o", str(out), "--allow-errors", "--engine", engine])
+    rc = cli.main(["recalc", str(path), "-o", str(out), "--allow-errors", "--verbose", "--engine", engine])
     err = capsys.readouterr().err
     assert rc == 0, err
     assert not marker.exists() and not (Path.cwd() / "PWNED").exists()
@@ -688,6 +688,11 @@ _SLOW_RECALC = textwrap.dedent(
         time.sleep(5)
         return real(src, dst)
     os.replace = slow
+    real_link = os.link
+    def slow_link(src, dst):  # the same, for a new output (never replacing one: a hard link)
+        time.sleep(5)
+        return real_link(src, dst)
+    os.link = slow_link
     sys.exit(recalc.main(sys.argv[1:]))
     """
 )
@@ -713,7 +718,7 @@ def test_interrupted_write_leaves_the_old_output_or_none(
         recalculate(src, out, overrides={"ValuationDate": "2003-01-01"})
         old = out.read_bytes()
     source = src.read_bytes()
-    args = [str(src), "--in-place"] if in_place else [str(src), "-o", str(out)]
+    args = [str(src), "--in-place"] if in_place else [str(src), "-o", str(out), "--force"]
     proc = subprocess.Popen(
         [sys.executable, "-c", _SLOW_RECALC, *args],
         stdout=subprocess.PIPE,

@@ -103,6 +103,7 @@ from .workbook.zipio import _read_zip as _read_zip
 from .workbook.zipio import _sheet_parts as _sheet_parts
 from .workbook.zipio import _write_zip as _write_zip
 from .workbook.zipio import _xml as _xml
+from .workbook.zipio import date1904
 
 __all__ = [
     "MAX_MEMBERS",
@@ -160,30 +161,49 @@ class RecalcReport:
         return not self.errors
 
 
+#: A number as ``--set`` takes it: ASCII digits, optional thousands groups of exactly three
+#: digits (``1,000,000``), a decimal point, an exponent, a trailing ``%``.
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?%?|[+-]?\.\d+%?")
+#: Text that is meant as a number (digits with separators, signs, %) but is not one above.
+_NUMBERISH = re.compile(r"[\d\s.,_'+%eE-]*\d[\d\s.,_'+%eE-]*")
+
+
 def parse_value(text: str) -> bool | float | int | dt.date | str:
     """``--set`` value: TRUE/FALSE, a number (``1,000`` and ``5%`` allowed), a date
-    ``YYYY-MM-DD``, else text (quotes ``"..."`` force text)."""
+    ``YYYY-MM-DD``, else text (quotes ``"..."`` force text).
+
+    Ambiguous numbers are refused rather than guessed: ``0,1`` (a decimal comma, or a misplaced
+    thousands separator?), ``1,,0``, ``1_000``, digits other than ASCII 0-9 (``١٢``)."""
     t = text.strip()
     if len(t) >= 2 and t[0] == t[-1] == '"':
         return t[1:-1]
     if t.upper() in ("TRUE", "FALSE"):
         return t.upper() == "TRUE"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t, flags=re.ASCII):
         try:
             return dt.date.fromisoformat(t)
         except ValueError:
-            raise RecalcError(f"not a date: {text!r}") from None
-    num = t.replace(",", "").replace("_", "")
-    pct = num.endswith("%")
-    try:
-        value = float(num[:-1] if pct else num)
-    except ValueError:
+            raise RecalcError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    if any(ch.isdigit() and not ch.isascii() for ch in t):
+        raise RecalcError(
+            f"ambiguous number {text!r}: only the digits 0-9 are read as a number "
+            '(quote it, "...", for text)'
+        )
+    if not _NUMBER.fullmatch(t):
+        if _NUMBERISH.fullmatch(t):
+            raise RecalcError(
+                f"ambiguous number {text!r}: write it as 1234.5 or 1,234.5 (a comma only "
+                'between groups of three digits; quote it, "...", for text)'
+            )
         return text
+    num = t.replace(",", "")
+    pct = num.endswith("%")
+    value = float(num[:-1] if pct else num)
     if not math.isfinite(value):
         raise RecalcError(f"not a finite number: {text!r}")
     if pct:
         return value / 100
-    return int(value) if value.is_integer() and "." not in num and "e" not in num.lower() else value
+    return int(num) if re.fullmatch(r"[+-]?\d+", num) else value
 
 
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
@@ -708,6 +728,7 @@ def recalculate(
     allow_errors: bool = False,
     progress: bool = False,
     engine: str = "auto",
+    overwrite: bool = True,
 ) -> RecalcReport:
     """Recalculate ``src`` and write it to ``dst`` (default ``IN.recalc.xlsx``; ``src`` itself
     only with ``in_place``). ``overrides``: defined name → value (a number, bool, date or text,
@@ -717,11 +738,15 @@ def recalculate(
     written (``report.written`` is False). Raises :class:`RecalcError` (one line,
     ``<file>: <reason>``) when the workbook cannot be read or evaluated, :class:`OutputError`
     (also an :class:`OSError`) when the output cannot be written; the destination is then
-    untouched and no temporary file is left.
+    untouched and no temporary file is left. ``overwrite=False``: an existing output is refused
+    (:class:`OutputError`, before any work) and never replaced (the check is atomic with the
+    write). A device, FIFO or socket as the output is always refused, never replaced.
     """
     src = Path(src)
     try:
-        return _recalculate(src, dst, in_place, overrides, allow_errors, progress, engine)
+        return _recalculate(
+            src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
+        )
     except OutputError:
         raise
     except RecalcError as exc:
@@ -748,6 +773,8 @@ def _recalculate(
     allow_errors: bool,
     progress: bool,
     engine: str,
+    *,
+    overwrite: bool = True,
 ) -> RecalcReport:
     t0 = time.perf_counter()
     if in_place:
@@ -760,6 +787,10 @@ def _recalculate(
             raise RecalcError(f"{out}: would overwrite the input (use --in-place)")
     if out.is_dir():
         raise OutputError(f"{out}: is a folder (give a file name)")
+    if os.path.lexists(out) and not out.is_file():
+        raise OutputError(f"{out}: not a regular file (a device, FIFO or socket): refused")
+    if not (overwrite or in_place) and os.path.lexists(out):
+        raise OutputError(f"{out}: exists; pass --force to replace it")
     if not out.parent.is_dir():
         why = "not a folder" if out.parent.exists() else "no such folder"
         raise OutputError(f"{out}: cannot write ({out.parent}: {why})")
@@ -771,10 +802,14 @@ def _recalculate(
     sheets = _sheet_parts(content)
     sheet_by_part = {part: name for name, part in sheets}
     parts = dict(content)
+    uses_1904 = date1904(content)
 
     # 1. --set: edit the named input cells
     for name, raw in (overrides or {}).items():
-        value = parse_value(raw) if isinstance(raw, str) else raw
+        try:
+            value = parse_value(raw) if isinstance(raw, str) else raw
+        except RecalcError as exc:
+            raise RecalcError(f"--set {name}: {exc}") from None
         if value is None or not isinstance(value, (bool, int, float, str, dt.date)):
             raise RecalcError(f"--set {name}: unsupported value {raw!r}")
         sname, part, r, c = _resolve_name(name, _defined_names(content), sheets)
@@ -786,9 +821,12 @@ def _recalculate(
         ref = f"{_col_letters(c)}{r}"
 
         def make(element: bytes | None, ref: str = ref, prefix: bytes = prefix, v: Any = value):
-            return _input_cell_xml(element, ref, prefix, v)
+            return _input_cell_xml(element, ref, prefix, v, date1904=uses_1904)
 
-        parts[part] = _apply(scan, {(r, c): make})
+        try:
+            parts[part] = _apply(scan, {(r, c): make})
+        except RecalcError as exc:
+            raise RecalcError(f"--set {name}: {exc}") from None
         report.overrides[name] = f"{sname}!{ref}"
     timings["read"] = time.perf_counter() - t0
 
@@ -883,7 +921,7 @@ def _recalculate(
         report.seconds = time.perf_counter() - t0
         return report
     replaced["xl/workbook.xml"] = cached_values_on_load(parts["xl/workbook.xml"])  # issue #12
-    _write_zip(out, members, replaced)
+    _write_zip(out, members, replaced, overwrite=overwrite or in_place)
     report.written = True
     timings["write"] = time.perf_counter() - t3
     report.seconds = time.perf_counter() - t0
@@ -931,7 +969,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write the output even when cells evaluate to errors (exit 0)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing output file (default: refuse)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"list every error cell (default: the first {SHOWN_ERRORS} and a count)",
+    )
     parser.add_argument(
         "--engine",
         choices=("auto", "native", "formulas"),
@@ -979,6 +1026,25 @@ def interrupted_status(exc: KeyboardInterrupt) -> int:
     return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
+#: Error cells listed without ``--verbose`` (one bad ``--set`` can make hundreds).
+SHOWN_ERRORS = 5
+
+
+def _output_path(args: argparse.Namespace) -> Path:
+    if args.in_place:
+        return Path(args.workbook)
+    return Path(args.output) if args.output is not None else default_output(Path(args.workbook))
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file apart from the one that replaces it (a new inode, size, time)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``recalc`` from parsed arguments; returns the exit status."""
     overrides: dict[str, object] = {}
@@ -988,6 +1054,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"xl-addin recalc: --set expects NAME=VALUE (got {item!r})", file=sys.stderr)
             return 2
         overrides[name.strip()] = value
+    out = _output_path(args)
+    before = _identity(out)
     try:
         with signals_interrupt():
             report = recalculate(
@@ -998,6 +1066,7 @@ def run(args: argparse.Namespace) -> int:
                 allow_errors=args.allow_errors,
                 progress=sys.stderr.isatty(),
                 engine=args.engine,
+                overwrite=getattr(args, "force", False),
             )
     except RecalcError as exc:
         print(f"xl-addin recalc: {exc}".splitlines()[0], file=sys.stderr)
@@ -1006,16 +1075,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"xl-addin recalc: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print(
-            f"xl-addin recalc: {args.workbook}: interrupted; no output written "
-            "(an existing output file is left as it was)",
-            file=sys.stderr,
-        )
+        after = _identity(out)
+        if after is not None and after != before:  # replaced before the interruption arrived
+            print(
+                f"xl-addin recalc: {args.workbook}: interrupted after {out} was written "
+                "(it is complete)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"xl-addin recalc: {args.workbook}: interrupted; no output written "
+                "(an existing output file is left as it was)",
+                file=sys.stderr,
+            )
         return interrupted_status(exc)
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
-    for err in report.errors:
+    verbose = getattr(args, "verbose", False)
+    shown = report.errors if verbose else report.errors[:SHOWN_ERRORS]
+    if report.errors and not report.written:
+        print(
+            f"xl-addin recalc: {len(report.errors)} cell(s) evaluate to errors or were not "
+            "computed; nothing written (use --allow-errors to write anyway)",
+            file=sys.stderr,
+        )
+    for err in shown:
         print(f"error: {err}", file=sys.stderr)
+    if len(shown) < len(report.errors):
+        print(
+            f"error: ... and {len(report.errors) - len(shown)} more (--verbose lists them all)",
+            file=sys.stderr,
+        )
     if report.written:
         if not args.quiet:
             print(
@@ -1023,11 +1113,6 @@ def run(args: argparse.Namespace) -> int:
                 f"{report.seconds:.2f} s ({report.engine} engine)"
             )
         return 1 if report.errors and not args.allow_errors else 0
-    print(
-        f"xl-addin recalc: {len(report.errors)} cell(s) evaluate to errors; nothing written "
-        "(use --allow-errors to write anyway)",
-        file=sys.stderr,
-    )
     return 1
 
 

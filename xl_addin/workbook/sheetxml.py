@@ -29,11 +29,22 @@ def _number_text(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _serial(d: dt.date | dt.datetime) -> float:
+def _serial(d: dt.date | dt.datetime, date1904: bool = False) -> float:
+    """The serial Excel stores for ``d``: in the 1900 date system 1900-01-01 is 1 and, as Excel
+    counts the nonexistent 1900-02-29 as serial 60 (the Lotus 1-2-3 leap-year bug),
+    1900-03-01 is 61 and every date before it one less than a day count from 1899-12-30
+    gives; in the 1904 date system (``date1904="1"``) 1904-01-01 is 0. A date Excel cannot
+    hold (before 1900-01-01, or 1904-01-01) is a :class:`RecalcError`."""
+    day = d.date() if isinstance(d, dt.datetime) else d
+    first = dt.date(1904, 1, 1) if date1904 else dt.date(1900, 1, 1)
+    if day < first or day.year > 9999:
+        raise RecalcError(f"{d.isoformat()}: Excel's dates run from {first} to 9999-12-31")
+    leap_bug = not date1904 and day < dt.date(1900, 3, 1)  # before the phantom 1900-02-29
+    days = (day - (first if date1904 else _EPOCH)).days - leap_bug
     if isinstance(d, dt.datetime):
-        delta = d - dt.datetime(1899, 12, 30)
-        return delta.days + delta.seconds / 86400
-    return float((d - _EPOCH).days)
+        midnight = dt.datetime.combine(day, dt.time(), d.tzinfo)
+        return days + (d - midnight).total_seconds() / 86400
+    return float(days)
 
 
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
@@ -214,14 +225,16 @@ def _without_value(element: bytes | None, prefix: bytes) -> bytes:
     return _set_t(om.group(0), None) + inner + b"</" + prefix + b"c>"
 
 
-def _input_cell_xml(element: bytes | None, ref: str, prefix: bytes, value: Any) -> bytes:
+def _input_cell_xml(
+    element: bytes | None, ref: str, prefix: bytes, value: Any, *, date1904: bool = False
+) -> bytes:
     """A constant cell holding ``value`` (from ``element`` if it exists, keeping its style)."""
     if isinstance(value, bool):
         v, t = (b"1" if value else b"0"), b"b"
     elif isinstance(value, (int, float)):
         v, t = _number_text(float(value)).encode(), None
     elif isinstance(value, (dt.date, dt.datetime)):
-        v, t = _number_text(_serial(value)).encode(), None
+        v, t = _number_text(_serial(value, date1904)).encode(), None
     else:
         v, t = b"", b"inlineStr"
     if element is None:

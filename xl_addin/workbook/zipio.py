@@ -206,15 +206,28 @@ def _defined_names(members: dict[str, bytes]) -> dict[str, str]:
 
 
 def _write_zip(
-    dst: Path, members: list[tuple[zipfile.ZipInfo, bytes]], replaced: dict[str, bytes]
+    dst: Path,
+    members: list[tuple[zipfile.ZipInfo, bytes]],
+    replaced: dict[str, bytes],
+    *,
+    overwrite: bool = True,
 ) -> None:
     """Write the workbook's zip (each member with its own name, order, date and compression;
     the ``replaced`` ones with new content) atomically (:func:`_files.write_atomically`).
     On any failure or interruption (``KeyboardInterrupt``, and SIGTERM through
-    :func:`signals_interrupt`) no temporary file is left and ``dst`` is as it was.
-    A write failure is an :class:`OutputError`."""
+    ``signals_interrupt``) no temporary file is left and ``dst`` is as it was.
+    A write failure, or an existing ``dst`` without ``overwrite``, is an :class:`OutputError`;
+    a device, FIFO or socket is never replaced."""
     data = _files.zip_bytes((info, replaced.get(info.filename, body)) for info, body in members)
     try:
-        _files.write_atomically(dst, data)
+        _files.write_atomically(dst, data, overwrite=overwrite)
     except OSError as exc:
         raise OutputError(f"{dst}: cannot write ({exc.strerror or exc})") from exc
+
+
+def date1904(members: dict[str, bytes]) -> bool:
+    """Whether the workbook uses the 1904 date system (``<workbookPr date1904="1"/>``, common
+    in files from Excel for Mac): serial 0 is 1904-01-01 instead of 1900-01-00."""
+    wb = _xml("xl/workbook.xml", members["xl/workbook.xml"])
+    pr = wb.find(f"{{{_NS_MAIN}}}workbookPr")
+    return pr is not None and pr.get("date1904", "0").strip().lower() in ("1", "true")
