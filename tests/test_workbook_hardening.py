@@ -599,7 +599,9 @@ def test_formulas_are_data_never_code_files_or_network(
     path, marker, formulas = hostile
     folder = path.parent
     out = folder / "out.xlsx"
-    rc = cli.main(["recalc", str(path), "-o", str(out), "--allow-errors", "--verbose", "--engine", engine])
+    rc = cli.main(
+        ["recalc", str(path), "-o", str(out), "--allow-errors", "--verbose", "--engine", engine]
+    )
     err = capsys.readouterr().err
     assert rc == 0, err
     assert not marker.exists() and not (Path.cwd() / "PWNED").exists()
