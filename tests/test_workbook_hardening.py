@@ -613,11 +613,16 @@ def test_formulas_are_data_never_code_files_or_network(
         if e == "open" and isinstance(a[0], (str, bytes)) and str(folder) in os.fsdecode(a[0])
     }
     assert "secret.xlsx" not in opened
-    # every hostile cell is an error value; nothing read from secret.xlsx
+    # every hostile cell is an error value, or (a function of Excel the native engine does not
+    # compute, such as INDIRECT) reported as not computed and left without a value; nothing read
+    # from secret.xlsx
     ws = openpyxl.load_workbook(out, data_only=True)["Sheet1"]
     for ref in formulas:
         if ref != "B12":
-            assert isinstance(ws[ref].value, str) and ws[ref].value.startswith("#"), ref
+            value = ws[ref].value
+            reported = f"error: Sheet1!{ref}: not computed:" in err
+            is_error = isinstance(value, str) and value.startswith("#")
+            assert is_error or (value is None and reported), (ref, value)
     assert ws["B12"].value == 2
     assert 424242 not in [c.value for row in ws.iter_rows() for c in row]
     # external links are reported, one line naming the part or the cell
@@ -656,7 +661,7 @@ def test_python_in_a_formula_is_refused_not_run(
         wb.active["B1"] = formula.format(marker=marker)
         path = tmp_path / "py.xlsx"
         wb.save(path)
-        rc = cli.main(["recalc", str(path), "--allow-errors", "--engine", engine])
+        rc = cli.main(["recalc", str(path), "--allow-errors", "--force", "--engine", engine])
         err = capsys.readouterr().err.strip().splitlines()
         if rc != 0:  # refused: one line naming the file and the formula
             assert rc == 2 and len(err) == 1 and err[0].startswith(f"xl-addin recalc: {path}: ")

@@ -73,6 +73,7 @@ from .workbook.native.evaluator import (
     PADDING,
     CorruptPart,
     Err,
+    NotComputed,
     Unsupported,
     call_addin_function,
     defined_names,
@@ -91,6 +92,7 @@ from .workbook.sheetxml import _Sheet as _Sheet
 from .workbook.sheetxml import _split_ref as _split_ref
 from .workbook.sheetxml import _v_and_t as _v_and_t
 from .workbook.sheetxml import _without_value as _without_value
+from .workbook.trust import formulas_untrusted, functions_in
 from .workbook.values import cached_values_on_load
 from .workbook.xmltext import _attrs as _attrs
 from .workbook.xmltext import _unescape as _unescape
@@ -580,6 +582,7 @@ class _Results:
     ranges: dict[tuple[str, str], Any]  # (SHEET upper-case, "B2:B10") → 2-D array
     functions: frozenset[str]  # the function names the engine knew
     engine: str = "formulas"
+    used: frozenset[str] = frozenset()  # the function names the workbook's formulas call
 
     def get(self, sheet: str, r: int, c: int, array_ref: str | None) -> Any:
         """A cell's value; for a cell of an array formula's range, from the formula's result
@@ -606,7 +609,7 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
     try:
-        return _evaluate_fast(path, progress)
+        results = _evaluate_fast(path, progress)
     except Unsupported as why:
         if engine == "native":
             raise RecalcError(
@@ -615,6 +618,16 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
         results = _evaluate_with_formulas(path, progress)
         results.engine = f"formulas ({why})"
         return results
+    left = [v for v in results.cells.values() if isinstance(v, NotComputed)]
+    if not left or engine == "native":
+        return results
+    distrust = formulas_untrusted(set(results.used), [(v.reason, v.function) for v in left])
+    if distrust is not None:  # reported cell by cell, never handed to a path known wrong
+        results.engine = f"native; {len(left)} cell(s) not computed, {distrust}"
+        return results
+    fallback = _evaluate_with_formulas(path, progress)
+    fallback.engine = f"formulas ({left[0].reason})"
+    return fallback
 
 
 def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
@@ -656,14 +669,15 @@ def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
         names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
         line = _ProgressLine() if progress else None
         try:
-            cells, ranges = fast_evaluate(parts, sheets, names, functions, line)
+            cells, ranges = fast_evaluate(parts, sheets, names, functions, line, partial=True)
         finally:
             if line is not None:
                 line.close()
     except CorruptPart as exc:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
-    return _Results(cells, ranges, known, engine="native")
+    used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
+    return _Results(cells, ranges, known, engine="native", used=used)
 
 
 def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
@@ -881,6 +895,10 @@ def _recalculate(
             if value is _MISSING:
                 ref = f"{_col_letters(c)}{r}"
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
+                continue
+            if isinstance(value, NotComputed):  # reported; the cell keeps its cached value
+                ref = f"{_col_letters(c)}{r}"
+                report.errors.append(CellError(sname, ref, "not computed:", value.reason))
                 continue
             v, t = _v_and_t(value)
             bad = foreign[part].get((r, c))

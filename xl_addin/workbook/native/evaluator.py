@@ -53,6 +53,7 @@ __all__ = [
     "PADDING",
     "CorruptPart",
     "Err",
+    "NotComputed",
     "Unsupported",
     "Workbook",
     "call_addin_function",
@@ -63,6 +64,12 @@ __all__ = [
 
 class Unsupported(Exception):  # noqa: N818 -- a signal to fall back, not a user error
     """The workbook needs the full engine (the message says why)."""
+
+
+class _UnsupportedFunction(Unsupported):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"function {name}")
+        self.name = name
 
 
 class CorruptPart(ValueError):  # noqa: N818 -- names what it is, like Unsupported
@@ -89,6 +96,23 @@ class Err:
     def __str__(self) -> str:
         return self.code
 
+
+@dataclass(frozen=True)
+class NotComputed:
+    """A formula cell the native evaluator does not compute (a function or a form outside what
+    it is trusted for, a circular reference, a cell that depends on one): reported, never
+    guessed. ``function``: the function that was not computed, if that is the reason."""
+
+    reason: str
+    function: str | None = None
+
+    def __str__(self) -> str:
+        return f"not computed: {self.reason}"
+
+
+#: Deepest nesting of parentheses, function calls and signs a formula may have (Excel allows 64
+#: levels of nested functions); deeper is reported as not computed, never a RecursionError.
+MAX_NESTING = 100
 
 _EPOCH = dt.date(1899, 12, 30)
 #: The message of the #N/A Excel shows in the spare cells of an array block larger than the
@@ -210,6 +234,7 @@ class _Parser:
         self.t = tokens
         self.i = 0
         self.sheet = sheet
+        self.depth = 0
 
     def peek(self) -> Tok | None:
         return self.t[self.i] if self.i < len(self.t) else None
@@ -240,6 +265,15 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise Unsupported(f"formula nested more than {MAX_NESTING} levels deep")
+        try:
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         tok = self.peek()
         if tok is not None and tok.kind == "op" and tok.text in "+-":
             self.take()
@@ -266,7 +300,8 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.kind == "op" and nxt.text == "(":
                 self.take()
-                return ("call", _strip_prefix(name), self.args())
+                bare = _strip_prefix(name)
+                return ("call", bare, self.args(), bare != name)
             if name in ("TRUE", "FALSE"):
                 return ("bool", name == "TRUE")
             if nxt is not None and nxt.kind == "op" and nxt.text in (":", "!"):
@@ -339,6 +374,19 @@ class _Parser:
         return Ref(name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
+def _excel_2007() -> frozenset[str]:
+    """Excel's function names as of Excel 2007 (openpyxl's list): later ones are stored with
+    the ``_xlfn.`` prefix, so an unprefixed name outside this list is not Excel's."""
+    try:
+        from openpyxl.utils import FORMULAE
+    except ImportError:  # pragma: no cover - openpyxl is a dependency of the recalc extra
+        return frozenset()
+    return frozenset(n.upper() for n in FORMULAE)
+
+
+_EXCEL_2007 = _excel_2007()
+
+
 def _strip_prefix(name: str) -> str:
     for p in ("_XLFN.", "_XLWS.", "_XLL."):
         if name.startswith(p):
@@ -397,6 +445,7 @@ class Workbook:
         names: list[tuple[str, int | None, str]],
     ) -> None:
         self.sheet_names = [n for n, _ in sheets]
+        self.has_macros = any(p.lower().endswith("vbaproject.bin") for p in parts)
         self.values: dict[tuple[str, int, int], Any] = {}
         self.formulas: dict[tuple[str, int, int], Formula] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
@@ -436,19 +485,22 @@ class Workbook:
                 text = excel_unescape(f.text or "")
                 if kind == "dataTable":
                     raise Unsupported("data tables")
-                if kind == "shared":
-                    si = f.get("si", "")
-                    if text:
-                        shared[si] = (r, col, tokenize(text))
-                        tokens = shared[si][2]
-                    elif si in shared:
-                        r0, c0, base = shared[si]
-                        tokens = shift(base, r - r0, col - c0)
+                try:
+                    if kind == "shared":
+                        si = f.get("si", "")
+                        if text:
+                            shared[si] = (r, col, tokenize(text))
+                            tokens = shared[si][2]
+                        elif si in shared:
+                            r0, c0, base = shared[si]
+                            tokens = shift(base, r - r0, col - c0)
+                        else:
+                            raise Unsupported("a shared formula without its master")
+                        tree = _Parser(tokens, sheet).parse()
                     else:
-                        raise Unsupported("a shared formula without its master")
-                    tree = _Parser(tokens, sheet).parse()
-                else:
-                    tree = parse(text, sheet)
+                        tree = parse(text, sheet)
+                except Unsupported as why:  # this cell is not computed, the others are
+                    tree = ("unsupported", str(why))
                 array = None
                 if kind == "array":
                     span = f.get("ref", ref)
@@ -683,7 +735,11 @@ class Evaluator:
                         out.add(self.owner[(ref.sheet, r, c)])
         return out  # a formula that refers to itself is a circular reference
 
-    def order(self) -> list[tuple[str, int, int]]:
+    def order(
+        self,
+    ) -> tuple[list[tuple[str, int, int]], dict[tuple[str, int, int], NotComputed]]:
+        """The formula cells in an order where each comes after those it depends on, and the
+        cells that cannot be ordered (a circular reference), each with the reason."""
         deps = {k: self._deps(f) for k, f in self.book.formulas.items()}
         users: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
         waiting = {k: len(d) for k, d in deps.items()}
@@ -699,9 +755,28 @@ class Evaluator:
                 waiting[u] -= 1
                 if waiting[u] == 0:
                     ready.append(u)
+        circular: dict[tuple[str, int, int], NotComputed] = {}
         if len(out) != len(deps):
-            raise Unsupported("a circular reference")
-        return out
+            left = set(deps) - set(out)
+            # cells that only depend on a cycle (nothing left uses them) are pruned, repeatedly:
+            # what remains are the cells of a cycle
+            in_cycle = set(left)
+            changed = True
+            while changed:
+                changed = False
+                for k in list(in_cycle):
+                    if not any(u in in_cycle for u in users.get(k, ())) or not (deps[k] & in_cycle):
+                        in_cycle.discard(k)
+                        changed = True
+            cells = sorted(in_cycle)
+            names = ", ".join(_sheet_ref(*k) for k in cells[:5])
+            more = f" and {len(cells) - 5} more" if len(cells) > 5 else ""
+            for k in sorted(left):
+                if k in in_cycle:
+                    circular[k] = NotComputed(f"circular reference (the cycle: {names}{more})")
+                else:
+                    circular[k] = NotComputed(f"depends on a circular reference ({names}{more})")
+        return out, circular
 
     # ---------------------------------------------------------------- values
     def _name_key(self, name: str, sheet: str) -> tuple[str | None, str] | None:
@@ -719,8 +794,12 @@ class Evaluator:
             if f.array is not None:
                 arr = self.arrays[owner]
                 i, j = r - f.array.r1, c - f.array.c1
-                return arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
-            return self.done[owner]
+                v = arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
+            else:
+                v = self.done[owner]
+            if isinstance(v, NotComputed):
+                raise _DependsOn(f"{_sheet_ref(sheet, r, c)}", v)
+            return v
         return self.book.values.get(key)
 
     def range(self, ref: Ref) -> np.ndarray:
@@ -733,19 +812,23 @@ class Evaluator:
         for i in range(rows):
             for j in range(cols):
                 out[i, j] = self.cell(ref.sheet, ref.r1 + i, ref.c1 + j)
-        return out
+        return _located(out, ref)
 
     @property
     def _sheets(self) -> set[str]:
         return {s.upper() for s in self.book.sheet_names}
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
-        order = self.order()
+        order, circular = self.order()
         for done, key in enumerate(order):
             if progress is not None and done % 1000 == 0:
                 progress(done, len(order))
             f = self.book.formulas[key]
-            value = self.eval(f.tree, f, array=f.array is not None)
+            try:
+                value = self.eval(f.tree, f, array=f.array is not None)
+            except (Unsupported, RecursionError) as why:
+                self._set_not_computed(key, _not_computed(why))
+                continue
             if f.array is not None:
                 arr = value if _is_array(value) else np.array([[value]], dtype=object)
                 rows, cols = f.array.shape
@@ -762,6 +845,14 @@ class Evaluator:
                 if _is_array(value):
                     value = value[0, 0] if value.size else Err("#VALUE!")
                 self.done[key] = _scalar_out(value)
+        for key, why in circular.items():
+            self._set_not_computed(key, why)
+
+    def _set_not_computed(self, key: tuple[str, int, int], why: NotComputed) -> None:
+        f = self.book.formulas[key]
+        self.done[key] = why
+        if f.array is not None:
+            self.arrays[key] = np.full(f.array.shape, why, dtype=object)
 
     # ---------------------------------------------------------------- expressions
     def eval(self, node: Node, f: Formula, array: bool) -> Any:
@@ -793,7 +884,9 @@ class Evaluator:
             b = self.value(node[3], f, array)
             return _elementwise(lambda x, y: _binary(node[1], x, y), a, b)
         if kind == "call":
-            return self.call(node[1], node[2], f, array)
+            return self.call(node[1], node[2], f, array, len(node) > 3 and node[3])
+        if kind == "unsupported":
+            raise Unsupported(node[1])
         raise Unsupported(f"node {kind}")
 
     def value(self, node: Node, f: Formula, array: bool) -> Any:
@@ -803,26 +896,77 @@ class Evaluator:
             return _implicit_intersection(v, node, f)
         return v
 
-    def call(self, name: str, args: list[Node], f: Formula, array: bool) -> Any:
+    def call(
+        self, name: str, args: list[Node], f: Formula, array: bool, prefixed: bool = False
+    ) -> Any:
         native = _NATIVE.get(name)
         if native is not None:
             return native(self, args, f, array)
         fn = self.functions.get(name)
         if fn is None:
-            raise Unsupported(f"function {name}")
+            if name not in _EXCEL_2007 and not prefixed and not self.book.has_macros:
+                # not Excel's (a function newer than Excel 2007 is written _xlfn.NAME), not the
+                # add-in's, no VBA that could define it: Excel's own answer is #NAME?
+                return Err("#NAME?", f"unknown function {name}")
+            raise _UnsupportedFunction(name)
         values = [self.eval(a, f, array) for a in args]
         return _call_addin(name, fn, values)
 
 
+class _DependsOn(Unsupported):
+    """A formula reads a cell that was not computed: not computed either."""
+
+    def __init__(self, ref: str, cause: NotComputed) -> None:
+        root = cause.reason.split(": ", 1)[1] if cause.reason.startswith("depends on") else None
+        why = root or cause.reason
+        super().__init__(f"depends on {ref}, not computed: {why}")
+        self.cause = cause
+
+
+def _sheet_ref(sheet: str, r: int, c: int) -> str:
+    name = sheet if re.fullmatch(r"\w+", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{name}!{col_letters(c)}{r}"
+
+
+def _not_computed(why: BaseException) -> NotComputed:
+    if isinstance(why, RecursionError):
+        return NotComputed("formula too deeply nested to evaluate")
+    if isinstance(why, _DependsOn):
+        return NotComputed(str(why), why.cause.function)
+    if isinstance(why, _UnsupportedFunction):
+        return NotComputed(str(why), why.name)
+    return NotComputed(str(why))
+
+
+class _RangeArray(np.ndarray):
+    """The values of a range that remembers where it is (``ref``), for implicit intersection
+    of a range that a name or INDEX gave rather than a reference written in the formula."""
+
+    ref: Ref | None
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.ref = None
+
+
+def _located(values: np.ndarray, ref: Ref) -> np.ndarray:
+    out = values.view(_RangeArray)
+    out.ref = ref
+    return out
+
+
 def _implicit_intersection(v: np.ndarray, node: Node, f: Formula) -> Any:
+    """Excel's implicit intersection (a range where one value is expected, outside an array
+    formula): the cell of a one-column range in the formula's row, of a one-row range in its
+    column; else #VALUE!. An array (not a range) gives its first value, as Excel shows it."""
     if v.shape == (1, 1):
         return v[0, 0]
-    if node[0] == "ref":
-        ref: Ref = node[1]
-        if ref.c1 == ref.c2 and ref.r1 <= f.row <= ref.r2:
-            return v[f.row - ref.r1, 0]
-        if ref.r1 == ref.r2 and ref.c1 <= f.col <= ref.c2:
-            return v[0, f.col - ref.c1]
+    ref = getattr(v, "ref", None) or (node[1] if node[0] == "ref" else None)
+    if ref is None:  # an array constant or a function's array result
+        return v[0, 0] if v.size else Err("#VALUE!")
+    if ref.c1 == ref.c2 and ref.r1 <= f.row <= ref.r2:
+        return v[f.row - ref.r1, 0]
+    if ref.r1 == ref.r2 and ref.c1 <= f.col <= ref.c2:
+        return v[0, f.col - ref.c1]
     return Err("#VALUE!", "a range where one value was expected")
 
 
@@ -1135,11 +1279,20 @@ def _index(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
     ri, ci = int(r), int(c)
     if arr.shape[0] == 1 and len(args) == 2:
         ri, ci = 1, ri
-    if ri == 0 or ci == 0:
-        raise Unsupported("INDEX returning a whole row or column")
-    if not (1 <= ri <= arr.shape[0] and 1 <= ci <= arr.shape[1]):
+    if not (0 <= ri <= arr.shape[0] and 0 <= ci <= arr.shape[1]):
         return Err("#REF!")
-    return arr[ri - 1, ci - 1]
+    if ri and ci:
+        return arr[ri - 1, ci - 1]
+    # 0: the whole column (row 0) or row (column 0), a range as Excel returns it
+    rows = slice(None) if ri == 0 else slice(ri - 1, ri)
+    cols = slice(None) if ci == 0 else slice(ci - 1, ci)
+    sub = np.asarray(arr)[rows, cols]
+    where = getattr(arr, "ref", None) or (args[0][1] if args[0][0] == "ref" else None)
+    if where is None:
+        return sub
+    r1 = where.r1 if ri == 0 else where.r1 + ri - 1
+    c1 = where.c1 if ci == 0 else where.c1 + ci - 1
+    return _located(sub, Ref(where.sheet, r1, c1, r1 + sub.shape[0] - 1, c1 + sub.shape[1] - 1))
 
 
 def _count(kind: str) -> Callable[..., Any]:
@@ -1265,15 +1418,30 @@ def evaluate(
     names: list[tuple[str, int | None, str]],
     functions: dict[str, Callable[..., Any]],
     progress: Callable[[int, int], None] | None = None,
+    *,
+    partial: bool = False,
 ) -> tuple[dict[tuple[str, int, int], Any], dict[tuple[str, str], np.ndarray]]:
     """Every formula's value: (cells by (SHEET, row, col), array results by (SHEET, "A1:B2")).
     ``progress(done, total)`` is called every 1,000 formulas.
 
-    Raises :class:`Unsupported` when the workbook needs the full engine.
+    A cell the evaluator does not compute holds a :class:`NotComputed` with ``partial=True``;
+    otherwise the first such cell raises :class:`Unsupported`. Raises :class:`Unsupported` for
+    what it cannot read at all (data tables, a shared formula without its master).
     """
-    book = Workbook(parts, sheets, names)
-    ev = Evaluator(book, functions)
-    ev.run(progress)
+    import sys
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 20_000))  # long a+b+c+... chains: Python 3.11 frames
+    try:
+        book = Workbook(parts, sheets, names)
+        ev = Evaluator(book, functions)
+        ev.run(progress)
+    finally:
+        sys.setrecursionlimit(limit)
+    if not partial:
+        for v in ev.done.values():
+            if isinstance(v, NotComputed):
+                raise Unsupported(v.reason)
     ranges = {}
     for key, arr in ev.arrays.items():
         f = book.formulas[key]
