@@ -1009,12 +1009,49 @@ def _call_addin(name: str, fn: Callable[..., Any], values: list[Any]) -> Any:
     return result
 
 
+@functools.cache
+def _arity(fn: Callable[..., Any]) -> tuple[int, float] | None:
+    """(fewest, most) arguments ``fn`` takes; None if it cannot be told."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    least, most = 0, 0.0
+    for p in params:
+        if p.kind is p.VAR_POSITIONAL:
+            most = math.inf
+        elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            most += 1
+            least += p.default is p.empty
+    return least, most
+
+
+def _wrong_count(name: str, fn: Callable[..., Any], given: int) -> str | None:
+    """One line when ``given`` arguments are not what ``fn`` takes, else None."""
+    arity = _arity(fn)
+    if arity is None or arity[0] <= given <= arity[1]:
+        return None
+    least, most = arity
+    if most == math.inf:
+        takes = f"at least {least}"
+    elif least == most:
+        takes = f"{least}"
+    else:
+        takes = f"{least} to {int(most)}"
+    return f"{name}: takes {takes} argument{'s' if most != 1 else ''} (got {given})"
+
+
 def call_addin_function(name: str, fn: Callable[..., Any], args: list[Any]) -> Any:
     """Call one of the add-in's Excel functions with xlwings-style arguments; its bad input comes
     back as an :class:`Err` whose message names the function (``LIQPREF: shares must be >= 0``),
     anything unexpected as ``#VALUE!`` -- never an exception. (Both engines use this.)"""
     from ...terms import TermsError
 
+    wrong = _wrong_count(name, fn, len(args))
+    if wrong is not None:
+        return Err("#VALUE!", wrong)
     old = os.environ.get("XL_ADDIN_ERRORS")
     os.environ["XL_ADDIN_ERRORS"] = "raise"
     try:
