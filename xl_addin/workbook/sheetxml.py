@@ -5,6 +5,7 @@ No XML re-serialisation: the bytes outside the edited cells are kept as they are
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import re
@@ -282,14 +283,16 @@ def _apply(
             xml = tag[:-2].rstrip() + b">" + b"".join(made[c] for c in cols)
             splices.append((row.start, row.end, xml + b"</" + p + b"row>"))
             continue
+        row_cols = [cell.col for cell in row.cells]  # in file order (ascending in valid files)
         for c in cols:
-            after = [cell for cell in row.cells if cell.col > c]
-            at = after[0].start if after else row.content_start
+            k = bisect.bisect_right(row_cols, c)
+            at = row.cells[k].start if k < len(row.cells) else row.content_start
             splices.append((at, at, made[c]))
+    row_numbers = [row.row for row in sheet.rows]
     for r, xml in new_rows:
-        after_rows = [row for row in sheet.rows if row.row > r]
-        if after_rows:
-            at = after_rows[0].start
+        k = bisect.bisect_right(row_numbers, r)
+        if k < len(sheet.rows):
+            at = sheet.rows[k].start
             splices.append((at, at, xml))
         elif sheet.sheetdata_close >= 0:
             splices.append((sheet.sheetdata_close, sheet.sheetdata_close, xml))
@@ -298,12 +301,17 @@ def _apply(
             tag = data[s:e]
             opened = tag[:-2].rstrip() + b">"
             splices.append((s, e, opened + xml + b"</" + p + b"sheetData>"))
-    # several insertions at one offset keep their order (stable sort, applied back to front)
+    # one forward pass: the bytes between edits copied once (no shifting per edit); several
+    # insertions at one offset keep their order (stable sort)
     splices.sort(key=lambda x: (x[0], x[1]))
-    out = bytearray(data)
-    for start, end, repl in reversed(_merge_same_offset(splices)):
-        out[start:end] = repl
-    return bytes(out)
+    pieces: list[bytes] = []
+    pos = 0
+    for start, end, repl in _merge_same_offset(splices):
+        pieces.append(data[pos:start])
+        pieces.append(repl)
+        pos = end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
 
 
 def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:
