@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import itertools
 import math
 import os
 import re
@@ -163,6 +164,10 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<str>"(?:[^"]|"")*")
   | (?P<err>\#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A))
+  | (?P<cols>(?:(?P<csheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?
+        (?P<ca>\$?[A-Za-z]{1,3}):(?P<cb>\$?[A-Za-z]{1,3})(?![\w(!]))
+  | (?P<rows>(?:(?P<rsheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?
+        (?P<ra>\$?\d+):(?P<rb>\$?\d+)(?![\w(!.]))
   | (?P<ref>(?:(?P<sheet>'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?
         (?P<a>\$?[A-Za-z]{1,3}\$?\d+)(?::(?P<b>\$?[A-Za-z]{1,3}\$?\d+))?(?![\w(!]))
   | (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -190,6 +195,14 @@ def tokenize(formula: str) -> list[Tok]:
         pos = m.end()
         kind = m.lastgroup
         if kind == "ws":
+            continue
+        if m.group("cols"):  # A:C, a whole-column range: rows 1 to the last, never shifted
+            a, b = m.group("ca") + "$1", m.group("cb") + f"${_MAX_ROW}"
+            out.append(Tok("ref", m.group(0), (m.group("csheet"), a, b)))
+            continue
+        if m.group("rows"):  # 2:5, whole rows: columns A to XFD, never shifted
+            a, b = "$A" + m.group("ra"), f"${col_letters(_MAX_COL)}" + m.group("rb")
+            out.append(Tok("ref", m.group(0), (m.group("rsheet"), a, b)))
             continue
         if kind in ("sheet", "a", "b"):
             kind = "ref"
@@ -305,7 +318,7 @@ class _Parser:
             if name in ("TRUE", "FALSE"):
                 return ("bool", name == "TRUE")
             if nxt is not None and nxt.kind == "op" and nxt.text in (":", "!"):
-                raise Unsupported("whole-row/column or 3-D references")
+                raise Unsupported("3-D references (Sheet1:Sheet3!A1)")
             return ("name", name)
         if tok.kind == "op" and tok.text == "(":
             node = self.expr(0)
@@ -446,6 +459,7 @@ class Workbook:
     ) -> None:
         self.sheet_names = [n for n, _ in sheets]
         self.has_macros = any(p.lower().endswith("vbaproject.bin") for p in parts)
+        self.date1904 = _uses_1904(parts.get("xl/workbook.xml"))
         self.values: dict[tuple[str, int, int], Any] = {}
         self.formulas: dict[tuple[str, int, int], Formula] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
@@ -516,6 +530,13 @@ class Workbook:
                         col_index(mb.group(2)),
                     )
                 self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+
+
+def _uses_1904(workbook_xml: bytes | None) -> bool:
+    if not workbook_xml:
+        return False
+    pr = parse_xml("xl/workbook.xml", workbook_xml).find(f"{_NS}workbookPr")
+    return pr is not None and pr.get("date1904", "0").strip().lower() in ("1", "true")
 
 
 def _shared_strings(data: bytes | None) -> list[str]:
@@ -665,6 +686,42 @@ def _binary(op: str, a: Any, b: Any) -> Any:
     return r if math.isfinite(r) else Err("#NUM!")
 
 
+#: How close to zero, relative to its operands, the result of a formula's final addition or
+#: subtraction must be for Excel to store 0 instead (see :func:`_near_zero_is_zero`).
+NEAR_ZERO = 1e-15
+
+
+def _near_zero_is_zero(op: str, a: Any, b: Any) -> Any:
+    """A formula's last operation, when it is ``+`` or ``-``: Excel (since Excel 97) stores 0
+    when the result is zero but for binary rounding (Microsoft, "Floating-point arithmetic may
+    give inaccurate results in Excel": =0.1+0.2-0.3 is 0, =1*(0.5-0.4-0.1) is -2.78E-17: only
+    the formula's final addition or subtraction, and not inside parentheses). Rule used here:
+    ``|a ± b| <= NEAR_ZERO × max(|a|, |b|)`` gives 0."""
+    r = _binary(op, a, b)
+    if isinstance(r, float) and r != 0.0:
+        x, y = _num(a), _num(b)
+        operands = isinstance(x, float) and isinstance(y, float)
+        if operands and abs(r) <= NEAR_ZERO * max(abs(x), abs(y)):  # type: ignore[arg-type]
+            return 0.0
+    return r
+
+
+def _wrapped(text: str) -> bool:
+    """Whether a formula is one parenthesised expression: ``=(A1-B1)``."""
+    body = text.strip().lstrip("=").strip()
+    if not (body.startswith("(") and body.endswith(")")):
+        return False
+    depth = 0
+    for i, ch in enumerate(_STRINGS.sub('""', body)):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and i < len(_STRINGS.sub('""', body)) - 1:
+            return False  # (a)-(b): the outer parentheses close before the end
+    return True
+
+
+_STRINGS = re.compile(r'"(?:[^"]|"")*"')
+
+
 def _elementwise(fn: Callable[..., Any], *args: Any) -> Any:
     """Apply a scalar function over arrays (broadcast 1×1, rows and columns like Excel)."""
     if not any(_is_array(a) for a in args):
@@ -695,6 +752,7 @@ class Evaluator:
         # formula cells by (sheet, column) → sorted rows, to find formulas inside a range
         self.index: dict[tuple[str, int], list[int]] = {}
         self.owner: dict[tuple[str, int, int], tuple[str, int, int]] = {}
+        self._used: dict[str, tuple[int, int]] | None = None
         for key, f in book.formulas.items():
             cells = [key]
             if f.array is not None:
@@ -725,7 +783,7 @@ class Evaluator:
                         stack.append(self.book.names[key])
                     continue
                 ref: Ref = x
-                for c in range(ref.c1, ref.c2 + 1):
+                for c in range(ref.c1, min(ref.c2, self.used(ref.sheet)[1]) + 1):
                     rows = self.index.get((ref.sheet, c))
                     if not rows:
                         continue
@@ -802,9 +860,28 @@ class Evaluator:
             return v
         return self.book.values.get(key)
 
+    def used(self, sheet: str) -> tuple[int, int]:
+        """The last row and column of a sheet that hold a value or a formula."""
+        if self._used is None:
+            self._used = {}
+            for s, r, c in itertools.chain(self.book.values, self.owner):
+                last = self._used.get(s, (1, 1))
+                self._used[s] = (max(last[0], r), max(last[1], c))
+        return self._used.get(sheet, (1, 1))
+
     def range(self, ref: Ref) -> np.ndarray:
         if ref.sheet not in self._sheets:
             return np.array([[Err("#REF!", f"no sheet {ref.sheet}")]], dtype=object)
+        located = ref
+        last_row, last_col = self.used(ref.sheet)
+        if ref.r2 > last_row or ref.c2 > last_col:  # beyond the used range: all empty
+            ref = Ref(
+                ref.sheet,
+                ref.r1,
+                ref.c1,
+                max(ref.r1, min(ref.r2, last_row)),
+                max(ref.c1, min(ref.c2, last_col)),
+            )
         rows, cols = ref.shape
         if rows * cols > 2_000_000:
             raise Unsupported("a range of more than 2,000,000 cells")
@@ -812,7 +889,7 @@ class Evaluator:
         for i in range(rows):
             for j in range(cols):
                 out[i, j] = self.cell(ref.sheet, ref.r1 + i, ref.c1 + j)
-        return _located(out, ref)
+        return _located(out, located)
 
     @property
     def _sheets(self) -> set[str]:
@@ -882,6 +959,8 @@ class Evaluator:
         if kind == "bin":
             a = self.value(node[2], f, array)
             b = self.value(node[3], f, array)
+            if node is f.tree and node[1] in "+-" and not _wrapped(f.text):
+                return _elementwise(lambda x, y: _near_zero_is_zero(node[1], x, y), a, b)
             return _elementwise(lambda x, y: _binary(node[1], x, y), a, b)
         if kind == "call":
             return self.call(node[1], node[2], f, array, len(node) > 3 and node[3])
@@ -964,9 +1043,11 @@ def _implicit_intersection(v: np.ndarray, node: Node, f: Formula) -> Any:
     if ref is None:  # an array constant or a function's array result
         return v[0, 0] if v.size else Err("#VALUE!")
     if ref.c1 == ref.c2 and ref.r1 <= f.row <= ref.r2:
-        return v[f.row - ref.r1, 0]
+        i = f.row - ref.r1
+        return v[i, 0] if i < v.shape[0] else None  # beyond the used range: an empty cell
     if ref.r1 == ref.r2 and ref.c1 <= f.col <= ref.c2:
-        return v[0, f.col - ref.c1]
+        j = f.col - ref.c1
+        return v[0, j] if j < v.shape[1] else None
     return Err("#VALUE!", "a range where one value was expected")
 
 
@@ -1187,6 +1268,9 @@ def _logic(kind: str) -> Callable[..., Any]:
             v = it[1] if isinstance(it, tuple) and it and it[0] == "arg" else it
             if v is None or (isinstance(v, str) and not (isinstance(it, tuple))):
                 continue
+            if isinstance(v, str) and v.upper() not in ("TRUE", "FALSE"):
+                # a text argument typed in: what Excel answers is not established here
+                raise Unsupported(f"{kind} with a text argument {v!r}")
             t = _truth(v)
             if isinstance(t, Err):
                 return t
@@ -1198,28 +1282,89 @@ def _logic(kind: str) -> Callable[..., Any]:
     return run
 
 
-def _date(y: float, m: float, d: float) -> float | Err:
+#: Days between the 1900 and the 1904 date systems' serial 0 (1904-01-01 is 1462 in the first).
+DAYS_1904 = 1462
+_LAST_SERIAL = 2_958_465  # 9999-12-31 in the 1900 date system
+
+
+def _month_start(y: int, m: int, date1904: bool) -> int:
+    """The serial of the first day of month ``m`` of year ``y``. 1900 system: Excel counts a
+    1900-02-29 (serial 60), so days before 1900-03-01 count from 1899-12-31, later ones from
+    1899-12-30; 1904 system: from 1904-01-01."""
+    first = dt.date(y, m, 1)
+    if date1904:
+        return (first - dt.date(1904, 1, 1)).days
+    if first < dt.date(1900, 3, 1):
+        return (first - dt.date(1899, 12, 31)).days
+    return (first - _EPOCH).days
+
+
+def _date(y: float, m: float, d: float, date1904: bool = False) -> float | Err:
+    """DATE as Excel computes it: years 0-1899 are 1900 + year; months and days outside their
+    range roll over (DATE(1900,2,29) is serial 60, DATE(1900,1,0) is 0); a result before
+    serial 0 or after 9999-12-31 is #NUM!."""
     yi, mi, di = int(y), int(m), int(d)
     if 0 <= yi < 1900:
         yi += 1900
+    if not 0 <= yi <= 9999:
+        return Err("#NUM!", "DATE: year must be 0 to 9999")
     yi += (mi - 1) // 12
     mi = (mi - 1) % 12 + 1
-    try:
-        base = dt.date(yi, mi, 1)
-    except ValueError:
-        return Err("#NUM!")
-    serial = (base - _EPOCH).days + di - 1
-    return float(serial) if serial >= 61 else Err("#NUM!", "dates before 1900-03-01")
+    if not 1 <= yi <= 9999:
+        return Err("#NUM!", "DATE: outside Excel's dates")
+    serial = _month_start(yi, mi, date1904) + di - 1
+    last = _LAST_SERIAL - (DAYS_1904 if date1904 else 0)
+    if not 0 <= serial <= last:
+        return Err("#NUM!", "DATE: outside Excel's dates")
+    return float(serial)
 
 
-def _part(which: str) -> Callable[[float], float | Err]:
-    def run(serial: float) -> float | Err:
-        if serial < 61:
-            return Err("#NUM!", "dates before 1900-03-01")
-        d = _EPOCH + dt.timedelta(days=int(serial))
-        return float(getattr(d, which))
+def serial_date(serial: float, date1904: bool = False) -> tuple[int, int, int] | Err:
+    """(year, month, day) of a serial as Excel shows it: 1900 system 0 is 1900-01-00, 60 is
+    1900-02-29 (Excel's phantom leap day), 1-59 are 1900-01-01 to 1900-02-28."""
+    n = math.floor(serial)
+    last = _LAST_SERIAL - (DAYS_1904 if date1904 else 0)
+    if not 0 <= n <= last:
+        return Err("#NUM!", "not a date serial (0 to 2958465)")
+    if date1904:
+        d = dt.date(1904, 1, 1) + dt.timedelta(days=n)
+        return d.year, d.month, d.day
+    if n == 0:
+        return 1900, 1, 0
+    if n == 60:
+        return 1900, 2, 29
+    d = dt.date(1899, 12, 31 if n < 60 else 30) + dt.timedelta(days=n)
+    return d.year, d.month, d.day
+
+
+def _date_fn(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if len(args) != 3:
+        return Err("#VALUE!", "wrong number of arguments")
+    values = [ev.value(a, f, array) for a in args]
+    one = _numeric(lambda y, m, d: _date(y, m, d, ev.book.date1904))
+    return _elementwise(one, *values)
+
+
+def _part(which: str) -> Callable[..., Any]:
+    index = ("year", "month", "day").index(which)
+
+    def run(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+        if len(args) != 1:
+            return Err("#VALUE!", "wrong number of arguments")
+
+        def one(serial: float) -> float | Err:
+            parts = serial_date(serial, ev.book.date1904)
+            return parts if isinstance(parts, Err) else float(parts[index])
+
+        return _elementwise(_numeric(one), ev.value(args[0], f, array))
 
     return run
+
+
+def _excel_int(x: float) -> float:
+    """INT as Excel computes it: the value is first taken to the 15 significant digits Excel
+    keeps, so INT(967005*26.65/8.55) is 3014115 (the double is 3014114.9999999995)."""
+    return float(math.floor(float(format(x, ".15g"))))
 
 
 def _yearfrac(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
@@ -1235,6 +1380,8 @@ def _yearfrac(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
             if isinstance(n, Err):
                 return n
         assert isinstance(ns, float) and isinstance(ne, float) and isinstance(nb, float)
+        if ev.book.date1904:  # the day count works on 1900-system serials
+            ns, ne = ns + DAYS_1904, ne + DAYS_1904
         if min(ns, ne) < 0 or max(ns, ne) >= 2_958_466 or not 0 <= int(nb) <= 4:
             return Err("#NUM!")
         res = yearfrac_array(
@@ -1339,7 +1486,7 @@ def _count(kind: str) -> Callable[..., Any]:
             is_arg = isinstance(it, tuple) and it and it[0] == "arg"
             v = it[1] if is_arg else it
             if kind == "COUNTA":
-                n += v is not None and v != ""
+                n += v is not None  # empty text ("" from a formula) counts, as in Excel
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 n += 1
             elif is_arg and v is not None and not isinstance(_num(v), Err):
@@ -1395,17 +1542,17 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "OR": _logic("OR"),
     "NOT": _scalar_fn(lambda v: (lambda t: t if isinstance(t, Err) else not t)(_truth(v)), 1, 1),
     "ABS": _scalar_fn(_numeric(abs), 1, 1),
-    "INT": _scalar_fn(_numeric(lambda x: float(math.floor(x))), 1, 1),
+    "INT": _scalar_fn(_numeric(_excel_int), 1, 1),
     "SQRT": _scalar_fn(_numeric(math.sqrt), 1, 1),
     "POWER": _scalar_fn(lambda a, b: _binary("^", a, b), 2, 2),
     "MOD": _scalar_fn(_numeric(lambda a, b: a - b * math.floor(a / b)), 2, 2),
     "ROUND": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "half")), 1, 2),
     "ROUNDUP": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "up")), 1, 2),
     "ROUNDDOWN": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "down")), 1, 2),
-    "DATE": _scalar_fn(_numeric(_date), 3, 3),
-    "YEAR": _scalar_fn(_numeric(_part("year")), 1, 1),
-    "MONTH": _scalar_fn(_numeric(_part("month")), 1, 1),
-    "DAY": _scalar_fn(_numeric(_part("day")), 1, 1),
+    "DATE": _date_fn,
+    "YEAR": _part("year"),
+    "MONTH": _part("month"),
+    "DAY": _part("day"),
     "YEARFRAC": _yearfrac,
     "SUMIF": _sumif,
     "SUMPRODUCT": _sumproduct,
