@@ -919,8 +919,8 @@ class Evaluator:
                 self.arrays[key] = full
                 self.done[key] = full[0, 0]
             else:
-                if _is_array(value):
-                    value = value[0, 0] if value.size else Err("#VALUE!")
+                if _is_array(value):  # a range: implicit intersection; an array: its first
+                    value = _implicit_intersection(value, f.tree, f)
                 self.done[key] = _scalar_out(value)
         for key, why in circular.items():
             self._set_not_computed(key, why)
