@@ -156,3 +156,25 @@ def test_3d_and_structured_references_are_reported(tmp_path: Path) -> None:
     assert got["errors"]["B1"].startswith("S!B1: not computed:")
     assert got["errors"]["B2"].startswith("S!B2: not computed:")
     assert got["B3"] == 2
+
+
+def test_addin_dates_in_the_1904_system(tmp_path: Path) -> None:
+    """The add-in's date arguments and results follow the workbook's date system.
+    PUTDATE: the 10th business day after a Put Notice of Friday 2001-06-01 is Friday
+    2001-06-15 (June 4-8 and 11-15, no federal holiday): 1900 serial 37057 (2001-01-01 is
+    36892, + 165 days), 1904 serial 37057 - 1462 = 35595; the notice is 37043 / 35581."""
+    got = computed(tmp_path, {"A1": "=PUTDATE(35581)"}, date1904=True)
+    assert got["A1"] == 35595
+    got = computed(tmp_path, {"A1": "=PUTDATE(37043)"})
+    assert got["A1"] == 37057
+    # the same Liquidation Preference from the same calendar dates in either system
+    in_1904 = computed(
+        tmp_path, {"A1": "=LIQPREF(1000,12.31,36692-1462,37057-1462)"}, date1904=True
+    )
+    in_1900 = computed(tmp_path, {"A1": "=LIQPREF(1000,12.31,36692,37057)"})
+    assert in_1904["A1"] == in_1900["A1"] and in_1900["A1"] > 12310  # 1000 × 12.31 + dividends
+    # a table holding dates (a violation log) is not converted: reported, not guessed
+    got = computed(
+        tmp_path, {"B1": 35581, "C1": "x", "A1": "=PUTDATE(35581,,B1:C1)"}, date1904=True
+    )
+    assert got["errors"]["A1"].startswith("S!A1: not computed: PUTDATE: a table holding dates")

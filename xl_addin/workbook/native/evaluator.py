@@ -989,7 +989,18 @@ class Evaluator:
                 return Err("#NAME?", f"unknown function {name}")
             raise _UnsupportedFunction(name)
         values = [self.eval(a, f, array) for a in args]
-        return _call_addin(name, fn, values)
+        if not self.book.date1904:
+            return _call_addin(name, fn, values)
+        # the add-in counts dates in the 1900 system: its date arguments move 1462 days on,
+        # its date results back
+        dates, tables, date_result = _date_roles(fn)
+        for i, v in enumerate(values):
+            if i in tables and _is_array(v):
+                raise Unsupported(f"{name}: a table holding dates in a 1904 date system workbook")
+            if i in dates:
+                values[i] = _elementwise(_shift_serial(DAYS_1904), v)
+        result = _call_addin(name, fn, values)
+        return _elementwise(_shift_serial(-DAYS_1904), result) if date_result else result
 
 
 class _DependsOn(Unsupported):
@@ -1076,6 +1087,37 @@ def _first_err(v: Any) -> Err | None:
             if isinstance(x, Err):
                 return x
     return None
+
+
+@functools.cache
+def _date_roles(fn: Callable[..., Any]) -> tuple[frozenset[int], frozenset[int], bool]:
+    """(positions of date arguments, positions of tables that hold dates, whether the result
+    is a date serial) of an add-in function, read from its description in the function table:
+    arguments named ``*_date``, ``as_of`` or ``dates``; tables ``*_log`` and ``series_a``; a
+    result described as a date serial."""
+    try:
+        from ...functions import describe
+
+        info = describe(fn)
+    except (ImportError, TypeError):
+        return frozenset(), frozenset(), False
+    dates, tables = set(), set()
+    for i, p in enumerate(info.parameters):
+        if p.name.endswith("date") or p.name in ("as_of", "dates"):
+            dates.add(i)
+        elif p.name.endswith("_log") or p.name == "series_a":
+            tables.add(i)
+    doc = (fn.__doc__ or "").lower()
+    return frozenset(dates), frozenset(tables), "date serial" in doc
+
+
+def _shift_serial(days: int) -> Callable[[Any], Any]:
+    def run(v: Any) -> Any:
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return v + days
+        return v
+
+    return run
 
 
 def _call_addin(name: str, fn: Callable[..., Any], values: list[Any]) -> Any:
