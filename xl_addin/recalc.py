@@ -583,6 +583,7 @@ class _Results:
     functions: frozenset[str]  # the function names the engine knew
     engine: str = "formulas"
     used: frozenset[str] = frozenset()  # the function names the workbook's formulas call
+    date1904: bool = False  # the workbook uses the 1904 date system
 
     def get(self, sheet: str, r: int, c: int, array_ref: str | None) -> Any:
         """A cell's value; for a cell of an array formula's range, from the formula's result
@@ -622,6 +623,8 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     if not left or engine == "native":
         return results
     distrust = formulas_untrusted(set(results.used), [(v.reason, v.function) for v in left])
+    if distrust is None and results.date1904:
+        distrust = "the formulas library ignores the 1904 date system"
     if distrust is not None:  # reported cell by cell, never handed to a path known wrong
         results.engine = f"native; {len(left)} cell(s) not computed, {distrust}"
         return results
@@ -677,7 +680,7 @@ def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
     used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
-    return _Results(cells, ranges, known, engine="native", used=used)
+    return _Results(cells, ranges, known, engine="native", used=used, date1904=date1904(parts))
 
 
 def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
