@@ -420,6 +420,57 @@ def _parsed(formula: str, sheet: str) -> Node:
     return _Parser(tokenize(text), sheet).parse()
 
 
+class _Shapes:
+    """Trees by the formula's shape: the same formula copied down a column (``=A2*B2``,
+    ``=A3*B3``, ...) is parsed once; the other cells reuse the tree with their own references
+    (taken from their own tokens, in the order the parser meets them)."""
+
+    def __init__(self) -> None:
+        self.trees: dict[tuple[Any, ...], Node] = {}
+
+    def tree(self, tokens: list[Tok], sheet: str, row: int, col: int) -> Node:
+        key = (sheet, *(_shape(t, row, col) for t in tokens))
+        parser = _Parser(tokens, sheet)
+        template = self.trees.get(key)
+        if template is None:
+            template = self.trees[key] = parser.parse()
+            return template
+        refs = iter([parser.ref(t) for t in tokens if t.kind == "ref"])
+        return _with_refs(template, refs)
+
+
+def _shape(tok: Tok, row: int, col: int) -> Any:
+    """A token with its references relative to the cell (absolute parts kept)."""
+    if tok.kind != "ref" or not tok.ref:
+        return (tok.kind, tok.text.upper() if tok.kind == "name" else tok.text)
+    sheet, a, b = tok.ref
+
+    def rel(x: str | None) -> Any:
+        if x is None:
+            return None
+        m = _CELL.fullmatch(x)
+        assert m
+        c, r = col_index(m.group(2).upper()), int(m.group(4))
+        return (m.group(1), c if m.group(1) else c - col, m.group(3), r if m.group(3) else r - row)
+
+    return ("ref", sheet.upper() if sheet else None, rel(a), rel(b))
+
+
+def _with_refs(node: Node, refs: Iterator[Ref]) -> Node:
+    """``node`` with its ``("ref", Ref)`` leaves replaced, left to right, by ``refs``."""
+    kind = node[0]
+    if kind == "ref":
+        return ("ref", next(refs))
+    if kind in ("neg", "pct"):
+        return (kind, _with_refs(node[1], refs))
+    if kind == "bin":
+        left = _with_refs(node[2], refs)
+        return ("bin", node[1], left, _with_refs(node[3], refs))
+    if kind == "call":
+        return ("call", node[1], [_with_refs(a, refs) for a in node[2]], *node[3:])
+    return node
+
+
 def references(node: Node) -> Iterator[tuple[str, Any]]:
     """The references (``("ref", Ref)``) and names (``("name", NAME)``) a tree uses."""
     kind = node[0]
@@ -463,6 +514,7 @@ class Workbook:
         self.values: dict[tuple[str, int, int], Any] = {}
         self.formulas: dict[tuple[str, int, int], Formula] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
+        self.shapes = _Shapes()
         for name, part in sheets:
             self._read_sheet(name.upper(), part, parts[part], strings)
         self.names: dict[tuple[str | None, str], Node] = {}
@@ -510,9 +562,9 @@ class Workbook:
                             tokens = shift(base, r - r0, col - c0)
                         else:
                             raise Unsupported("a shared formula without its master")
-                        tree = _Parser(tokens, sheet).parse()
                     else:
-                        tree = parse(text, sheet)
+                        tokens = tokenize(text[1:] if text.startswith("=") else text)
+                    tree = self.shapes.tree(tokens, sheet, r, col)
                 except Unsupported as why:  # this cell is not computed, the others are
                     tree = ("unsupported", str(why))
                 array = None
