@@ -143,6 +143,14 @@ def col_letters(n: int) -> str:
 _CELL = re.compile(r"(\$?)([A-Za-z]{1,3})(\$?)(\d+)")
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _cell_parts(text: str) -> tuple[bool, int, bool, int]:
+    """``$B3`` → (column absolute, 2, row absolute, 3)."""
+    m = _CELL.fullmatch(text)
+    assert m
+    return bool(m.group(1)), col_index(m.group(2)), bool(m.group(3)), int(m.group(4))
+
+
 @dataclass(frozen=True)
 class Ref:
     """A rectangle on a sheet (1-based, inclusive); a single cell when r1 == r2, c1 == c2."""
@@ -379,11 +387,8 @@ class _Parser:
         name = self.sheet if sheet is None else sheet.strip("'").replace("''", "'").upper()
         if name.startswith("["):
             raise Unsupported("external reference")
-        ma = _CELL.fullmatch(a)
-        mb = _CELL.fullmatch(b) if b else ma
-        assert ma and mb
-        r1, c1 = int(ma.group(4)), col_index(ma.group(2))
-        r2, c2 = int(mb.group(4)), col_index(mb.group(2))
+        _, c1, _, r1 = _cell_parts(a)
+        _, c2, _, r2 = _cell_parts(b) if b else (0, c1, 0, r1)
         return Ref(name, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
@@ -445,15 +450,17 @@ def _shape(tok: Tok, row: int, col: int) -> Any:
         return (tok.kind, tok.text.upper() if tok.kind == "name" else tok.text)
     sheet, a, b = tok.ref
 
-    def rel(x: str | None) -> Any:
-        if x is None:
-            return None
-        m = _CELL.fullmatch(x)
-        assert m
-        c, r = col_index(m.group(2).upper()), int(m.group(4))
-        return (m.group(1), c if m.group(1) else c - col, m.group(3), r if m.group(3) else r - row)
-
-    return ("ref", sheet.upper() if sheet else None, rel(a), rel(b))
+    ca, c, ra, r = _cell_parts(a)
+    first = (ca, c if ca else c - col, ra, r if ra else r - row)
+    if b is None:
+        return ("ref", sheet.upper() if sheet else None, first)
+    ca, c, ra, r = _cell_parts(b)
+    return (
+        "ref",
+        sheet.upper() if sheet else None,
+        first,
+        (ca, c if ca else c - col, ra, r if ra else r - row),
+    )
 
 
 def _with_refs(node: Node, refs: Iterator[Ref]) -> Node:
