@@ -139,6 +139,7 @@ class CellError:
     cell: str
     code: str
     message: str
+    not_computed: bool = False  # the engine did not compute the cell (its cached value kept)
 
     def __str__(self) -> str:
         sheet = self.sheet if re.fullmatch(r"\w+", self.sheet) else f"'{self.sheet}'"
@@ -901,7 +902,9 @@ def _recalculate(
                 continue
             if isinstance(value, NotComputed):  # reported; the cell keeps its cached value
                 ref = f"{_col_letters(c)}{r}"
-                report.errors.append(CellError(sname, ref, "not computed:", value.reason))
+                report.errors.append(
+                    CellError(sname, ref, "not computed:", value.reason, not_computed=True)
+                )
                 continue
             v, t = _v_and_t(value)
             bad = foreign[part].get((r, c))

@@ -886,7 +886,7 @@ class Evaluator:
                         in_cycle.discard(k)
                         changed = True
             cells = sorted(in_cycle)
-            names = ", ".join(_sheet_ref(*k) for k in cells[:5])
+            names = ", ".join(self._ref(*k) for k in cells[:5])
             more = f" and {len(cells) - 5} more" if len(cells) > 5 else ""
             for k in sorted(left):
                 if k in in_cycle:
@@ -896,6 +896,11 @@ class Evaluator:
         return out, circular
 
     # ---------------------------------------------------------------- values
+    def _ref(self, sheet: str, r: int, c: int) -> str:
+        """``Sheet!A1`` with the sheet's name as the workbook spells it."""
+        names = {n.upper(): n for n in self.book.sheet_names}
+        return _sheet_ref(names.get(sheet, sheet), r, c)
+
     def _name_key(self, name: str, sheet: str) -> tuple[str | None, str] | None:
         if (sheet, name) in self.book.names:
             return (sheet, name)
@@ -915,7 +920,7 @@ class Evaluator:
             else:
                 v = self.done[owner]
             if isinstance(v, NotComputed):
-                raise _DependsOn(f"{_sheet_ref(sheet, r, c)}", v)
+                raise _DependsOn(self._ref(sheet, r, c), v)
             return v
         return self.book.values.get(key)
 
@@ -928,7 +933,9 @@ class Evaluator:
                 self._used[s] = (max(last[0], r), max(last[1], c))
         return self._used.get(sheet, (1, 1))
 
-    def range(self, ref: Ref) -> np.ndarray:
+    def range(self, ref: Ref, full: bool = False) -> np.ndarray:
+        """The values of a range; beyond the sheet's used range only with ``full`` (an array
+        formula's result keeps its shape: those cells are empty), else clipped to it."""
         if ref.sheet not in self._sheets:
             return np.array([[Err("#REF!", f"no sheet {ref.sheet}")]], dtype=object)
         located = ref
@@ -948,6 +955,13 @@ class Evaluator:
         for i in range(rows):
             for j in range(cols):
                 out[i, j] = self.cell(ref.sheet, ref.r1 + i, ref.c1 + j)
+        if full and located != ref:
+            total = located.shape[0] * located.shape[1]
+            if total > 2_000_000:
+                raise Unsupported("a range of more than 2,000,000 cells in an array formula")
+            whole = np.full(located.shape, None, dtype=object)
+            whole[:rows, :cols] = out
+            out = whole
         return _located(out, located)
 
     @property
@@ -1005,7 +1019,7 @@ class Evaluator:
             ref: Ref = node[1]
             if ref.shape == (1, 1):
                 return self.cell(ref.sheet, ref.r1, ref.c1)
-            return self.range(ref)
+            return self.range(ref, full=array)
         if kind == "name":
             key = self._name_key(node[1], f.sheet)
             if key is None:
