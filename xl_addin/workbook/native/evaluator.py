@@ -1640,6 +1640,103 @@ def _char(n: float) -> str | Err:
         return chr(code)
 
 
+def _texts(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of text arguments (numbers and booleans as Excel shows them as text)."""
+
+    def run(*vals: Any) -> Any:
+        texts = [_text(v) for v in vals]
+        for t in texts:
+            if isinstance(t, Err):
+                return t
+        return fn(*texts)
+
+    return run
+
+
+def _mid(v: Any, start: Any, n: Any) -> Any:
+    text, s0, count = _text(v), _num(start), _num(n)
+    for x in (text, s0, count):
+        if isinstance(x, Err):
+            return x
+    assert isinstance(text, str) and isinstance(s0, float) and isinstance(count, float)
+    if s0 < 1 or count < 0:
+        return Err("#VALUE!", "MID: start must be >= 1 and length >= 0")
+    first = int(s0) - 1
+    return text[first : first + int(count)]
+
+
+def _right(v: Any, n: Any = 1.0) -> Any:
+    text, count = _text(v), _num(n)
+    if isinstance(text, Err) or isinstance(count, Err):
+        return text if isinstance(text, Err) else count
+    if count < 0:
+        return Err("#VALUE!", "RIGHT: length must be >= 0")
+    k = int(count)
+    return text[len(text) - k :] if k else ""
+
+
+def _find(what: Any, within: Any, start: Any = 1.0) -> Any:
+    w, t, s0 = _text(what), _text(within), _num(start)
+    for x in (w, t, s0):
+        if isinstance(x, Err):
+            return x
+    assert isinstance(w, str) and isinstance(t, str) and isinstance(s0, float)
+    first = int(s0)
+    if first < 1 or first > len(t) + 1:
+        return Err("#VALUE!", "FIND: start outside the text")
+    at = t.find(w, first - 1)
+    return float(at + 1) if at >= 0 else Err("#VALUE!", f"FIND: {w!r} not found")
+
+
+def _atan2(x: float, y: float) -> float | Err:
+    if x == 0 and y == 0:
+        return Err("#DIV/0!")
+    return math.atan2(y, x)  # Excel's ATAN2(x_num, y_num): the angle of the point (x, y)
+
+
+def _log(x: float, base: float = 10.0) -> float | Err:
+    if x <= 0 or base <= 0:
+        return Err("#NUM!")
+    if base == 1:
+        return Err("#DIV/0!")
+    return math.log(x) / math.log(base) if base != 10 else math.log10(x)
+
+
+def _positive(fn: Callable[[float], float]) -> Callable[[float], float | Err]:
+    def run(x: float) -> float | Err:
+        return fn(x) if x > 0 else Err("#NUM!")
+
+    return run
+
+
+def _choose(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    if len(args) < 2:
+        return Err("#VALUE!", "wrong number of arguments")
+    i = _num(ev.value(args[0], f, array))
+    if isinstance(i, Err):
+        return i
+    k = int(i)
+    if not 1 <= k < len(args):
+        return Err("#VALUE!", f"CHOOSE: index {k} outside 1 to {len(args) - 1}")
+    return ev.eval(args[k], f, array)
+
+
+def _concat_all(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
+    out = []
+    for it in _flat(ev, args, f, array):
+        v = it[1] if isinstance(it, tuple) and it and it[0] == "arg" else it
+        t = _text(v)
+        if isinstance(t, Err):
+            return t
+        out.append(t)
+    text = "".join(out)
+    return text if len(text) <= 32767 else Err("#VALUE!", "CONCAT: more than 32,767 characters")
+
+
+def _trim(text: str) -> str:
+    return " ".join(part for part in text.split(" ") if part)
+
+
 def _avg(nums: list[float]) -> Any:
     return sum(nums) / len(nums) if nums else Err("#DIV/0!")
 
@@ -1674,6 +1771,31 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "INDEX": _index,
     "CONCATENATE": _scalar_fn(_concat, 1, 255),
     "CHAR": _scalar_fn(_numeric(_char), 1, 1),
+    "CONCAT": _concat_all,
+    "LEN": _scalar_fn(_texts(lambda t: float(len(t))), 1, 1),
+    "MID": _scalar_fn(_mid, 3, 3),
+    "RIGHT": _scalar_fn(lambda v, n=1.0: _right(v, n), 1, 2),
+    "UPPER": _scalar_fn(_texts(str.upper), 1, 1),
+    "LOWER": _scalar_fn(_texts(str.lower), 1, 1),
+    "TRIM": _scalar_fn(_texts(_trim), 1, 1),
+    "EXACT": _scalar_fn(_texts(lambda a, b: a == b), 2, 2),
+    "FIND": _scalar_fn(_find, 2, 3),
+    "CHOOSE": _choose,
+    "PI": lambda ev, args, f, array: math.pi if not args else Err("#VALUE!"),
+    "SIN": _scalar_fn(_numeric(math.sin), 1, 1),
+    "COS": _scalar_fn(_numeric(math.cos), 1, 1),
+    "TAN": _scalar_fn(_numeric(math.tan), 1, 1),
+    "ASIN": _scalar_fn(_numeric(math.asin), 1, 1),
+    "ACOS": _scalar_fn(_numeric(math.acos), 1, 1),
+    "ATAN": _scalar_fn(_numeric(math.atan), 1, 1),
+    "ATAN2": _scalar_fn(_numeric(_atan2), 2, 2),
+    "DEGREES": _scalar_fn(_numeric(math.degrees), 1, 1),
+    "RADIANS": _scalar_fn(_numeric(math.radians), 1, 1),
+    "EXP": _scalar_fn(_numeric(math.exp), 1, 1),
+    "LN": _scalar_fn(_numeric(_positive(math.log)), 1, 1),
+    "LOG10": _scalar_fn(_numeric(_positive(math.log10)), 1, 1),
+    "LOG": _scalar_fn(_numeric(_log), 1, 2),
+    "SIGN": _scalar_fn(_numeric(lambda x: float((x > 0) - (x < 0))), 1, 1),
     "ISNUMBER": _scalar_fn(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool), 1, 1),
     "ISBLANK": _scalar_fn(lambda v: v is None, 1, 1),
     "ISERROR": _scalar_fn(lambda v: isinstance(v, Err), 1, 1),
