@@ -178,3 +178,21 @@ def test_addin_dates_in_the_1904_system(tmp_path: Path) -> None:
         tmp_path, {"B1": 35581, "C1": "x", "A1": "=PUTDATE(35581,,B1:C1)"}, date1904=True
     )
     assert got["errors"]["A1"].startswith("S!A1: not computed: PUTDATE: a table holding dates")
+
+
+def test_a_name_pointing_at_a_table_is_reported_not_guessed(tmp_path: Path) -> None:
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    ws["A1"] = 1
+    ws["B1"] = "=SUM(Col)"
+    ws["B2"] = "=A1+1"
+    wb.defined_names["Col"] = DefinedName("Col", attr_text="Table1[Col]")
+    src = tmp_path / "in.xlsx"
+    wb.save(src)
+    report = recalculate(src, allow_errors=True, engine="native")
+    msgs = {e.cell: str(e) for e in report.errors}
+    assert msgs["B1"].startswith("S!B1: not computed: name Col:")
+    assert set(msgs) == {"B1"}

@@ -527,12 +527,13 @@ class Workbook:
         self.names: dict[tuple[str | None, str], Node] = {}
         for name, local, text in names:
             scope = self.sheet_names[local].upper() if local is not None else None
-            if text.startswith("[") or "#REF!" in text:
-                continue  # an external or broken name: only an error if used
-            try:
-                tree = parse(text, scope or "")
-            except Unsupported:
-                continue
+            if text.startswith("["):  # another workbook's: never read, only reported if used
+                tree: Node = ("unsupported", f"name {name} refers to another workbook")
+            else:
+                try:
+                    tree = parse(text, scope or "")
+                except Unsupported as why:  # a table, a union...: reported where it is used
+                    tree = ("unsupported", f"name {name}: {why}")
             self.names[(scope, name.upper())] = tree
 
     def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
