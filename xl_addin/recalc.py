@@ -1,9 +1,16 @@
 """Headless recalculation of a workbook that uses the add-in: ``xl-addin recalc IN.xlsx``.
 
-Every formula is evaluated with the ``formulas`` library (Excel's own functions), with the
-add-in's functions (:mod:`xl_addin.udfs`) plugged in and formulas' YEARFRAC replaced by the
-add-in's Excel-exact one (formulas' is wrong on bases 0 and 1). The computed values are then
+Every formula is evaluated by the native engine (:mod:`xl_addin.workbook.native.evaluator`),
+with the add-in's functions (:mod:`xl_addin.udfs`) plugged in. A cell it cannot compute is
+reported as not computed and keeps the value Excel cached (exit 1 unless ``allow_errors``); only
+a workbook that calls none of the functions the ``formulas`` library is known to get wrong
+(:mod:`xl_addin.workbook.trust`) is handed to that library instead. The computed values are then
 written as the cached values of the formula cells.
+
+The pieces live in :mod:`xl_addin.workbook`: ``zipio`` (the zip, read safely, written
+atomically), ``sheetxml`` (a sheet edited as bytes, values written in one pass), ``xmltext``
+(Excel's ``_xHHHH_`` escape), ``errors``; this module keeps the orchestration and the command
+line, and re-exports the moved names.
 
 Preservation: the output differs from the input ONLY in
 

@@ -1,7 +1,7 @@
 """A fast, native evaluator for the formulas workbooks using the add-in actually contain.
 
-:mod:`xl_addin.recalc` first tries this evaluator and falls back to the ``formulas`` library only
-when a workbook uses something outside the subset below (:class:`Unsupported`). The ``formulas``
+:mod:`xl_addin.recalc` uses this evaluator and reports what it does not compute (see below);
+it hands a workbook to the ``formulas`` library only where that library is trusted. The ``formulas``
 library compiles every formula into a graph (milliseconds per cell: seconds for a few thousand
 cells); this evaluator parses each formula once into a small tree and evaluates the cells in
 dependency order, so a workbook of thousands of formulas recalculates in a fraction of a second.
@@ -13,19 +13,21 @@ The subset (what the template and ordinary models use):
 * operators ``+ - * / ^ & % = <> < > <= >=`` and unary minus, with Excel's precedence and
   coercions (empty → 0, TRUE → 1, numeric text → number), element-wise inside array formulas;
 * legacy array formulas (``{=...}`` over a fixed range) and shared formulas;
-* Excel functions: ABS, AND, AVERAGE, CONCATENATE, COUNT, COUNTA, DATE, DAY, IF, IFERROR, INDEX,
-  INT, ISBLANK, ISERROR, ISNUMBER, MAX, MIN, MOD, MONTH, NOT, OR, POWER, ROUND, ROUNDDOWN,
-  ROUNDUP, SQRT, SUM, SUMIF (equality and comparison criteria), SUMPRODUCT, YEAR, YEARFRAC (the
-  add-in's Excel-exact day count);
+* Excel functions: :data:`NATIVE_FUNCTIONS` (SUM, IF, IFERROR, ROUND*, INT, DATE, YEAR, MONTH,
+  DAY, YEARFRAC with the add-in's Excel-exact day count, SUMIF, SUMPRODUCT, INDEX, COUNT(A),
+  AND/OR/NOT, text, trigonometric and logarithmic functions ...), with the workbook's date
+  system (1900 or 1904);
 * every function of the add-in (:mod:`xl_addin.udfs`), called with what xlwings would pass: single
   cells as values, ranges as lists of rows, omitted arguments as ``None`` (so the default applies).
 
-Anything else -- another function, whole-column references, the intersection or union operators,
-external links, R1C1, a circular reference -- raises :class:`Unsupported` and the caller uses the
-full engine. A part that is not well-formed XML, holds a DTD/entities (parsed with defusedxml:
-refused) or a cell value that cannot be read raises :class:`CorruptPart`. Formulas are data: a
-function is looked up by name in a fixed table (never ``eval``), so nothing in a workbook runs
-code, opens a file or reaches the network. Values are Python floats, strings, booleans,
+Anything else -- another function, 3-D or structured references, the union operator, external
+links, a circular reference, nesting deeper than :data:`MAX_NESTING` -- makes that cell (and the
+cells that depend on it) a :class:`NotComputed` value with the reason (``evaluate(...,
+partial=True)``; without it the first such cell raises :class:`Unsupported`). A part that is
+not well-formed XML, holds a DTD/entities (parsed with defusedxml: refused) or a cell value
+that cannot be read raises :class:`CorruptPart`. Formulas are data: a function is looked up
+by name in a fixed table (never ``eval``), so nothing in a workbook runs code, opens a file or
+reaches the network. Values are Python floats, strings, booleans,
 ``None`` (empty) and :class:`Err`.
 """
 
