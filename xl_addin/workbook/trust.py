@@ -7,9 +7,16 @@ and forms it is trusted for ... and report the rest").
   :class:`~xl_addin.workbook.native.evaluator.NotComputed` cell, never a guess.
 * The ``formulas`` library is trusted for everything except :data:`FORMULAS_KNOWN_WRONG` and every
   reference form the native engine lacks (whole rows/columns and large ranges, 3-D references,
-  structured references, the union operator, circular references): measured differences from
-  Excel on Excel-saved workbooks (issue #11). ``recalc`` hands a workbook to ``formulas`` only
-  when none of its formulas uses one of those; otherwise the cells are reported as not computed.
+  structured references, the union operator, circular references): the differences from Excel
+  that issue #11 reports on Excel-saved workbooks. ``recalc`` hands a workbook to ``formulas``
+  only when none of its formulas uses one of those and it uses the 1900 date system; otherwise
+  the cells are reported as not computed.
+
+Measured on the corpus (tests/corpus/, ``scripts/corpus_report.py --engine native``): the native
+engine computes none of its functions differently from Excel (21,274 of 25,612 formula cells
+matched, the 7 differences are references to other workbooks, shown as ``#REF!`` by design, the
+rest reported as not computed). The same measurement of the ``formulas`` engine is to be used to
+refine :data:`FORMULAS_KNOWN_WRONG`.
 """
 
 from __future__ import annotations
