@@ -65,7 +65,7 @@ def _range_cells(ref: str) -> list[tuple[int, int]]:
     return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Cell:
     row: int
     col: int
@@ -75,7 +75,7 @@ class _Cell:
     formula_text: str = ""  # the formula, unescaped (empty for a shared formula's other cells)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     row: int
     start: int

@@ -153,7 +153,7 @@ def _cell_parts(text: str) -> tuple[bool, int, bool, int]:
     return bool(m.group(1)), col_index(m.group(2)), bool(m.group(3)), int(m.group(4))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Ref:
     """A rectangle on a sheet (1-based, inclusive); a single cell when r1 == r2, c1 == c2."""
 
@@ -188,7 +188,7 @@ _TOKEN = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     kind: str
     text: str
@@ -498,7 +498,7 @@ def references(node: Node) -> Iterator[tuple[str, Any]]:
 
 
 # ============================================================================== workbook
-@dataclass
+@dataclass(slots=True)
 class Formula:
     sheet: str
     row: int
