@@ -860,10 +860,11 @@ class Evaluator:
     ) -> tuple[list[tuple[str, int, int]], dict[tuple[str, int, int], NotComputed]]:
         """The formula cells in an order where each comes after those it depends on, and the
         cells that cannot be ordered (a circular reference), each with the reason."""
-        deps = {k: self._deps(f) for k, f in self.book.formulas.items()}
         users: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
-        waiting = {k: len(d) for k, d in deps.items()}
-        for k, d in deps.items():
+        waiting: dict[tuple[str, int, int], int] = {}
+        for k, f in self.book.formulas.items():  # dependencies not kept: memory at scale
+            d = self._deps(f)
+            waiting[k] = len(d)
             for x in d:
                 users.setdefault(x, []).append(k)
         ready = [k for k, n in waiting.items() if n == 0]
@@ -876,8 +877,9 @@ class Evaluator:
                 if waiting[u] == 0:
                     ready.append(u)
         circular: dict[tuple[str, int, int], NotComputed] = {}
-        if len(out) != len(deps):
-            left = set(deps) - set(out)
+        if len(out) != len(waiting):
+            left = set(waiting) - set(out)
+            deps = {k: self._deps(self.book.formulas[k]) for k in left}
             # cells that only depend on a cycle (nothing left uses them) are pruned, repeatedly:
             # what remains are the cells of a cycle
             in_cycle = set(left)
