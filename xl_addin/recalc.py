@@ -1,9 +1,16 @@
 """Headless recalculation of a workbook that uses the add-in: ``xl-addin recalc IN.xlsx``.
 
-Every formula is evaluated with the ``formulas`` library (Excel's own functions), with the
-add-in's functions (:mod:`xl_addin.udfs`) plugged in and formulas' YEARFRAC replaced by the
-add-in's Excel-exact one (formulas' is wrong on bases 0 and 1). The computed values are then
+Every formula is evaluated by the native engine (:mod:`xl_addin.workbook.native.evaluator`),
+with the add-in's functions (:mod:`xl_addin.udfs`) plugged in. A cell it cannot compute is
+reported as not computed and keeps the value Excel cached (exit 1 unless ``allow_errors``); only
+a workbook that calls none of the functions the ``formulas`` library is known to get wrong
+(:mod:`xl_addin.workbook.trust`) is handed to that library instead. The computed values are then
 written as the cached values of the formula cells.
+
+The pieces live in :mod:`xl_addin.workbook`: ``zipio`` (the zip, read safely, written
+atomically), ``sheetxml`` (a sheet edited as bytes, values written in one pass), ``xmltext``
+(Excel's ``_xHHHH_`` escape), ``errors``; this module keeps the orchestration and the command
+line, and re-exports the moved names.
 
 Preservation: the output differs from the input ONLY in
 
@@ -60,32 +67,52 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
-from xml.sax.saxutils import unescape as _sax_unescape
 
-import defusedxml.ElementTree as SafeET
 import numpy as np
-from defusedxml import DefusedXmlException
 
-from . import _files
-from .fastcalc import (
+from .workbook.errors import OutputError, RecalcError
+from .workbook.native.evaluator import (
     NATIVE_FUNCTIONS,
     PADDING,
     CorruptPart,
     Err,
+    NotComputed,
     Unsupported,
     call_addin_function,
     defined_names,
 )
-from .fastcalc import col_index as _col_index
-from .fastcalc import col_letters as _col_letters
-from .fastcalc import evaluate as fast_evaluate
+from .workbook.native.evaluator import col_letters as _col_letters
+from .workbook.native.evaluator import evaluate as fast_evaluate
+from .workbook.sheetxml import _apply as _apply
+from .workbook.sheetxml import _Cell as _Cell
+from .workbook.sheetxml import _input_cell_xml as _input_cell_xml
+from .workbook.sheetxml import _number_text as _number_text
+from .workbook.sheetxml import _range_cells as _range_cells
+from .workbook.sheetxml import _rewrite_cell as _rewrite_cell
+from .workbook.sheetxml import _scan_sheet as _scan_sheet
+from .workbook.sheetxml import _serial as _serial
+from .workbook.sheetxml import _Sheet as _Sheet
+from .workbook.sheetxml import _split_ref as _split_ref
+from .workbook.sheetxml import _v_and_t as _v_and_t
+from .workbook.sheetxml import _without_value as _without_value
+from .workbook.trust import formulas_untrusted, functions_in
 from .workbook.values import cached_values_on_load
+from .workbook.xmltext import _attrs as _attrs
+from .workbook.xmltext import _unescape as _unescape
+from .workbook.zipio import MAX_MEMBERS as MAX_MEMBERS
+from .workbook.zipio import MAX_PART_BYTES as MAX_PART_BYTES
+from .workbook.zipio import MAX_TOTAL_BYTES as MAX_TOTAL_BYTES
+from .workbook.zipio import _defined_names as _defined_names
+from .workbook.zipio import _read_member as _read_member
+from .workbook.zipio import _read_zip as _read_zip
+from .workbook.zipio import _sheet_parts as _sheet_parts
+from .workbook.zipio import _write_zip as _write_zip
+from .workbook.zipio import _xml as _xml
+from .workbook.zipio import date1904
 
 __all__ = [
     "MAX_MEMBERS",
@@ -102,18 +129,6 @@ __all__ = [
     "recalculate",
 ]
 
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_EPOCH = dt.date(1899, 12, 30)
-
-#: Largest a single zip member may inflate to (the biggest real sheet parts are tens of MiB).
-MAX_PART_BYTES = 256 * 2**20
-#: Largest the whole workbook may inflate to.
-MAX_TOTAL_BYTES = 512 * 2**20
-#: Most members a workbook may have.
-MAX_MEMBERS = 20_000
-
 _ERROR_TEXT = {
     "#DIV/0!": "division by zero",
     "#NAME?": "unknown function or name",
@@ -125,20 +140,13 @@ _ERROR_TEXT = {
 }
 
 
-class RecalcError(Exception):
-    """A one-line reason the workbook could not be recalculated (nothing was written)."""
-
-
-class OutputError(RecalcError, OSError):
-    """The output could not be written (``<output>: cannot write (reason)``); nothing was."""
-
-
 @dataclass(frozen=True)
 class CellError:
     sheet: str
     cell: str
     code: str
     message: str
+    not_computed: bool = False  # the engine did not compute the cell (its cached value kept)
 
     def __str__(self) -> str:
         sheet = self.sheet if re.fullmatch(r"\w+", self.sheet) else f"'{self.sheet}'"
@@ -163,239 +171,49 @@ class RecalcReport:
         return not self.errors
 
 
-# =============================================================================================
-# Values: parsing --set, writing <v>
-# =============================================================================================
+#: A number as ``--set`` takes it: ASCII digits, optional thousands groups of exactly three
+#: digits (``1,000,000``), a decimal point, an exponent, a trailing ``%``.
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?(?:[eE][+-]?\d+)?%?|[+-]?\.\d+%?")
+#: Text that is meant as a number (digits with separators, signs, %) but is not one above.
+_NUMBERISH = re.compile(r"[\d\s.,_'+%eE-]*\d[\d\s.,_'+%eE-]*")
+
+
 def parse_value(text: str) -> bool | float | int | dt.date | str:
     """``--set`` value: TRUE/FALSE, a number (``1,000`` and ``5%`` allowed), a date
-    ``YYYY-MM-DD``, else text (quotes ``"..."`` force text)."""
+    ``YYYY-MM-DD``, else text (quotes ``"..."`` force text).
+
+    Ambiguous numbers are refused rather than guessed: ``0,1`` (a decimal comma, or a misplaced
+    thousands separator?), ``1,,0``, ``1_000``, digits other than ASCII 0-9 (``١٢``)."""
     t = text.strip()
     if len(t) >= 2 and t[0] == t[-1] == '"':
         return t[1:-1]
     if t.upper() in ("TRUE", "FALSE"):
         return t.upper() == "TRUE"
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t, flags=re.ASCII):
         try:
             return dt.date.fromisoformat(t)
         except ValueError:
-            raise RecalcError(f"not a date: {text!r}") from None
-    num = t.replace(",", "").replace("_", "")
-    pct = num.endswith("%")
-    try:
-        value = float(num[:-1] if pct else num)
-    except ValueError:
+            raise RecalcError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    if any(ch.isdigit() and not ch.isascii() for ch in t):
+        raise RecalcError(
+            f"ambiguous number {text!r}: only the digits 0-9 are read as a number "
+            '(quote it, "...", for text)'
+        )
+    if not _NUMBER.fullmatch(t):
+        if _NUMBERISH.fullmatch(t):
+            raise RecalcError(
+                f"ambiguous number {text!r}: write it as 1234.5 or 1,234.5 (a comma only "
+                'between groups of three digits; quote it, "...", for text)'
+            )
         return text
+    num = t.replace(",", "")
+    pct = num.endswith("%")
+    value = float(num[:-1] if pct else num)
     if not math.isfinite(value):
         raise RecalcError(f"not a finite number: {text!r}")
     if pct:
         return value / 100
-    return int(value) if value.is_integer() and "." not in num and "e" not in num.lower() else value
-
-
-def _number_text(value: float) -> str:
-    text = repr(float(value))
-    if text.endswith(".0"):
-        text = text[:-2]
-    return "0" if text == "-0" else text
-
-
-def _serial(d: dt.date | dt.datetime) -> float:
-    if isinstance(d, dt.datetime):
-        delta = d - dt.datetime(1899, 12, 30)
-        return delta.days + delta.seconds / 86400
-    return float((d - _EPOCH).days)
-
-
-# =============================================================================================
-# Sheet XML, edited as bytes
-# =============================================================================================
-_ATTR = re.compile(rb'([\w:.-]+)\s*=\s*("[^"]*"|\'[^\']*\')')
-
-
-def _attrs(tag: bytes) -> dict[bytes, bytes]:
-    return {m.group(1): m.group(2)[1:-1] for m in _ATTR.finditer(tag)}
-
-
-def _unescape(text: str) -> str:
-    return _sax_unescape(text, {"&quot;": '"', "&apos;": "'"})
-
-
-_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    m = _REF.fullmatch(ref)
-    if not m:
-        raise RecalcError(f"not a cell reference: {ref!r}")
-    return int(m.group(2)), _col_index(m.group(1).upper())
-
-
-def _range_cells(ref: str) -> list[tuple[int, int]]:
-    a, _, b = ref.partition(":")
-    r1, c1 = _split_ref(a)
-    r2, c2 = _split_ref(b or a)
-    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-
-
-@dataclass
-class _Cell:
-    row: int
-    col: int
-    start: int  # byte offsets of the whole <c> element in the part
-    end: int
-    formula: bytes | None  # the <f ...> open tag, if any
-    formula_text: str = ""  # the formula, unescaped (empty for a shared formula's other cells)
-
-
-@dataclass
-class _Row:
-    row: int
-    start: int
-    end: int
-    content_start: int  # where cells can be appended (before </row>); -1 if self-closing
-    cells: list[_Cell]
-
-
-@dataclass
-class _Sheet:
-    name: str
-    part: str
-    data: bytes
-    prefix: bytes  # namespace prefix of the main namespace, e.g. b"x:" or b""
-    rows: list[_Row]
-    sheetdata_open: tuple[int, int]  # the <sheetData> open tag (start, end)
-    sheetdata_close: int  # start of </sheetData>, -1 if self-closing
-
-    def cells(self) -> Iterator[_Cell]:
-        for row in self.rows:
-            yield from row.cells
-
-
-def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
-    m = re.search(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>", data)
-    if not m:
-        raise RecalcError(f"{part}: no <sheetData>")
-    prefix = (m.group(1) + b":") if m.group(1) else b""
-    p = re.escape(prefix)
-    open_span = (m.start(), m.end())
-    if m.group(2):
-        return _Sheet(name, part, data, prefix, [], open_span, -1)
-    close = data.find(b"</" + prefix + b"sheetData>", m.end())
-    if close < 0:
-        raise RecalcError(f"{part}: unterminated <sheetData>")
-    row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", re.S)
-    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
-    f_re = re.compile(rb"(<" + p + rb"f\b[^>]*?/?>)(?:(.*?)</" + p + rb"f>)?", re.S)
-    rows: list[_Row] = []
-    pos, row_no = m.end(), 0
-    while True:
-        rm = row_re.search(data, pos, close)
-        if not rm:
-            break
-        attrs = _attrs(rm.group(1))
-        row_no = int(attrs[b"r"]) if b"r" in attrs else row_no + 1
-        if rm.group(2):
-            rows.append(_Row(row_no, rm.start(), rm.end(), -1, []))
-            pos = rm.end()
-            continue
-        row_end = data.find(b"</" + prefix + b"row>", rm.end(), close)
-        if row_end < 0:
-            raise RecalcError(f"{part}: unterminated <row>")
-        cells: list[_Cell] = []
-        col_no = 0
-        for cm in cell_re.finditer(data, rm.end(), row_end):
-            cattrs = _attrs(cm.group(1))
-            if b"r" in cattrs:
-                r, col_no = _split_ref(cattrs[b"r"].decode())
-                if r != row_no:
-                    raise RecalcError(f"{part}: cell {cattrs[b'r'].decode()} in row {row_no}")
-            else:
-                col_no += 1
-            inner = cm.group(2) or b""
-            fm = f_re.search(inner)
-            ftag = fm.group(1) if fm else None
-            ftext = ""
-            if fm and not ftag.endswith(b"/>") and fm.group(2):
-                ftext = _unescape(fm.group(2).decode("utf-8", "replace"))
-            cells.append(_Cell(row_no, col_no, cm.start(), cm.end(), ftag, ftext))
-        end = row_end + len(b"</" + prefix + b"row>")
-        rows.append(_Row(row_no, rm.start(), end, row_end, cells))
-        pos = end
-    return _Sheet(name, part, data, prefix, rows, open_span, close)
-
-
-def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
-    """The ``<v>`` text and ``t`` attribute for a computed value."""
-    if isinstance(value, Err):
-        return value.code.encode(), b"e"
-    if isinstance(value, (bool, np.bool_)):
-        return (b"1" if value else b"0"), b"b"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        if not math.isfinite(float(value)):
-            return b"#NUM!", b"e"
-        return _number_text(float(value)).encode(), None
-    if value is not None and type(value) is not str:  # formulas' error values (a str type)
-        from formulas.tokens.operand import XlError
-
-        if isinstance(value, XlError):
-            return str(value).encode(), b"e"
-    if isinstance(value, str):
-        return escape(value).encode("utf-8"), b"str"
-    return b"0", None  # an empty result shows as 0, as in Excel
-
-
-def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
-    """The cell's open tag with its ``t`` attribute set to ``t`` (removed when None)."""
-    m = re.search(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')', open_tag)
-    if m:
-        if t is None:
-            return open_tag[: m.start()] + open_tag[m.end() :]
-        return open_tag[: m.start()] + b' t="' + t + b'"' + open_tag[m.end() :]
-    if t is None:
-        return open_tag
-    cut = len(open_tag) - (2 if open_tag.endswith(b"/>") else 1)
-    return open_tag[:cut].rstrip() + b' t="' + t + b'"' + open_tag[cut:]
-
-
-def _rewrite_cell(
-    element: bytes, prefix: bytes, v: bytes, t: bytes | None, *, keep_f: bool
-) -> bytes:
-    """``element`` (a whole ``<c>``) with its cached value replaced; ``keep_f`` keeps ``<f>``."""
-    p = re.escape(prefix)
-    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
-    assert om is not None
-    open_tag = om.group(0)
-    self_closing = bool(om.group(1))
-    if self_closing:
-        open_tag = open_tag[:-2].rstrip() + b">"
-        inner = b""
-    else:
-        inner = element[om.end() : element.rfind(b"</")]
-    open_tag = _set_t(open_tag, t)
-    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
-    if not keep_f:
-        inner = re.sub(
-            rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S
-        )
-    new_v = b"<" + prefix + b"v>" + v + b"</" + prefix + b"v>"
-    fm = re.search(rb"<" + p + rb"f\b[^>]*?(?:/>|>.*?</" + p + rb"f>)", inner, re.S)
-    at = fm.end() if fm else 0
-    inner = inner[:at] + new_v + inner[at:]
-    return open_tag + inner + b"</" + prefix + b"c>"
-
-
-def _without_value(element: bytes | None, prefix: bytes) -> bytes:
-    """``element`` without its cached value (``<v>``, ``<is>``) and ``t``: an empty cell."""
-    assert element is not None
-    p = re.escape(prefix)
-    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
-    assert om is not None
-    if om.group(1):
-        return _set_t(om.group(0), None)
-    inner = element[om.end() : element.rfind(b"</")]
-    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
-    inner = re.sub(rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S)
-    return _set_t(om.group(0), None) + inner + b"</" + prefix + b"c>"
+    return int(num) if re.fullmatch(r"[+-]?\d+", num) else value
 
 
 _STRING_LITERAL = re.compile(r'"(?:[^"]|"")*"')
@@ -516,278 +334,6 @@ def _external_links(parts: dict[str, bytes]) -> list[str]:
         what = f"DDE link {target!r} not run" if dde else f"link to {target!r} not followed"
         out.append(f"{name}: {what} (external links are not read)")
     return out
-
-
-def _input_cell_xml(element: bytes | None, ref: str, prefix: bytes, value: Any) -> bytes:
-    """A constant cell holding ``value`` (from ``element`` if it exists, keeping its style)."""
-    if isinstance(value, bool):
-        v, t = (b"1" if value else b"0"), b"b"
-    elif isinstance(value, (int, float)):
-        v, t = _number_text(float(value)).encode(), None
-    elif isinstance(value, (dt.date, dt.datetime)):
-        v, t = _number_text(_serial(value)).encode(), None
-    else:
-        v, t = b"", b"inlineStr"
-    if element is None:
-        element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
-    out = _rewrite_cell(element, prefix, v, t, keep_f=False)
-    if t == b"inlineStr":
-        text = escape(str(value)).encode("utf-8")
-        space = b' xml:space="preserve"' if text != text.strip() else b""
-        is_xml = b"<" + prefix + b"is><" + prefix + b"t" + space + b">" + text
-        is_xml += b"</" + prefix + b"t></" + prefix + b"is>"
-        out = out.replace(b"<" + prefix + b"v></" + prefix + b"v>", is_xml)
-    return out
-
-
-def _apply(
-    sheet: _Sheet, new_cells: dict[tuple[int, int], Callable[[bytes | None], bytes]]
-) -> bytes:
-    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes."""
-    data = sheet.data
-    splices: list[tuple[int, int, bytes]] = []
-    pending = dict(new_cells)
-    p = sheet.prefix
-    for row in sheet.rows:
-        for cell in row.cells:
-            fn = pending.pop((cell.row, cell.col), None)
-            if fn is not None:
-                splices.append((cell.start, cell.end, fn(data[cell.start : cell.end])))
-    # cells that do not exist yet
-    by_row: dict[int, list[int]] = {}
-    for r, c in pending:
-        by_row.setdefault(r, []).append(c)
-    rows = {row.row: row for row in sheet.rows}
-    new_rows: list[tuple[int, bytes]] = []
-    for r, cols in sorted(by_row.items()):
-        cols.sort()
-        made = {c: pending[(r, c)](None) for c in cols}
-        row = rows.get(r)
-        if row is None:
-            xml = b"<" + p + b'row r="' + str(r).encode() + b'">'
-            xml += b"".join(made[c] for c in cols) + b"</" + p + b"row>"
-            new_rows.append((r, xml))
-            continue
-        if row.content_start < 0:  # <row .../> becomes <row ...>cells</row>
-            tag = data[row.start : row.end]
-            xml = tag[:-2].rstrip() + b">" + b"".join(made[c] for c in cols)
-            splices.append((row.start, row.end, xml + b"</" + p + b"row>"))
-            continue
-        for c in cols:
-            after = [cell for cell in row.cells if cell.col > c]
-            at = after[0].start if after else row.content_start
-            splices.append((at, at, made[c]))
-    for r, xml in new_rows:
-        after_rows = [row for row in sheet.rows if row.row > r]
-        if after_rows:
-            at = after_rows[0].start
-            splices.append((at, at, xml))
-        elif sheet.sheetdata_close >= 0:
-            splices.append((sheet.sheetdata_close, sheet.sheetdata_close, xml))
-        else:  # <sheetData/>
-            s, e = sheet.sheetdata_open
-            tag = data[s:e]
-            opened = tag[:-2].rstrip() + b">"
-            splices.append((s, e, opened + xml + b"</" + p + b"sheetData>"))
-    # several insertions at one offset keep their order (stable sort, applied back to front)
-    splices.sort(key=lambda x: (x[0], x[1]))
-    out = bytearray(data)
-    for start, end, repl in reversed(_merge_same_offset(splices)):
-        out[start:end] = repl
-    return bytes(out)
-
-
-def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:
-    merged: list[tuple[int, int, bytes]] = []
-    for s, e, r in splices:
-        if merged and s == e and merged[-1][0] == s and merged[-1][1] == s:
-            merged[-1] = (s, s, merged[-1][2] + r)
-        else:
-            merged.append((s, e, r))
-    return merged
-
-
-# =============================================================================================
-# The workbook's structure
-# =============================================================================================
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
-#: A DTD (entity definitions: "billion laughs", external entities) in UTF-8/ASCII or UTF-16.
-_DTD_MARKS = tuple(
-    mark.encode(enc)
-    for mark in ("<!DOCTYPE", "<!ENTITY")
-    for enc in ("utf-8", "utf-16-le", "utf-16-be")
-)
-
-
-def _mib(n: int) -> str:
-    if n < 2**20:
-        return f"{n / 2**10:,.0f} KiB"
-    return f"{n / 2**20:,.0f} MiB" if n < 2**30 else f"{n / 2**30:,.1f} GiB"
-
-
-def _sniff(path: Path, head: bytes) -> str:
-    """Why a file that is not a zip is not a workbook (one line)."""
-    if not head:
-        return "empty file, not an .xlsx/.xlsm workbook"
-    if head.startswith(_OLE2):
-        with open(path, "rb") as fh:
-            blob = fh.read(4 * 2**20)  # the OLE2 directory names its streams (UTF-16)
-        if "EncryptionInfo".encode("utf-16-le") in blob:
-            return (
-                "password-protected (encrypted) workbook: save a copy without a password "
-                "(File > Info > Protect Workbook) and recalculate that"
-            )
-        return "legacy Excel 97-2003 .xls (OLE2) file, not .xlsx: save it as .xlsx first"
-    if head.startswith(b"PK"):
-        return "truncated or corrupt zip, not a readable .xlsx/.xlsm workbook"
-    sample = head.lstrip(b"\xef\xbb\xbf")
-    try:
-        text = sample.decode("utf-8")
-    except UnicodeDecodeError:
-        text = ""
-    if text and all(ch.isprintable() or ch in "\r\n\t" for ch in text[:-4]):
-        kind = "an HTML/XML" if text.lstrip().startswith("<") else "a text or CSV"
-        return f"{kind} file, not an .xlsx/.xlsm workbook (a zip): renamed?"
-    return "not an .xlsx/.xlsm workbook (not a zip file)"
-
-
-def _read_member(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
-    """One member, inflated in chunks and refused as soon as it passes its declared size,
-    :data:`MAX_PART_BYTES` or ``budget`` (what is left of :data:`MAX_TOTAL_BYTES`)."""
-    limit = min(info.file_size, MAX_PART_BYTES, budget)
-    chunks: list[bytes] = []
-    size = 0
-    with z.open(info) as fh:
-        while True:
-            chunk = fh.read(min(2**20, limit - size + 1))
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > limit:
-                raise RecalcError(
-                    f"{info.filename}: inflates past "
-                    + (
-                        "its declared size"
-                        if limit == info.file_size
-                        else f"the {_mib(min(MAX_PART_BYTES, budget))} limit"
-                    )
-                    + ": refused (a zip bomb?)"
-                )
-            chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _check_xml(name: str, data: bytes) -> None:
-    if name.lower().endswith(_XML_SUFFIXES) and any(m in data for m in _DTD_MARKS):
-        raise RecalcError(
-            f"{name}: XML with a DTD or entity declarations (not allowed in a workbook; "
-            "an entity-expansion or external-entity attack?): refused"
-        )
-
-
-def _read_zip(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """Every member of the workbook, with its sizes capped and its XML free of DTDs."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-            if not head.startswith(b"PK"):
-                raise RecalcError(_sniff(path, head))
-            fh.seek(0)
-            try:
-                z = zipfile.ZipFile(fh)
-            except (zipfile.BadZipFile, ValueError, EOFError) as exc:
-                why = f"truncated or corrupt zip ({exc}), not a readable workbook"
-                raise RecalcError(why) from None
-            with z:
-                infos = z.infolist()
-                if len(infos) > MAX_MEMBERS:
-                    raise RecalcError(f"{len(infos):,} zip members (at most {MAX_MEMBERS:,})")
-                total = 0
-                for info in infos:
-                    if info.file_size > MAX_PART_BYTES:
-                        raise RecalcError(
-                            f"{info.filename}: inflates to {_mib(info.file_size)} (more than "
-                            f"{_mib(MAX_PART_BYTES)} per part): refused (a zip bomb?)"
-                        )
-                    total += info.file_size
-                if total > MAX_TOTAL_BYTES:
-                    raise RecalcError(
-                        f"inflates to {_mib(total)} (more than {_mib(MAX_TOTAL_BYTES)}): "
-                        "refused (a zip bomb?)"
-                    )
-                out = []
-                budget = MAX_TOTAL_BYTES
-                for info in infos:
-                    if info.flag_bits & 0x1:
-                        raise RecalcError(f"{info.filename}: encrypted zip member")
-                    try:
-                        data = _read_member(z, info, budget)
-                    except RecalcError:
-                        raise
-                    except Exception as exc:  # CRC, zlib, EOF, unsupported method, ...
-                        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
-                        raise RecalcError(f"{info.filename}: corrupt zip member ({why})") from None
-                    budget -= len(data)
-                    _check_xml(info.filename, data)
-                    out.append((info, data))
-                return out
-    except FileNotFoundError:
-        raise RecalcError("no such file") from None
-    except IsADirectoryError:
-        raise RecalcError("is a folder, not a workbook") from None
-    except OSError as exc:
-        raise RecalcError(f"cannot read ({exc.strerror or exc})") from None
-
-
-def _xml(name: str, data: bytes) -> Any:
-    """A part parsed with defusedxml (no DTD, no entities), or a one-line error."""
-    try:
-        return SafeET.fromstring(data)
-    except DefusedXmlException as exc:
-        raise RecalcError(f"{name}: forbidden XML ({type(exc).__name__}): refused") from None
-    except SafeET.ParseError as exc:
-        raise RecalcError(f"{name}: corrupt XML ({exc})") from None
-
-
-def _sheet_parts(members: dict[str, bytes]) -> list[tuple[str, str]]:
-    """(sheet name, part path) of every worksheet, in workbook order."""
-    if "xl/workbook.xml" not in members:
-        raise RecalcError("not an .xlsx/.xlsm workbook (a zip without xl/workbook.xml)")
-    wb = _xml("xl/workbook.xml", members["xl/workbook.xml"])
-    rels_name = "xl/_rels/workbook.xml.rels"
-    sheets = list(wb.iter(f"{{{_NS_MAIN}}}sheet"))
-    if sheets and rels_name not in members:
-        raise RecalcError(f"{rels_name}: missing (the workbook's sheets cannot be found)")
-    rels = _xml(rels_name, members.get(rels_name, b"<Relationships/>"))
-    targets = {}
-    for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
-        if rel.get("TargetMode") == "External":
-            continue
-        target = rel.get("Target", "")
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
-        targets[rel.get("Id")] = posixpath.normpath(path)
-    out = []
-    for sh in sheets:
-        name = sh.get("name", "")
-        part = targets.get(sh.get(f"{{{_NS_REL}}}id"))
-        if part is None:
-            raise RecalcError(f"sheet {name!r}: no relationship to its part in {rels_name}")
-        if part.startswith("xl/worksheets/"):
-            if part not in members:
-                raise RecalcError(f"{part}: missing (the part of sheet {name!r})")
-            out.append((name, part))
-    return out
-
-
-def _defined_names(members: dict[str, bytes]) -> dict[str, str]:
-    """Global defined names (upper-case name → formula text)."""
-    wb = _xml("xl/workbook.xml", members["xl/workbook.xml"])
-    names = {}
-    for dn in wb.iter(f"{{{_NS_MAIN}}}definedName"):
-        if dn.get("localSheetId") is None and dn.text:
-            names[dn.get("name", "").upper()] = dn.text.strip()
-    return names
 
 
 def _resolve_name(
@@ -1044,6 +590,8 @@ class _Results:
     ranges: dict[tuple[str, str], Any]  # (SHEET upper-case, "B2:B10") → 2-D array
     functions: frozenset[str]  # the function names the engine knew
     engine: str = "formulas"
+    used: frozenset[str] = frozenset()  # the function names the workbook's formulas call
+    date1904: bool = False  # the workbook uses the 1904 date system
 
     def get(self, sheet: str, r: int, c: int, array_ref: str | None) -> Any:
         """A cell's value; for a cell of an array formula's range, from the formula's result
@@ -1070,7 +618,7 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
     try:
-        return _evaluate_fast(path, progress)
+        results = _evaluate_fast(path, progress)
     except Unsupported as why:
         if engine == "native":
             raise RecalcError(
@@ -1079,6 +627,18 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
         results = _evaluate_with_formulas(path, progress)
         results.engine = f"formulas ({why})"
         return results
+    left = [v for v in results.cells.values() if isinstance(v, NotComputed)]
+    if not left or engine == "native":
+        return results
+    distrust = formulas_untrusted(set(results.used), [(v.reason, v.function) for v in left])
+    if distrust is None and results.date1904:
+        distrust = "the formulas library ignores the 1904 date system"
+    if distrust is not None:  # reported cell by cell, never handed to a path known wrong
+        results.engine = f"native; {len(left)} cell(s) not computed, {distrust}"
+        return results
+    fallback = _evaluate_with_formulas(path, progress)
+    fallback.engine = f"formulas ({left[0].reason})"
+    return fallback
 
 
 def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
@@ -1120,14 +680,15 @@ def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
         names = defined_names(parts["xl/workbook.xml"]) if "xl/workbook.xml" in parts else []
         line = _ProgressLine() if progress else None
         try:
-            cells, ranges = fast_evaluate(parts, sheets, names, functions, line)
+            cells, ranges = fast_evaluate(parts, sheets, names, functions, line, partial=True)
         finally:
             if line is not None:
                 line.close()
     except CorruptPart as exc:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
-    return _Results(cells, ranges, known, engine="native")
+    used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
+    return _Results(cells, ranges, known, engine="native", used=used, date1904=date1904(parts))
 
 
 def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
@@ -1178,24 +739,6 @@ def _evaluate_with_formulas(path: Path, progress: bool) -> _Results:
     return results
 
 
-# =============================================================================================
-# Writing
-# =============================================================================================
-def _write_zip(
-    dst: Path, members: list[tuple[zipfile.ZipInfo, bytes]], replaced: dict[str, bytes]
-) -> None:
-    """Write the workbook's zip (each member with its own name, order, date and compression;
-    the ``replaced`` ones with new content) atomically (:func:`_files.write_atomically`).
-    On any failure or interruption (``KeyboardInterrupt``, and SIGTERM through
-    :func:`signals_interrupt`) no temporary file is left and ``dst`` is as it was.
-    A write failure is an :class:`OutputError`."""
-    data = _files.zip_bytes((info, replaced.get(info.filename, body)) for info, body in members)
-    try:
-        _files.write_atomically(dst, data)
-    except OSError as exc:
-        raise OutputError(f"{dst}: cannot write ({exc.strerror or exc})") from exc
-
-
 def default_output(src: Path) -> Path:
     suffix = src.suffix or ".xlsx"
     return src.with_name(f"{src.stem}.recalc{suffix}")
@@ -1210,6 +753,7 @@ def recalculate(
     allow_errors: bool = False,
     progress: bool = False,
     engine: str = "auto",
+    overwrite: bool = True,
 ) -> RecalcReport:
     """Recalculate ``src`` and write it to ``dst`` (default ``IN.recalc.xlsx``; ``src`` itself
     only with ``in_place``). ``overrides``: defined name → value (a number, bool, date or text,
@@ -1219,11 +763,15 @@ def recalculate(
     written (``report.written`` is False). Raises :class:`RecalcError` (one line,
     ``<file>: <reason>``) when the workbook cannot be read or evaluated, :class:`OutputError`
     (also an :class:`OSError`) when the output cannot be written; the destination is then
-    untouched and no temporary file is left.
+    untouched and no temporary file is left. ``overwrite=False``: an existing output is refused
+    (:class:`OutputError`, before any work) and never replaced (the check is atomic with the
+    write). A device, FIFO or socket as the output is always refused, never replaced.
     """
     src = Path(src)
     try:
-        return _recalculate(src, dst, in_place, overrides, allow_errors, progress, engine)
+        return _recalculate(
+            src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
+        )
     except OutputError:
         raise
     except RecalcError as exc:
@@ -1250,6 +798,8 @@ def _recalculate(
     allow_errors: bool,
     progress: bool,
     engine: str,
+    *,
+    overwrite: bool = True,
 ) -> RecalcReport:
     t0 = time.perf_counter()
     if in_place:
@@ -1262,6 +812,10 @@ def _recalculate(
             raise RecalcError(f"{out}: would overwrite the input (use --in-place)")
     if out.is_dir():
         raise OutputError(f"{out}: is a folder (give a file name)")
+    if os.path.lexists(out) and not out.is_file():
+        raise OutputError(f"{out}: not a regular file (a device, FIFO or socket): refused")
+    if not (overwrite or in_place) and os.path.lexists(out):
+        raise OutputError(f"{out}: exists; pass --force to replace it")
     if not out.parent.is_dir():
         why = "not a folder" if out.parent.exists() else "no such folder"
         raise OutputError(f"{out}: cannot write ({out.parent}: {why})")
@@ -1273,10 +827,14 @@ def _recalculate(
     sheets = _sheet_parts(content)
     sheet_by_part = {part: name for name, part in sheets}
     parts = dict(content)
+    uses_1904 = date1904(content)
 
     # 1. --set: edit the named input cells
     for name, raw in (overrides or {}).items():
-        value = parse_value(raw) if isinstance(raw, str) else raw
+        try:
+            value = parse_value(raw) if isinstance(raw, str) else raw
+        except RecalcError as exc:
+            raise RecalcError(f"--set {name}: {exc}") from None
         if value is None or not isinstance(value, (bool, int, float, str, dt.date)):
             raise RecalcError(f"--set {name}: unsupported value {raw!r}")
         sname, part, r, c = _resolve_name(name, _defined_names(content), sheets)
@@ -1288,9 +846,12 @@ def _recalculate(
         ref = f"{_col_letters(c)}{r}"
 
         def make(element: bytes | None, ref: str = ref, prefix: bytes = prefix, v: Any = value):
-            return _input_cell_xml(element, ref, prefix, v)
+            return _input_cell_xml(element, ref, prefix, v, date1904=uses_1904)
 
-        parts[part] = _apply(scan, {(r, c): make})
+        try:
+            parts[part] = _apply(scan, {(r, c): make})
+        except RecalcError as exc:
+            raise RecalcError(f"--set {name}: {exc}") from None
         report.overrides[name] = f"{sname}!{ref}"
     timings["read"] = time.perf_counter() - t0
 
@@ -1346,6 +907,12 @@ def _recalculate(
                 ref = f"{_col_letters(c)}{r}"
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
                 continue
+            if isinstance(value, NotComputed):  # reported; the cell keeps its cached value
+                ref = f"{_col_letters(c)}{r}"
+                report.errors.append(
+                    CellError(sname, ref, "not computed:", value.reason, not_computed=True)
+                )
+                continue
             v, t = _v_and_t(value)
             bad = foreign[part].get((r, c))
             if bad is not None:  # never followed: an error naming the reference
@@ -1385,7 +952,7 @@ def _recalculate(
         report.seconds = time.perf_counter() - t0
         return report
     replaced["xl/workbook.xml"] = cached_values_on_load(parts["xl/workbook.xml"])  # issue #12
-    _write_zip(out, members, replaced)
+    _write_zip(out, members, replaced, overwrite=overwrite or in_place)
     report.written = True
     timings["write"] = time.perf_counter() - t3
     report.seconds = time.perf_counter() - t0
@@ -1433,7 +1000,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write the output even when cells evaluate to errors (exit 0)",
     )
+    parser.add_argument(
+        "--force", action="store_true", help="replace an existing output file (default: refuse)"
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help=f"list every error cell (default: the first {SHOWN_ERRORS} and a count)",
+    )
     parser.add_argument(
         "--engine",
         choices=("auto", "native", "formulas"),
@@ -1481,6 +1057,25 @@ def interrupted_status(exc: KeyboardInterrupt) -> int:
     return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
+#: Error cells listed without ``--verbose`` (one bad ``--set`` can make hundreds).
+SHOWN_ERRORS = 5
+
+
+def _output_path(args: argparse.Namespace) -> Path:
+    if args.in_place:
+        return Path(args.workbook)
+    return Path(args.output) if args.output is not None else default_output(Path(args.workbook))
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file apart from the one that replaces it (a new inode, size, time)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``recalc`` from parsed arguments; returns the exit status."""
     overrides: dict[str, object] = {}
@@ -1490,6 +1085,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"xl-addin recalc: --set expects NAME=VALUE (got {item!r})", file=sys.stderr)
             return 2
         overrides[name.strip()] = value
+    out = _output_path(args)
+    before = _identity(out)
     try:
         with signals_interrupt():
             report = recalculate(
@@ -1500,6 +1097,7 @@ def run(args: argparse.Namespace) -> int:
                 allow_errors=args.allow_errors,
                 progress=sys.stderr.isatty(),
                 engine=args.engine,
+                overwrite=getattr(args, "force", False),
             )
     except RecalcError as exc:
         print(f"xl-addin recalc: {exc}".splitlines()[0], file=sys.stderr)
@@ -1508,16 +1106,37 @@ def run(args: argparse.Namespace) -> int:
         print(f"xl-addin recalc: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
-        print(
-            f"xl-addin recalc: {args.workbook}: interrupted; no output written "
-            "(an existing output file is left as it was)",
-            file=sys.stderr,
-        )
+        after = _identity(out)
+        if after is not None and after != before:  # replaced before the interruption arrived
+            print(
+                f"xl-addin recalc: {args.workbook}: interrupted after {out} was written "
+                "(it is complete)",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"xl-addin recalc: {args.workbook}: interrupted; no output written "
+                "(an existing output file is left as it was)",
+                file=sys.stderr,
+            )
         return interrupted_status(exc)
     for line in report.warnings:
         print(f"warning: {line}", file=sys.stderr)
-    for err in report.errors:
+    verbose = getattr(args, "verbose", False)
+    shown = report.errors if verbose else report.errors[:SHOWN_ERRORS]
+    if report.errors and not report.written:
+        print(
+            f"xl-addin recalc: {len(report.errors)} cell(s) evaluate to errors or were not "
+            "computed; nothing written (use --allow-errors to write anyway)",
+            file=sys.stderr,
+        )
+    for err in shown:
         print(f"error: {err}", file=sys.stderr)
+    if len(shown) < len(report.errors):
+        print(
+            f"error: ... and {len(report.errors) - len(shown)} more (--verbose lists them all)",
+            file=sys.stderr,
+        )
     if report.written:
         if not args.quiet:
             print(
@@ -1525,11 +1144,6 @@ def run(args: argparse.Namespace) -> int:
                 f"{report.seconds:.2f} s ({report.engine} engine)"
             )
         return 1 if report.errors and not args.allow_errors else 0
-    print(
-        f"xl-addin recalc: {len(report.errors)} cell(s) evaluate to errors; nothing written "
-        "(use --allow-errors to write anyway)",
-        file=sys.stderr,
-    )
     return 1
 
 

@@ -1,0 +1,1 @@
+"""The native evaluator: Excel's formulas evaluated in Python, within a known, trusted subset."""

@@ -1,0 +1,324 @@
+"""A worksheet part edited as bytes: cells found by one scan, cached values written in one pass.
+
+No XML re-serialisation: the bytes outside the edited cells are kept as they are.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import RecalcError
+from .native.evaluator import Err
+from .native.evaluator import col_index as _col_index
+from .xmltext import _attrs, _unescape, excel_text, needs_preserve
+
+_EPOCH = dt.date(1899, 12, 30)
+
+
+def _number_text(value: float) -> str:
+    text = repr(float(value))
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _serial(d: dt.date | dt.datetime, date1904: bool = False) -> float:
+    """The serial Excel stores for ``d``: in the 1900 date system 1900-01-01 is 1 and, as Excel
+    counts the nonexistent 1900-02-29 as serial 60 (the Lotus 1-2-3 leap-year bug),
+    1900-03-01 is 61 and every date before it one less than a day count from 1899-12-30
+    gives; in the 1904 date system (``date1904="1"``) 1904-01-01 is 0. A date Excel cannot
+    hold (before 1900-01-01, or 1904-01-01) is a :class:`RecalcError`."""
+    day = d.date() if isinstance(d, dt.datetime) else d
+    first = dt.date(1904, 1, 1) if date1904 else dt.date(1900, 1, 1)
+    if day < first or day.year > 9999:
+        raise RecalcError(f"{d.isoformat()}: Excel's dates run from {first} to 9999-12-31")
+    leap_bug = not date1904 and day < dt.date(1900, 3, 1)  # before the phantom 1900-02-29
+    days = (day - (first if date1904 else _EPOCH)).days - leap_bug
+    if isinstance(d, dt.datetime):
+        midnight = dt.datetime.combine(day, dt.time(), d.tzinfo)
+        return days + (d - midnight).total_seconds() / 86400
+    return float(days)
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    m = _REF.fullmatch(ref)
+    if not m:
+        raise RecalcError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), _col_index(m.group(1).upper())
+
+
+def _range_cells(ref: str) -> list[tuple[int, int]]:
+    a, _, b = ref.partition(":")
+    r1, c1 = _split_ref(a)
+    r2, c2 = _split_ref(b or a)
+    return [(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+@dataclass(slots=True)
+class _Cell:
+    row: int
+    col: int
+    start: int  # byte offsets of the whole <c> element in the part
+    end: int
+    formula: bytes | None  # the <f ...> open tag, if any
+    formula_text: str = ""  # the formula, unescaped (empty for a shared formula's other cells)
+
+
+@dataclass(slots=True)
+class _Row:
+    row: int
+    start: int
+    end: int
+    content_start: int  # where cells can be appended (before </row>); -1 if self-closing
+    cells: list[_Cell]
+
+
+@dataclass
+class _Sheet:
+    name: str
+    part: str
+    data: bytes
+    prefix: bytes  # namespace prefix of the main namespace, e.g. b"x:" or b""
+    rows: list[_Row]
+    sheetdata_open: tuple[int, int]  # the <sheetData> open tag (start, end)
+    sheetdata_close: int  # start of </sheetData>, -1 if self-closing
+
+    def cells(self) -> Iterator[_Cell]:
+        for row in self.rows:
+            yield from row.cells
+
+
+def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
+    m = re.search(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>", data)
+    if not m:
+        raise RecalcError(f"{part}: no <sheetData>")
+    prefix = (m.group(1) + b":") if m.group(1) else b""
+    p = re.escape(prefix)
+    open_span = (m.start(), m.end())
+    if m.group(2):
+        return _Sheet(name, part, data, prefix, [], open_span, -1)
+    close = data.find(b"</" + prefix + b"sheetData>", m.end())
+    if close < 0:
+        raise RecalcError(f"{part}: unterminated <sheetData>")
+    row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", re.S)
+    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+    f_re = re.compile(rb"(<" + p + rb"f\b[^>]*?/?>)(?:(.*?)</" + p + rb"f>)?", re.S)
+    rows: list[_Row] = []
+    pos, row_no = m.end(), 0
+    while True:
+        rm = row_re.search(data, pos, close)
+        if not rm:
+            break
+        attrs = _attrs(rm.group(1))
+        row_no = int(attrs[b"r"]) if b"r" in attrs else row_no + 1
+        if rm.group(2):
+            rows.append(_Row(row_no, rm.start(), rm.end(), -1, []))
+            pos = rm.end()
+            continue
+        row_end = data.find(b"</" + prefix + b"row>", rm.end(), close)
+        if row_end < 0:
+            raise RecalcError(f"{part}: unterminated <row>")
+        cells: list[_Cell] = []
+        col_no = 0
+        for cm in cell_re.finditer(data, rm.end(), row_end):
+            cattrs = _attrs(cm.group(1))
+            if b"r" in cattrs:
+                r, col_no = _split_ref(cattrs[b"r"].decode())
+                if r != row_no:
+                    raise RecalcError(f"{part}: cell {cattrs[b'r'].decode()} in row {row_no}")
+            else:
+                col_no += 1
+            inner = cm.group(2) or b""
+            fm = f_re.search(inner)
+            ftag = fm.group(1) if fm else None
+            ftext = ""
+            if fm and not ftag.endswith(b"/>") and fm.group(2):
+                ftext = _unescape(fm.group(2).decode("utf-8", "replace"))
+            cells.append(_Cell(row_no, col_no, cm.start(), cm.end(), ftag, ftext))
+        end = row_end + len(b"</" + prefix + b"row>")
+        rows.append(_Row(row_no, rm.start(), end, row_end, cells))
+        pos = end
+    return _Sheet(name, part, data, prefix, rows, open_span, close)
+
+
+def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
+    """The ``<v>`` text and ``t`` attribute for a computed value."""
+    if isinstance(value, Err):
+        return value.code.encode(), b"e"
+    if isinstance(value, (bool, np.bool_)):
+        return (b"1" if value else b"0"), b"b"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if not math.isfinite(float(value)):
+            return b"#NUM!", b"e"
+        return _number_text(float(value)).encode(), None
+    if value is not None and type(value) is not str:  # formulas' error values (a str type)
+        from formulas.tokens.operand import XlError
+
+        if isinstance(value, XlError):
+            return str(value).encode(), b"e"
+    if isinstance(value, str):
+        return excel_text(value).encode("utf-8", "surrogatepass"), b"str"
+    return b"0", None  # an empty result shows as 0, as in Excel
+
+
+def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
+    """The cell's open tag with its ``t`` attribute set to ``t`` (removed when None)."""
+    m = re.search(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')', open_tag)
+    if m:
+        if t is None:
+            return open_tag[: m.start()] + open_tag[m.end() :]
+        return open_tag[: m.start()] + b' t="' + t + b'"' + open_tag[m.end() :]
+    if t is None:
+        return open_tag
+    cut = len(open_tag) - (2 if open_tag.endswith(b"/>") else 1)
+    return open_tag[:cut].rstrip() + b' t="' + t + b'"' + open_tag[cut:]
+
+
+def _rewrite_cell(
+    element: bytes, prefix: bytes, v: bytes, t: bytes | None, *, keep_f: bool
+) -> bytes:
+    """``element`` (a whole ``<c>``) with its cached value replaced; ``keep_f`` keeps ``<f>``."""
+    p = re.escape(prefix)
+    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
+    assert om is not None
+    open_tag = om.group(0)
+    self_closing = bool(om.group(1))
+    if self_closing:
+        open_tag = open_tag[:-2].rstrip() + b">"
+        inner = b""
+    else:
+        inner = element[om.end() : element.rfind(b"</")]
+    open_tag = _set_t(open_tag, t)
+    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
+    if not keep_f:
+        inner = re.sub(
+            rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S
+        )
+    new_v = b"<" + prefix + b"v>" + v + b"</" + prefix + b"v>"
+    fm = re.search(rb"<" + p + rb"f\b[^>]*?(?:/>|>.*?</" + p + rb"f>)", inner, re.S)
+    at = fm.end() if fm else 0
+    inner = inner[:at] + new_v + inner[at:]
+    return open_tag + inner + b"</" + prefix + b"c>"
+
+
+def _without_value(element: bytes | None, prefix: bytes) -> bytes:
+    """``element`` without its cached value (``<v>``, ``<is>``) and ``t``: an empty cell."""
+    assert element is not None
+    p = re.escape(prefix)
+    om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
+    assert om is not None
+    if om.group(1):
+        return _set_t(om.group(0), None)
+    inner = element[om.end() : element.rfind(b"</")]
+    inner = re.sub(rb"<" + p + rb"v\b[^>]*?(?:/>|>.*?</" + p + rb"v>)", b"", inner, flags=re.S)
+    inner = re.sub(rb"<" + p + rb"is\b[^>]*?(?:/>|>.*?</" + p + rb"is>)", b"", inner, flags=re.S)
+    return _set_t(om.group(0), None) + inner + b"</" + prefix + b"c>"
+
+
+def _input_cell_xml(
+    element: bytes | None, ref: str, prefix: bytes, value: Any, *, date1904: bool = False
+) -> bytes:
+    """A constant cell holding ``value`` (from ``element`` if it exists, keeping its style)."""
+    if isinstance(value, bool):
+        v, t = (b"1" if value else b"0"), b"b"
+    elif isinstance(value, (int, float)):
+        v, t = _number_text(float(value)).encode(), None
+    elif isinstance(value, (dt.date, dt.datetime)):
+        v, t = _number_text(_serial(value, date1904)).encode(), None
+    else:
+        v, t = b"", b"inlineStr"
+    if element is None:
+        element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
+    out = _rewrite_cell(element, prefix, v, t, keep_f=False)
+    if t == b"inlineStr":
+        text = excel_text(str(value)).encode("utf-8", "surrogatepass")
+        space = b' xml:space="preserve"' if needs_preserve(str(value)) else b""
+        is_xml = b"<" + prefix + b"is><" + prefix + b"t" + space + b">" + text
+        is_xml += b"</" + prefix + b"t></" + prefix + b"is>"
+        out = out.replace(b"<" + prefix + b"v></" + prefix + b"v>", is_xml)
+    return out
+
+
+def _apply(
+    sheet: _Sheet, new_cells: dict[tuple[int, int], Callable[[bytes | None], bytes]]
+) -> bytes:
+    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes."""
+    data = sheet.data
+    splices: list[tuple[int, int, bytes]] = []
+    pending = dict(new_cells)
+    p = sheet.prefix
+    for row in sheet.rows:
+        for cell in row.cells:
+            fn = pending.pop((cell.row, cell.col), None)
+            if fn is not None:
+                splices.append((cell.start, cell.end, fn(data[cell.start : cell.end])))
+    # cells that do not exist yet
+    by_row: dict[int, list[int]] = {}
+    for r, c in pending:
+        by_row.setdefault(r, []).append(c)
+    rows = {row.row: row for row in sheet.rows}
+    new_rows: list[tuple[int, bytes]] = []
+    for r, cols in sorted(by_row.items()):
+        cols.sort()
+        made = {c: pending[(r, c)](None) for c in cols}
+        row = rows.get(r)
+        if row is None:
+            xml = b"<" + p + b'row r="' + str(r).encode() + b'">'
+            xml += b"".join(made[c] for c in cols) + b"</" + p + b"row>"
+            new_rows.append((r, xml))
+            continue
+        if row.content_start < 0:  # <row .../> becomes <row ...>cells</row>
+            tag = data[row.start : row.end]
+            xml = tag[:-2].rstrip() + b">" + b"".join(made[c] for c in cols)
+            splices.append((row.start, row.end, xml + b"</" + p + b"row>"))
+            continue
+        row_cols = [cell.col for cell in row.cells]  # in file order (ascending in valid files)
+        for c in cols:
+            k = bisect.bisect_right(row_cols, c)
+            at = row.cells[k].start if k < len(row.cells) else row.content_start
+            splices.append((at, at, made[c]))
+    row_numbers = [row.row for row in sheet.rows]
+    for r, xml in new_rows:
+        k = bisect.bisect_right(row_numbers, r)
+        if k < len(sheet.rows):
+            at = sheet.rows[k].start
+            splices.append((at, at, xml))
+        elif sheet.sheetdata_close >= 0:
+            splices.append((sheet.sheetdata_close, sheet.sheetdata_close, xml))
+        else:  # <sheetData/>
+            s, e = sheet.sheetdata_open
+            tag = data[s:e]
+            opened = tag[:-2].rstrip() + b">"
+            splices.append((s, e, opened + xml + b"</" + p + b"sheetData>"))
+    # one forward pass: the bytes between edits copied once (no shifting per edit); several
+    # insertions at one offset keep their order (stable sort)
+    splices.sort(key=lambda x: (x[0], x[1]))
+    pieces: list[bytes] = []
+    pos = 0
+    for start, end, repl in _merge_same_offset(splices):
+        pieces.append(data[pos:start])
+        pieces.append(repl)
+        pos = end
+    pieces.append(data[pos:])
+    return b"".join(pieces)
+
+
+def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:
+    merged: list[tuple[int, int, bytes]] = []
+    for s, e, r in splices:
+        if merged and s == e and merged[-1][0] == s and merged[-1][1] == s:
+            merged[-1] = (s, s, merged[-1][2] + r)
+        else:
+            merged.append((s, e, r))
+    return merged

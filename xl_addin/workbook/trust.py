@@ -1,0 +1,138 @@
+"""Which engine is trusted for what: the functions and reference forms each engine computes as
+Excel does, and those it is known to get wrong (issue #11: "keep, per engine, which functions
+and forms it is trusted for ... and report the rest").
+
+* The native engine (:mod:`xl_addin.workbook.native.evaluator`) is trusted for exactly what it
+  implements (``NATIVE_FUNCTIONS`` and the add-in's functions); anything else is a
+  :class:`~xl_addin.workbook.native.evaluator.NotComputed` cell, never a guess.
+* The ``formulas`` library is trusted for everything except :data:`FORMULAS_KNOWN_WRONG` and every
+  reference form the native engine lacks (whole rows/columns and large ranges, 3-D references,
+  structured references, the union operator, circular references): the differences from Excel
+  that issue #11 reports on Excel-saved workbooks. ``recalc`` hands a workbook to ``formulas``
+  only when none of its formulas uses one of those and it uses the 1900 date system; otherwise
+  the cells are reported as not computed.
+
+Measured on the corpus (tests/corpus/, ``scripts/corpus_report.py --engine native``): the native
+engine computes none of its functions differently from Excel (21,274 of 25,612 formula cells
+matched, the 7 differences are references to other workbooks, shown as ``#REF!`` by design, the
+rest reported as not computed). The same measurement of the ``formulas`` engine is to be used to
+refine :data:`FORMULAS_KNOWN_WRONG`.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["FORMULAS_KNOWN_WRONG", "formulas_untrusted", "functions_in"]
+
+#: Functions the ``formulas`` library computes differently from Excel (issue #11): TEXT's
+#: number formats, the lookups, INDEX with array arguments, ISNUMBER/N on booleans, the
+#: statistical and financial families.
+FORMULAS_KNOWN_WRONG = frozenset(
+    {
+        "TEXT",
+        "LOOKUP",
+        "VLOOKUP",
+        "HLOOKUP",
+        "MATCH",
+        "INDEX",
+        "XLOOKUP",
+        "XMATCH",
+        "OFFSET",
+        "INDIRECT",
+        "ISNUMBER",
+        "N",
+        # statistical
+        "AVERAGEA",
+        "AVERAGEIF",
+        "AVERAGEIFS",
+        "COUNTIF",
+        "COUNTIFS",
+        "SUMIFS",
+        "MEDIAN",
+        "MODE",
+        "MODE.SNGL",
+        "STDEV",
+        "STDEV.S",
+        "STDEV.P",
+        "STDEVA",
+        "STDEVP",
+        "VAR",
+        "VAR.S",
+        "VAR.P",
+        "VARA",
+        "VARP",
+        "PERCENTILE",
+        "PERCENTILE.INC",
+        "PERCENTILE.EXC",
+        "QUARTILE",
+        "QUARTILE.INC",
+        "QUARTILE.EXC",
+        "RANK",
+        "RANK.EQ",
+        "RANK.AVG",
+        "LARGE",
+        "SMALL",
+        "CORREL",
+        "COVAR",
+        "SLOPE",
+        "INTERCEPT",
+        "FORECAST",
+        "TREND",
+        "GROWTH",
+        "NORMDIST",
+        "NORM.DIST",
+        "NORMSDIST",
+        "NORM.S.DIST",
+        "NORMINV",
+        "NORM.INV",
+        "NORMSINV",
+        "NORM.S.INV",
+        # financial
+        "NPV",
+        "XNPV",
+        "IRR",
+        "XIRR",
+        "MIRR",
+        "PMT",
+        "IPMT",
+        "PPMT",
+        "PV",
+        "FV",
+        "RATE",
+        "NPER",
+        "DB",
+        "DDB",
+        "SLN",
+        "SYD",
+    }
+)
+
+_STRING = re.compile(rb'"(?:[^"]|"")*"')
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</(?:[\w.-]+:)?f>", re.S)
+_CALL = re.compile(rb"([A-Za-z_][\w.]*)\s*\(")
+
+
+def functions_in(sheet_xml: bytes) -> set[str]:
+    """The names of the functions the formulas of a sheet part call (upper case, without the
+    ``_xlfn.`` prefix)."""
+    out: set[str] = set()
+    for m in _FORMULA.finditer(sheet_xml):
+        bare = _STRING.sub(b'""', m.group(1))
+        for name in _CALL.findall(bare):
+            text = name.decode("ascii", "replace").upper()
+            out.add(text.removeprefix("_XLFN.").removeprefix("_XLWS."))
+    return out
+
+
+def formulas_untrusted(used: set[str], not_computed: list[tuple[str, str | None]]) -> str | None:
+    """Why the ``formulas`` library must not compute a workbook that calls ``used`` and whose
+    cells ``not_computed`` (reason, function or None for a reference form) the native engine
+    left; None if it may."""
+    wrong = sorted(used & FORMULAS_KNOWN_WRONG)
+    if wrong:
+        return "the formulas library is not trusted for " + ", ".join(wrong[:5])
+    for reason, function in not_computed:
+        if function is None:
+            return f"the formulas library is not trusted there either ({reason})"
+    return None
