@@ -154,19 +154,20 @@ def test_a_value_unlike_excels_is_computed_differently(tmp_path: Path) -> None:
     assert [(c.ref, c.excel, c.engine) for c in wrong] == [("A2", 1.0, 36526.0)]
 
 
-def test_a_workbook_the_engine_refuses_is_not_computed(tmp_path: Path) -> None:
-    """ASIN is not in the native engine today: --engine native refuses the workbook, so every
-    formula cell is "not computed", with the engine's reason. The workbook is only read."""
-    src = tmp_path / "ASIN.xlsx"
-    shutil.copyfile(make_corpus.CORPUS / "xlcalculator/ASIN.xlsx", src)
+def test_a_cell_the_engine_cannot_compute_is_not_computed(tmp_path: Path) -> None:
+    """LibreOffice's vba-user-function.xlsm calls a VBA function, myfunc() (Excel saved 42): no
+    engine runs a workbook's macros, so the native engine must report the cell as not computed
+    (today it refuses the whole workbook, naming the function). The workbook is only read."""
+    src = tmp_path / "vba-user-function.xlsm"
+    shutil.copyfile(make_corpus.CORPUS / "libreoffice/xlsm/vba-user-function.xlsm", src)
     before = src.read_bytes()
     figures = cmp.compare(src, "native")
-    if not figures.refused:
-        pytest.skip("the native engine computes ASIN now: pick another refused workbook")
-    assert figures.not_computed == figures.formula_cells > 0
-    assert "ASIN" in figures.refused
+    assert (figures.formula_cells, figures.not_computed) == (1, 1)
+    (cell,) = figures.cells
+    assert (cell.ref, cell.excel, cell.engine) == ("A1", 42.0, None)
+    assert "MYFUNC" in cell.note.upper()
     assert src.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ASIN.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vba-user-function.xlsm"]
 
 
 def test_not_computed_cells_from_a_report() -> None:
@@ -177,10 +178,13 @@ def test_not_computed_cells_from_a_report() -> None:
             err(sheet="S", cell="A2", code="#DIV/0!", message="division by zero"),
             err(sheet="S", cell="A3", code="#NAME?", message="MYFUNC", not_computed=True),
         ],
-        not_computed=[err(sheet="T", cell="$B$2", code="", message="3-D reference")],
+        not_computed=[
+            err(sheet="T", cell="$B$2", code="", message="3-D reference"),
+            "'My Sheet'!C3",
+        ],
     )
     got = cmp.not_computed_cells(report)
-    assert set(got) == {("S", "A1"), ("S", "A3"), ("T", "B2")}
+    assert set(got) == {("S", "A1"), ("S", "A3"), ("T", "B2"), ("My Sheet", "C3")}
 
 
 # ---------------------------------------------------------------------------------------------

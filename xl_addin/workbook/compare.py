@@ -338,11 +338,19 @@ def read_formula_cells(path: Path | str) -> list[FormulaCell]:
 # ---------------------------------------------------------------------------------------------
 def not_computed_cells(report: Any) -> dict[tuple[str, str], str]:
     """(sheet, cell) → the engine's words, for every cell a recalc report says it did not
-    compute: the entries of ``report.not_computed`` if the report has that list, and the
+    compute: the entries of ``report.not_computed`` if the report has that list (CellError-like
+    objects, or ``"Sheet!A1"`` texts), and the
     entries of ``report.errors`` marked ``not_computed=True`` or whose message says "not
     computed" / "not evaluated". An error value the engine computed (``#DIV/0!``) is not one."""
     out: dict[tuple[str, str], str] = {}
     listed: list[Any] = list(getattr(report, "not_computed", None) or ())
+    for item in listed:  # "Sheet!A1" / "'My Sheet'!A1" as well as CellError-like entries
+        if isinstance(item, str):
+            sheet, _, ref = item.rpartition("!")
+            if sheet.startswith("'") and sheet.endswith("'"):
+                sheet = sheet[1:-1].replace("''", "'")
+            out.setdefault((sheet, ref.upper().replace("$", "")), "not computed")
+    listed = [item for item in listed if not isinstance(item, str)]
     for err in [*listed, *getattr(report, "errors", ())]:
         explicit = err in listed or getattr(err, "not_computed", False)
         message = str(getattr(err, "message", ""))
