@@ -27,8 +27,11 @@ tests/golden/corpus_figures.csv (``scripts/corpus_report.py --golden``).
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import posixpath
 import re
+import resource
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -45,6 +48,7 @@ __all__ = [
     "CellOutcome",
     "ExcelError",
     "Figures",
+    "Limits",
     "compare",
     "formula_functions",
     "not_computed_cells",
@@ -334,11 +338,19 @@ def read_formula_cells(path: Path | str) -> list[FormulaCell]:
 # ---------------------------------------------------------------------------------------------
 def not_computed_cells(report: Any) -> dict[tuple[str, str], str]:
     """(sheet, cell) → the engine's words, for every cell a recalc report says it did not
-    compute: the entries of ``report.not_computed`` if the report has that list, and the
+    compute: the entries of ``report.not_computed`` if the report has that list (CellError-like
+    objects, or ``"Sheet!A1"`` texts), and the
     entries of ``report.errors`` marked ``not_computed=True`` or whose message says "not
     computed" / "not evaluated". An error value the engine computed (``#DIV/0!``) is not one."""
     out: dict[tuple[str, str], str] = {}
     listed: list[Any] = list(getattr(report, "not_computed", None) or ())
+    for item in listed:  # "Sheet!A1" / "'My Sheet'!A1" as well as CellError-like entries
+        if isinstance(item, str):
+            sheet, _, ref = item.rpartition("!")
+            if sheet.startswith("'") and sheet.endswith("'"):
+                sheet = sheet[1:-1].replace("''", "'")
+            out.setdefault((sheet, ref.upper().replace("$", "")), "not computed")
+    listed = [item for item in listed if not isinstance(item, str)]
     for err in [*listed, *getattr(report, "errors", ())]:
         explicit = err in listed or getattr(err, "not_computed", False)
         message = str(getattr(err, "message", ""))
@@ -348,14 +360,115 @@ def not_computed_cells(report: Any) -> dict[tuple[str, str], str]:
     return out
 
 
-def compare(path: Path | str, engine: str, *, name: str | None = None) -> Figures:
+@dataclass(frozen=True)
+class Limits:
+    """What one engine may take on one workbook: past either, every formula cell of the
+    workbook is "not computed" (the engine did not finish), e.g. the formulas library on a
+    whole-column reference (``SUM(A:A)``), which runs to many GiB."""
+
+    seconds: float = 300.0
+    memory_bytes: int = 3 * 2**30  # growth of the address space over the engine's start
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _child(conn: Any, path: Path, engine: str, name: str, memory_bytes: int) -> None:
+    try:
+        limit = _vm_size() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", _compare(path, engine, name)))
+    except MemoryError:
+        conn.send(("limit", f"the engine ran past {memory_bytes / 2**30:g} GiB of memory"))
+    except BaseException as exc:
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def _all_not_computed(path: Path, figures: Figures, reason: str) -> Figures:
+    figures.refused = reason
+    for cell in read_formula_cells(path):
+        if cell.value is _NO_VALUE:
+            figures.no_cached_value += 1
+            continue
+        figures.add(
+            CellOutcome(cell.sheet, cell.ref, cell.formula, cell.value, None, NOT_COMPUTED, reason)
+        )
+    return figures
+
+
+#: Modules an engine loads on its first workbook, imported once in the parent before the
+#: children are forked so that each child does not pay for them again (the formulas library
+#: imports lazily: ~2 s and ~1,100 modules on its first workbook).
+_PRELOAD = {"formulas": ("formulas", "formulas.excel", "formulas.functions", "schedula")}
+_preloaded: set[str] = set()
+
+
+def _preload(engine: str) -> None:
+    if engine in _preloaded:
+        return
+    import importlib
+    import pkgutil
+
+    for module in _PRELOAD.get(engine, ()):
+        mod = importlib.import_module(module)
+        if module.endswith(".functions"):  # and every function module in it
+            for sub in pkgutil.iter_modules(getattr(mod, "__path__", [])):
+                importlib.import_module(f"{module}.{sub.name}")
+    importlib.import_module("xl_addin.recalc")
+    _preloaded.add(engine)
+
+
+def compare(
+    path: Path | str, engine: str, *, name: str | None = None, limits: Limits | None = None
+) -> Figures:
     """Recalculate a private copy of ``path`` with ``engine`` (``native``, ``formulas``, or
     any engine :func:`xl_addin.recalc.recalculate` accepts) and classify every formula cell
-    against Excel's cached value. The workbook itself is only read."""
+    against Excel's cached value. The workbook itself is only read.
+
+    ``limits``: run the engine in a child process (forked) held to that time and memory; an
+    engine that does not finish within them computed nothing (every cell "not computed")."""
+    path = Path(path)
+    name = name or path.name
+    if limits is None:
+        return _compare(path, engine, name)
+    _preload(engine)
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, path, engine, name, limits.memory_bytes))
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(limits.seconds):
+            try:
+                status, result = parent.recv()
+            except EOFError:
+                status, result = "limit", "the engine's process died (out of memory?)"
+        else:
+            status, result = "limit", f"the engine ran past {limits.seconds:g} s"
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join()
+        parent.close()
+    if status == "ok":
+        return result  # type: ignore[no-any-return]
+    if status == "error":
+        raise RuntimeError(f"{name} ({engine}): {result}")
+    return _all_not_computed(path, Figures(workbook=name, engine=engine), result)
+
+
+def _compare(path: Path, engine: str, name: str) -> Figures:
     from ..recalc import RecalcError, recalculate
 
-    path = Path(path)
-    figures = Figures(workbook=name or path.name, engine=engine)
+    figures = Figures(workbook=name, engine=engine)
     cells = read_formula_cells(path)
     with tempfile.TemporaryDirectory(prefix="xl-addin-compare-") as tmp:
         copy = Path(tmp) / f"input{path.suffix or '.xlsx'}"
@@ -364,18 +477,7 @@ def compare(path: Path | str, engine: str, *, name: str | None = None) -> Figure
         try:
             report = recalculate(copy, out, allow_errors=True, engine=engine)
         except RecalcError as exc:
-            reason = str(exc).replace(str(copy), path.name)
-            figures.refused = reason
-            for cell in cells:
-                if cell.value is _NO_VALUE:
-                    figures.no_cached_value += 1
-                    continue
-                figures.add(
-                    CellOutcome(
-                        cell.sheet, cell.ref, cell.formula, cell.value, None, NOT_COMPUTED, reason
-                    )
-                )
-            return figures
+            return _all_not_computed(path, figures, str(exc).replace(str(copy), path.name))
         figures.engine_used = str(getattr(report, "engine", "") or engine)
         skipped = not_computed_cells(report)
         computed: dict[str, dict[str, Any]] = {}
