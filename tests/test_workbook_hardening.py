@@ -628,9 +628,12 @@ def test_formulas_are_data_never_code_files_or_network(
     # external links are reported, one line naming the part or the cell
     assert "warning: xl/externalLinks/externalLink1.xml: link to 'secret.xlsx' not followed" in err
     assert "warning: xl/workbook.xml: defined name __dunder__: reference to another workbook" in err
-    assert "error: Sheet1!B5: #REF! reference to another workbook [1]Sheet1!A1 not followed" in err
-    assert "error: Sheet1!B6: #REF! reference to another workbook '[secret.xlsx]Sheet1'!A1" in err
-    assert "error: Sheet1!B4: #REF! DDE link cmd|' /C touch PWNED'!A0 not run" in err
+    # a cell that refers to another workbook (or a DDE link) is not computed: reported, and it
+    # keeps what Excel cached (here nothing), never a value read through the link
+    nc = "error: Sheet1!{}: not computed: {}"
+    assert nc.format("B5", "reference to another workbook [1]Sheet1!A1 not followed") in err
+    assert nc.format("B6", "reference to another workbook '[secret.xlsx]Sheet1'!A1") in err
+    assert nc.format("B4", "DDE link cmd|' /C touch PWNED'!A0 not run") in err
     assert re.search(r"error: Sheet1!B1: #NAME\? unknown function EVAL", err)
     # and the input is untouched, without --allow-errors nothing is written
     before = path.read_bytes()
@@ -886,3 +889,42 @@ def test_recalculating_twice_with_the_formulas_engine(small: bytes, tmp_path: Pa
     recalculate(src, a, engine="formulas")
     recalculate(a, b, engine="formulas")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_reference_to_another_workbook_keeps_excels_cached_value(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #11 item 2: a cell the engine cannot compute keeps Excel's cached value. A link to
+    another workbook is never followed: B1 (=[1]Sheet1!A1, cached 7 as Excel last read it) is
+    reported as not computed and keeps 7; B2 (=B1*2) computes with it, 14, as Excel does while
+    links are not updated; B3 (a link with no cached value) stays empty and its dependent B4 is an
+    error, never 0."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws["B1"] = "=[1]Sheet1!A1"
+    ws["B2"] = "=B1*2"
+    ws["B3"] = "=[1]Sheet1!A2"
+    ws["B4"] = "=B3+1"
+    plain = tmp_path / "plain.xlsx"
+    wb.save(plain)
+    data = _external_link_parts(plain.read_bytes(), "other.xlsx")
+    sheet = part(data, "xl/worksheets/sheet1.xml")
+    cached = re.sub(rb'(<c r="B1"[^>]*>.*?<f>[^<]*</f>)<v\s*/?>(?:</v>)?', rb"\1<v>7</v>", sheet)
+    assert cached != sheet
+    src = tmp_path / "linked.xlsx"
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(src, "w") as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            zout.writestr(info, cached if info.filename == "xl/worksheets/sheet1.xml" else body)
+    out = tmp_path / "out.xlsx"
+    rc = cli.main(["recalc", str(src), "-o", str(out), "--allow-errors", "--verbose", "-q"])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "Sheet1!B1: not computed: reference to another workbook [1]Sheet1!A1" in err
+    assert "Excel's cached value kept" in err
+    got = openpyxl.load_workbook(out, data_only=True)["Sheet1"]
+    assert got["B1"].value == 7
+    assert got["B2"].value == 14
+    assert got["B3"].value is None
+    assert isinstance(got["B4"].value, str) and got["B4"].value.startswith("#")

@@ -246,11 +246,17 @@ def _foreign_message(ref: str) -> str:
 _F_CONTENT = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*?)(?:/>|>.*?</(?:[\w.-]+:)?f>)", re.S)
 
 
-def _neutralized(element: bytes | None) -> bytes:
-    """``element`` (a ``<c>``) with its formula replaced by ``#REF!`` (for the engine only)."""
+def _neutralized(element: bytes | None, prefix: bytes = b"") -> bytes:
+    """``element`` (a ``<c>``) for the engine only: a formula that refers to another workbook
+    (or a DDE link) is never followed. With a cached value the cell becomes that constant, so
+    the cells that depend on it compute with the value Excel last read from the link, as Excel
+    itself does while links are not updated; without one its formula becomes ``#REF!``."""
     assert element is not None
     m = _F_CONTENT.search(element)
     assert m is not None
+    p = re.escape(prefix)
+    if re.search(rb"<" + p + rb"v\b[^>]*>[^<]+</" + p + rb"v>|<" + p + rb"is\b", element):
+        return element[: m.start()] + element[m.end() :]
     ftag = m.group(1)
     close = b"</" + ftag[1:].split(None, 1)[0].rstrip(b"/>") + b">"
     return element[: m.start()] + ftag + b">#REF!" + close + element[m.end() :]
@@ -269,20 +275,21 @@ def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes 
         if cell.formula is not None:
             fa = _attrs(cell.formula)
             ref = None
-            if array := (fa.get(b"t") == b"array" and b"ref" in fa):
+            array = fa.get(b"t") == b"array" and b"ref" in fa
+            if array:
                 ref = fa[b"ref"].decode().upper().replace("$", "")
-                members.update(rc for rc in _range_cells(ref) if rc != (cell.row, cell.col))
             bad = foreign_reference(cell.formula_text)
             if bad is None and fa.get(b"t") == b"shared" and fa.get(b"si") in shared_foreign:
                 bad = shared_foreign[fa[b"si"]]
-            elif bad is not None:
-                edits[(cell.row, cell.col)] = _neutralized
-                if fa.get(b"t") == b"shared" and b"si" in fa:
-                    shared_foreign[fa[b"si"]] = bad
+            elif bad is not None and fa.get(b"t") == b"shared" and b"si" in fa:
+                shared_foreign[fa[b"si"]] = bad
             if bad is not None:
+                edits[(cell.row, cell.col)] = lambda el, pre=scan.prefix: _neutralized(el, pre)
                 foreign[(cell.row, cell.col)] = bad
                 if array and ref is not None:
                     foreign.update({rc: bad for rc in _range_cells(ref)})
+            elif array and ref is not None:
+                members.update(rc for rc in _range_cells(ref) if rc != (cell.row, cell.col))
     for cell in scan.cells():
         if (cell.row, cell.col) in members and cell.formula is None:
             element = scan.data[cell.start : cell.end]
@@ -902,6 +909,18 @@ def _recalculate(
                 targets.pop((cell.row, cell.col))  # what-if tables: left as they are
         edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
         for (r, c), has_f in targets.items():
+            bad = foreign[part].get((r, c))
+            if bad is not None:  # never followed: reported, the cell keeps Excel's cached value
+                report.errors.append(
+                    CellError(
+                        sname,
+                        f"{_col_letters(c)}{r}",
+                        "not computed:",
+                        f"{_foreign_message(bad)}; Excel's cached value kept",
+                        not_computed=True,
+                    )
+                )
+                continue
             value = values.get(key, r, c, arrays.get((r, c)))
             if value is _MISSING:
                 ref = f"{_col_letters(c)}{r}"
@@ -914,9 +933,6 @@ def _recalculate(
                 )
                 continue
             v, t = _v_and_t(value)
-            bad = foreign[part].get((r, c))
-            if bad is not None:  # never followed: an error naming the reference
-                value, (v, t) = Err("#REF!", _foreign_message(bad)), (b"#REF!", b"e")
             padding = (  # spare cells of an array block larger than the result show #N/A
                 not has_f and (r, c) in arrays and v == b"#N/A"
             ) or getattr(value, "message", None) == PADDING
