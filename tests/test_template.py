@@ -273,29 +273,34 @@ def test_waterfall_block_breakpoints_and_charts(wb: openpyxl.Workbook) -> None:
 def test_adjustments_event_log_for_cphistory(wb: openpyxl.Workbook) -> None:
     ws = wb["Adjustments"]
     ((sheet, ref),) = wb.defined_names["EventLog"].destinations
-    assert (sheet, ref) == ("Adjustments", "$A$23:$J$33")
-    assert tuple(ws.cell(23, j).value for j in range(1, 11)) == (
+    assert (sheet, ref) == ("Adjustments", "$A$24:$J$34")
+    assert tuple(ws.cell(24, j).value for j in range(1, 11)) == (
         *("Date", "Event", "Shares", "Price", "Ratio", "Instrument", "Class", "Category"),
         *("Gross proceeds", "Note"),
     )
-    # CPHISTORY's own snake_case header row (38) is hidden under a header in words (37)
-    assert ws.row_dimensions[38].hidden and not ws.row_dimensions[37].hidden
-    words = [ws.cell(37, j).value for j in range(1, 17)]
+    # CPHISTORY's own snake_case header row (39) is hidden under a header in words (38)
+    assert ws.row_dimensions[39].hidden and not ws.row_dimensions[38].hidden
+    words = [ws.cell(38, j).value for j in range(1, 17)]
     assert words[:3] == ["Log row", "Date", "Event"] and "Explanation" in words
     assert all(" " in w or w.isalpha() for w in words) and not any("_" in w for w in words)
     explanation = get_column_letter(words.index("Explanation") + 1)
     assert ws.column_dimensions[explanation].width >= 50
-    assert ws[f"{explanation}39"].alignment.wrap_text
+    assert ws[f"{explanation}40"].alignment.wrap_text
     assert ws.protection.formatColumns is False and ws.protection.formatRows is False
-    hist = ws["A38"].value
-    assert isinstance(hist, ArrayFormula) and hist.ref == "A38:P48"
+    hist = ws["A39"].value
+    assert isinstance(hist, ArrayFormula) and hist.ref == "A39:P49"
     assert hist.text.startswith("=CPHISTORY(EventLog,")
-    assert ws["G35"].value.startswith('=CPASOF(EventLog,"I",ValuationDate,')
+    # the 6(a)/6(f) reading of the option-plan cap after an expiry is an input (FALSE: a grant
+    # uses the cap for good), passed to CPHISTORY and CPASOF as their last argument
+    ((_, cap_ref),) = wb.defined_names["Hist_ExpiredOptionsFreeCap"].destinations
+    assert ws[cap_ref.replace("$", "")].value is False
+    assert hist.text.endswith(",Hist_ExpiredOptionsFreeCap)")
+    assert ws["G36"].value.startswith('=CPASOF(EventLog,"I",ValuationDate,')
     lists = {dv.formula1: str(dv.sqref) for dv in ws.data_validations.dataValidation}
     events = '"SPLIT,COMBINATION,DIVIDEND,ISSUE,WARRANT,CONVERTIBLE,EXERCISE,EXPIRE,REPRICE,'
     (history_events,) = [k for k in lists if k.startswith(events)]
-    assert "SUBSEQUENT_CLOSING" in history_events and "B24" in lists[history_events]
-    assert any("OPTION_PLAN" in k and "H33" in v for k, v in lists.items())
+    assert "SUBSEQUENT_CLOSING" in history_events and "B25" in lists[history_events]
+    assert any("OPTION_PLAN" in k and "H34" in v for k, v in lists.items())
 
 
 def test_check_inputs_are_named_and_validated(wb: openpyxl.Workbook) -> None:
@@ -383,12 +388,12 @@ def test_history_and_checks_worked_out_by_hand(values: openpyxl.Workbook) -> Non
     # start: 14,000,000 + 1,210,398 + 820,471 (as converted at 12.31) + 460,000 = 16,490,869;
     # the option grant (60,000, within the 2,460,000 plan cap) changes no price; the ISSUE of
     # 500,000 at $10.00 before the Qualified Private Offering ratchets both classes to $10.00.
-    assert adj["E39"].value == 16_490_869 and adj["H39"].value == pytest.approx(12.31)
-    assert adj["E40"].value == 16_550_869
-    assert (adj["G40"].value, adj["H40"].value, adj["K40"].value) == (12.31, 10, 10)
+    assert adj["E40"].value == 16_490_869 and adj["H40"].value == pytest.approx(12.31)
+    assert adj["E41"].value == 16_550_869
+    assert (adj["G41"].value, adj["H41"].value, adj["K41"].value) == (12.31, 10, 10)
     # after: 14,500,000 + floor(1,210,398 x 1.231) + floor(820,471 x 1.231) + 520,000
-    assert adj["F40"].value == 14_500_000 + 1_489_999 + 1_009_999 + 520_000
-    assert (adj["G35"].value, adj["H35"].value) == (10, 10)  # CPASOF at 2001-06-15
+    assert adj["F41"].value == 14_500_000 + 1_489_999 + 1_009_999 + 520_000
+    assert (adj["G36"].value, adj["H36"].value) == (10, 10)  # CPASOF at 2001-06-15
 
     ch = values["Checks"]
 
@@ -596,7 +601,7 @@ def test_array_padding_is_hidden(wb: openpyxl.Workbook) -> None:
         str(cf.sqref): [r.formula for r in cf.rules]
         for cf in wb["Adjustments"].conditional_formatting
     }
-    assert rules["A38:P48"] == [["ISNA(A38)"]]
+    assert rules["A39:P49"] == [["ISNA(A39)"]]
     (rule,) = next(iter(wb["Waterfall"].conditional_formatting._cf_rules.values()))
     assert rule.dxf.font.color.rgb.endswith("FFFFFF")
 

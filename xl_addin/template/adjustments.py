@@ -109,12 +109,23 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
             GENERAL,
             "bool",
         ),
+        (
+            "Expired options free the plan cap",
+            "Hist_ExpiredOptionsFreeCap",
+            False,
+            GENERAL,
+            "bool",
+        ),
     )
     for i, (label, name, value, fmt, kind) in enumerate(start):
         r = top + 1 + i
         ws[f"A{r}"] = label
         b.input(ws, f"C{r}", value, fmt, name=name, kind=kind)
-        b.note(ws, f"D{r}", "SAMPLE" if kind == "number" else "6(c)(i) full ratchet before it")
+        notes = {
+            "Hist_QPOClosed": "6(c)(i) full ratchet before it",
+            "Hist_ExpiredOptionsFreeCap": "6(a)/6(f): FALSE = a grant uses the cap for good",
+        }
+        b.note(ws, f"D{r}", notes.get(name, "SAMPLE"))
     head = top + 2 + len(start)
     # CPHISTORY reads headers case-insensitively, spaces for underscores: words print better
     b.header(ws, head, [c.replace("_", " ").capitalize() for c in COLUMNS])
@@ -135,7 +146,8 @@ def _history(b: Builder, ws: Worksheet, top: int) -> int:
     b.name("EventLog", ws, f"A{head}:{col_letters(len(COLUMNS))}{last}")
     capital = (
         "Hist_Common,Hist_Rights,ClassI_Shares,ClassI_InitialCP,ClassII_Shares,"
-        "ClassII_StatedValue,ClassII_InitialCP,Hist_QPOClosed,Hist_OptionPlanUsed"
+        "ClassII_StatedValue,ClassII_InitialCP,Hist_QPOClosed,Hist_OptionPlanUsed,"
+        "Hist_ExpiredOptionsFreeCap"
     )
     r = last + 2
     ws[f"A{r}"] = "Conversion Price at the valuation date (CPASOF)"
