@@ -1069,6 +1069,8 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``."""
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
+    if engine == "libreoffice":
+        return _evaluate_with_libreoffice(path)
     try:
         return _evaluate_fast(path, progress)
     except Unsupported as why:
@@ -1076,9 +1078,28 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
             raise RecalcError(
                 f"the native evaluator cannot evaluate this workbook: {why}"
             ) from None
+        from .workbook import libreoffice  # issue #10: the next engine, where installed
+
+        absent = libreoffice.available()
+        if absent is None:
+            results = _evaluate_with_libreoffice(path)
+            results.engine = f"libreoffice ({why})"
+            return results
         results = _evaluate_with_formulas(path, progress)
-        results.engine = f"formulas ({why})"
+        results.engine = f"formulas ({why}; {absent})"
         return results
+
+
+def _evaluate_with_libreoffice(path: Path) -> _Results:
+    """Every formula cell's value as LibreOffice computes it, with the add-in's extension
+    (:mod:`xl_addin.workbook.libreoffice`: one warm LibreOffice for the whole run)."""
+    from .workbook import libreoffice
+
+    try:
+        cells = libreoffice.evaluate(path)
+    except libreoffice.LibreOfficeError as exc:
+        raise RecalcError(str(exc)) from None
+    return _Results(cells, {}, frozenset(), engine="libreoffice")
 
 
 def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
@@ -1415,7 +1436,12 @@ def named_values(path: Path | str) -> dict[str, Any]:
 # =============================================================================================
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``recalc`` options (for ``xl-addin recalc``)."""
-    parser.add_argument("workbook", type=Path, help="the .xlsx/.xlsm to recalculate")
+    parser.add_argument(
+        "workbook",
+        type=Path,
+        nargs="+",
+        help="the .xlsx/.xlsm to recalculate; several, or a folder (its .xlsx/.xlsm files)",
+    )
     parser.add_argument(
         "-o", "--output", type=Path, help="output file (default: IN.recalc.xlsx next to IN)"
     )
@@ -1436,9 +1462,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     parser.add_argument(
         "--engine",
-        choices=("auto", "native", "formulas"),
+        choices=("auto", "native", "libreoffice", "formulas"),
         default="auto",
-        help="auto: the fast native evaluator, the formulas library where it cannot (default)",
+        help="auto (default): the fast native evaluator; where it cannot, LibreOffice with the "
+        "add-in's extension, or the formulas library where LibreOffice is not installed",
     )
 
 
@@ -1481,8 +1508,52 @@ def interrupted_status(exc: KeyboardInterrupt) -> int:
     return 128 + int(getattr(exc, "signum", signal.SIGINT))
 
 
+def _inputs(paths: Sequence[Path]) -> list[Path]:
+    """The workbooks named, a folder standing for its .xlsx/.xlsm files (not the outputs of an
+    earlier run, ``*.recalc.xlsx``, nor Excel's ``~$`` lock files)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in (".xlsx", ".xlsm")
+                and not p.stem.endswith(".recalc")
+                and not p.name.startswith("~$")
+                and p.is_file()
+            )
+        else:
+            out.append(path)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``recalc`` from parsed arguments; returns the exit status."""
+    """Run ``recalc`` over every workbook given (issue #10: one warm LibreOffice for all of
+    them with ``--engine libreoffice``); the exit status is the worst of theirs."""
+    paths = _inputs(args.workbook if isinstance(args.workbook, list) else [args.workbook])
+    if not paths:
+        print("xl-addin recalc: no .xlsx/.xlsm workbook found", file=sys.stderr)
+        return 2
+    if len(paths) > 1 and args.output is not None:
+        print("xl-addin recalc: -o names one output: give one workbook", file=sys.stderr)
+        return 2
+    status = 0
+    try:
+        for path in paths:
+            one = argparse.Namespace(**{**vars(args), "workbook": path})
+            rc = _run_one(one)
+            status = max(status, rc)
+            if rc > 2:  # interrupted
+                break
+    finally:
+        from .workbook import libreoffice
+
+        libreoffice.shutdown()
+    return status
+
+
+def _run_one(args: argparse.Namespace) -> int:
+    """Run ``recalc`` on one workbook; returns the exit status."""
     overrides: dict[str, object] = {}
     for item in args.overrides:
         name, sep, value = item.partition("=")

@@ -328,33 +328,40 @@ def calc_formula(formula: str) -> str:
 _FORMULA = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*>)([^<]*)(</(?:[\w.-]+:)?f>)")
 
 
-def calc_copy(src: Path, dst: Path) -> bool:
-    """Write to ``dst`` a copy of the workbook ``src`` whose formulas (in the sheets) call the
-    add-in's functions under Calc's names (:func:`calc_formula`); False (nothing written) when
-    no formula calls one."""
-    import zipfile
+def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
+    """The zip members of the workbook ``src`` with each sheet's formulas calling the add-in's
+    functions under Calc's names (:func:`calc_formula`), and how many formulas changed. The
+    workbook is read with :mod:`xl_addin.recalc`'s guards (zip bombs, DTDs, corrupt parts)."""
+    from ..recalc import _read_zip
 
+    count = 0
+    members: list[tuple[Any, bytes]] = []
+    for info, data in _read_zip(Path(src)):
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+
+            def fix(m: re.Match[bytes]) -> bytes:
+                nonlocal count
+                text = m.group(2).decode("utf-8")
+                new = calc_formula(text)
+                if new == text:
+                    return m[0]
+                count += 1
+                return m.group(1) + new.encode("utf-8") + m.group(3)
+
+            data = _FORMULA.sub(fix, data)
+        members.append((info, data))
+    return members, count
+
+
+def calc_copy(src: Path, dst: Path) -> bool:
+    """Write to ``dst`` the workbook ``src`` as Calc must load it (:func:`calc_parts`);
+    False (nothing written) when no formula calls the add-in."""
     from .. import _files
 
-    changed = False
-    members: list[tuple[zipfile.ZipInfo, bytes]] = []
-    with zipfile.ZipFile(src) as z:
-        for info in z.infolist():
-            data = z.read(info)
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-
-                def fix(m: re.Match[bytes]) -> bytes:
-                    text = m.group(2).decode("utf-8")
-                    new = calc_formula(text)
-                    return m.group(1) + new.encode("utf-8") + m.group(3) if new != text else m[0]
-
-                new = _FORMULA.sub(fix, data)
-                changed = changed or new != data
-                data = new
-            members.append((info, data))
-    if changed:
+    members, count = calc_parts(src)
+    if count:
         dst.write_bytes(_files.zip_bytes(members))
-    return changed
+    return bool(count)
 
 
 def evaluate(path: Path) -> dict[tuple[str, int, int], Any]:

@@ -42,6 +42,7 @@ __all__ = [
     "calc_addins_xcu",
     "idl",
     "long_name",
+    "write_calc_copy",
     "write_extension",
 ]
 
@@ -193,3 +194,18 @@ def write_extension(path: Path, *, force: bool = False) -> Path:
 
     write_atomically(path, build(), overwrite=force)
     return path
+
+
+def write_calc_copy(src: Path, dst: Path, *, force: bool = False) -> int:
+    """Write a copy of the .xlsx ``src`` in which every formula calls the add-in's functions
+    under the names LibreOffice Calc binds in .xlsx files (the long programmatic names of
+    :func:`long_name`); returns how many formulas changed. Everything else is copied byte for
+    byte; ``src`` is not changed; an existing ``dst`` is only replaced with ``force``."""
+    from ..._files import write_atomically, zip_bytes
+    from ...workbook.libreoffice import calc_parts
+
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise ValueError(f"{dst}: would overwrite the input")
+    members, count = calc_parts(src)
+    write_atomically(dst, zip_bytes(members), overwrite=force)
+    return count
