@@ -12,7 +12,9 @@ Conventions of Calc this module bridges (checked by tests/test_libreoffice_exten
   ``None`` and the function's own default applies (a required one omitted is the function's
   own one-line error);
 * a range arrives as a tuple of rows, an empty cell inside it as ``''`` (passed on as None, as
-  xlwings does), a single empty cell as ``0.0`` (Calc's choice: it cannot be told apart);
+  xlwings does), a single empty cell as ``0.0`` (Calc's choice: it cannot be told from a typed
+  0); for the optional range arguments whose blank means "none" (:func:`blank_means_none`)
+  that ``0.0`` is passed on as blank;
 * results are declared ``sequence<sequence<any>>`` (a single value is a 1×1 array, which a
   normal cell shows as that value): numbers as floats (Calc has no boolean: TRUE is 1.0,
   and integers inside arrays must be floats), text as text, an empty result cell as ``''``;
@@ -47,7 +49,7 @@ INTERFACE = "@INTERFACE@"
 _mod = __import__(INTERFACE_MODULE, fromlist=[INTERFACE])
 XInterfaceOfAddIn = getattr(_mod, INTERFACE)
 
-from xl_addin.functions import Function, table  # noqa: E402
+from xl_addin.functions import Function, Parameter, table  # noqa: E402
 from xl_addin.terms.errors import TermsError  # noqa: E402
 
 #: Calc's internal error numbers (FormulaError) for Excel's error codes.
@@ -102,16 +104,24 @@ MESSAGES: dict[str, str] = {}
 _LOCK = threading.Lock()
 
 
+def blank_means_none(p: Parameter) -> bool:
+    """A range argument whose blank means "none" (optional, default None). Calc passes a blank
+    single cell as 0.0 (it cannot be told from a typed 0): for these arguments that 0.0 is
+    read as blank, as Excel passes it."""
+    return p.takes_range and p.optional and p.default is None
+
+
 def _method(fn: Function) -> Any:
     names = [p.name for p in fn.parameters]
+    blank = [blank_means_none(p) for p in fn.parameters]
 
     def method(self: Any, *args: Any) -> Any:
         values = list(args[: len(names)])
         while values and values[-1] is None and fn.parameters[len(values) - 1].optional:
             values.pop()  # trailing omitted optionals: the function's defaults
         call = [
-            (p.default if v is None and p.optional else _arg(v))
-            for p, v in zip(fn.parameters, values, strict=False)
+            (p.default if v is None and p.optional else None if b and v == 0.0 else _arg(v))
+            for p, b, v in zip(fn.parameters, blank, values, strict=False)
         ]
         try:
             return _result(fn.call(*call))
