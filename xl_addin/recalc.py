@@ -1080,7 +1080,7 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
             ) from None
         from .workbook import libreoffice  # issue #10: the next engine, where installed
 
-        absent = libreoffice.available()
+        absent = libreoffice.not_for(str(why)) or libreoffice.available()
         if absent is None:
             results = _evaluate_with_libreoffice(path)
             results.engine = f"libreoffice ({why})"
@@ -1530,10 +1530,12 @@ def _inputs(paths: Sequence[Path]) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     """Run ``recalc`` over every workbook given (issue #10: one warm LibreOffice for all of
     them with ``--engine libreoffice``); the exit status is the worst of theirs."""
-    paths = _inputs(args.workbook if isinstance(args.workbook, list) else [args.workbook])
-    if not paths:
-        print("xl-addin recalc: no .xlsx/.xlsm workbook found", file=sys.stderr)
-        return 2
+    given = args.workbook if isinstance(args.workbook, list) else [args.workbook]
+    for folder in given:
+        if folder.is_dir() and not _inputs([folder]):
+            print(f"xl-addin recalc: {folder}: is a folder with no .xlsx/.xlsm", file=sys.stderr)
+            return 2
+    paths = _inputs(given)
     if len(paths) > 1 and args.output is not None:
         print("xl-addin recalc: -o names one output: give one workbook", file=sys.stderr)
         return 2

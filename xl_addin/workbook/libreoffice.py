@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import os
 import re
@@ -41,6 +42,7 @@ __all__ = [
     "LibreOfficeError",
     "available",
     "evaluate",
+    "not_for",
     "shared",
     "shutdown",
 ]
@@ -93,6 +95,7 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+@functools.cache
 def _uno_python() -> str | None:
     """A Python that can ``import uno`` (LibreOffice's bridge), or None."""
     candidates = [sys.executable, shutil.which("python3"), "/usr/bin/python3"]
@@ -121,6 +124,25 @@ def available() -> str | None:
             "LibreOffice's Python bridge (uno) is not installed "
             "(Debian/Ubuntu: python3-uno libreoffice-script-provider-python)"
         )
+    return None
+
+
+def not_for(why: str) -> str | None:
+    """None when LibreOffice is the engine for what the native evaluator lacks (``why``, its
+    :class:`~xl_addin.fastcalc.Unsupported` message), else why not: a formula the native
+    evaluator cannot read, or a function that is neither Excel's nor the add-in's, is no case
+    for another spreadsheet (``formulas`` then reports it cell by cell, starting no program)."""
+    if why.startswith(("cannot read formula", "unexpected", "unbalanced", "formula ends")):
+        return "LibreOffice is not used for a formula that cannot be read"
+    m = re.match(r"function (\S+)$", why)
+    if m:
+        import formulas
+
+        name = m.group(1).upper()
+        for prefix in ("_XLFN.", "_XLWS."):
+            name = name.removeprefix(prefix)
+        if name not in formulas.get_functions():
+            return f"LibreOffice is not used for an unknown function ({name})"
     return None
 
 
@@ -166,6 +188,7 @@ class LibreOffice:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
             start_new_session=True,  # its own process group: ended as a whole in close()
         )
         python = _uno_python()
@@ -175,6 +198,7 @@ class LibreOffice:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
             text=True,
             encoding="utf-8",
         )
@@ -225,14 +249,15 @@ class LibreOffice:
         out: dict[str, dict[tuple[int, int], Any]] = {}
         for name, cells in answer["sheets"]:
             values: dict[tuple[int, int], Any] = {}
-            for r, c, kind, v in cells:
+            for r, c, kind, v, *message in cells:
                 if kind == "e":
                     code = CALC_ERRORS.get(int(v))
                     if code is None:
                         why = _CALC_ONLY.get(int(v), "error")
                         values[(r, c)] = Err("#VALUE!", f"LibreOffice Err:{int(v)} ({why})")
                     else:
-                        values[(r, c)] = Err(code, "computed by LibreOffice")
+                        text = message[0] if message and message[0] else ""
+                        values[(r, c)] = Err(code, text or "computed by LibreOffice")
                 elif kind == "b":
                     values[(r, c)] = bool(v)
                 else:

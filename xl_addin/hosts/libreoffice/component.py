@@ -19,8 +19,9 @@ Conventions of Calc this module bridges (checked by tests/test_libreoffice_exten
   normal cell shows as that value): numbers as floats (Calc has no boolean: TRUE is 1.0,
   and integers inside arrays must be floats), text as text, an empty result cell as ``''``;
 * an error is a real error value of the same code as Excel's (``#VALUE!``, ``#NUM!``, ...):
-  Calc reads a NaN whose low 32 bits carry its error number as that error. The message is kept
-  and returned by the add-in's ``ADDINMSG`` function (see :mod:`xl_addin.udfs`), when present.
+  Calc reads a NaN whose low 32 bits carry its error number as that error. Its message is
+  written to the log named by ``XL_ADDIN_CALC_MESSAGES`` when set (the LibreOffice engine's
+  report of each error cell).
 """
 
 from __future__ import annotations
@@ -99,9 +100,19 @@ def _result(value: Any) -> tuple[tuple[Any, ...], ...]:
     return ((_out(value),),)
 
 
-#: The last error message of each function (and of all), for ADDINMSG.
-MESSAGES: dict[str, str] = {}
+#: Where each error's message is appended (``NAME<TAB>code<TAB>message``), when set: the
+#: LibreOffice engine (:mod:`xl_addin.workbook.libreoffice`) starts LibreOffice with it, to
+#: report which cell failed and why.
+MESSAGE_LOG = os.environ.get("XL_ADDIN_CALC_MESSAGES", "")
 _LOCK = threading.Lock()
+
+
+def _log(name: str, code: str, message: str) -> None:
+    if not MESSAGE_LOG:
+        return
+    line = "\t".join(x.replace("\t", " ").replace("\n", " ") for x in (name, code, message))
+    with _LOCK, open(MESSAGE_LOG, "a", encoding="utf-8") as log:
+        log.write(line + "\n")
 
 
 def blank_means_none(p: Parameter) -> bool:
@@ -126,14 +137,12 @@ def _method(fn: Function) -> Any:
         try:
             return _result(fn.call(*call))
         except TermsError as exc:
-            message = f"{fn.name}: {exc.message}"
             code = exc.code
+            message = exc.message.removeprefix(code + " ")  # raise mode: "#VALUE! why"
         except Exception as exc:  # never a traceback: one line
-            message = f"{fn.name}: internal error: {type(exc).__name__}: {exc}".splitlines()[0]
+            message = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
             code = "#VALUE!"
-        with _LOCK:
-            MESSAGES[fn.name] = message
-            MESSAGES[""] = message
+        _log(fn.name, code, message)
         return ((error_value(code),),)
 
     method.__name__ = fn.name
