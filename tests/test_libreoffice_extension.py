@@ -230,6 +230,8 @@ def test_own_workbook_scalars_ranges_arrays_optionals_and_bad_inputs(
         "B10": ("=LIQPREF(A2,12.31,D1,D2)", 2708.2),
         # one add-in result used by a built-in
         "B11": ("=SUM(B1,B10)", 1354.1 + 2708.2),
+        # an error passed on by a built-in
+        "B12": ("=B6+1", "#VALUE!"),
     }
     for ref, (formula, _) in cells.items():
         ws[ref] = formula
@@ -246,6 +248,10 @@ def test_own_workbook_scalars_ranges_arrays_optionals_and_bad_inputs(
             assert getattr(value, "code", None) == expected, (ref, value)
         else:
             assert math.isclose(value, expected, rel_tol=1e-9), (ref, value, expected)
+    # the add-in's message for the error cell, and for the cell its error goes to
+    assert got[("S", 6, 2)].message == "LIQPREF: shares must be >= 0 (got -5)"
+    assert got[("S", 12, 2)].message == "LIQPREF: shares must be >= 0 (got -5)"
+    assert got[("S", 9, 2)].message == "CONVSHARES: conversion_price must be > 0 (got 0)"
     # the array: each row as the core computes it (LIQPREF of each holding, exact → float)
     core = udfs.LIQPREF([[100.0], [200.0], [300.0]], 12.31, D1, D2)
     assert [got[("S", r, 3)] for r in (1, 2, 3)] == pytest.approx(
