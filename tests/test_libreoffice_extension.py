@@ -15,8 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import os
 import re
+import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -294,3 +297,64 @@ def test_no_soffice_is_left_behind(tmp_path: Path) -> None:
     assert soffice.poll() is not None and not profile.exists()
     ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
     assert str(profile) not in ps.stdout
+
+
+def _unprivileged() -> list[str] | None:
+    """A command prefix running as an unprivileged user (unopkg refuses root without
+    --shared), or [] when not root, None when not possible."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"] if setpriv else None
+
+
+@pytest.fixture()
+def request_cleanup() -> Any:
+    folders: list[Path] = []
+    yield folders
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@needs_lo
+def test_unopkg_installs_the_extension_into_a_fresh_profile(request_cleanup: list[Path]) -> None:
+    """The user's way: `unopkg add xl_addin.oxt` into a fresh profile, as a normal user."""
+    prefix = _unprivileged()
+    unopkg = shutil.which("unopkg")
+    if prefix is None or unopkg is None:
+        pytest.skip("no unopkg, or no way to run it as a normal user (LibreOffice)")
+    # a folder the normal user can reach (pytest's own are private to root)
+    tmp_path = Path(tempfile.mkdtemp(prefix="xl-addin-unopkg-"))
+    request_cleanup.append(tmp_path)
+    tmp_path.chmod(0o777)
+    oxt = tmp_path / "xl_addin.oxt"
+    oxt.write_bytes(ext.build())
+    oxt.chmod(0o644)
+    profile = (tmp_path / "profile").as_uri()
+    env = {**os.environ, "HOME": str(tmp_path)}
+
+    def unopkg_run(*args: str) -> str:
+        run = subprocess.run(
+            [
+                "timeout",
+                "-s",
+                "KILL",
+                "180",
+                *prefix,
+                unopkg,
+                *args,
+                f"-env:UserInstallation={profile}",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            start_new_session=True,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        return run.stdout
+
+    unopkg_run("add", str(oxt))
+    listed = unopkg_run("list")
+    assert f"Identifier: {ext.EXTENSION_ID}" in listed
+    assert "is registered: yes" in listed.replace("Is registered: yes", "is registered: yes")
