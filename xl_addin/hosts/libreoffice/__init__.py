@@ -18,9 +18,11 @@ extension, with the same name, arguments (same order, optional ones optional) an
   LibreOffice's Python with numpy: bundled in LibreOffice for Windows and macOS; on
   Debian/Ubuntu the packages ``libreoffice-script-provider-python`` (with ``python3-uno``) and
   ``python3-numpy``.
-* Names in ``.xlsx`` files: each function's ``CompatibilityName`` is its Excel name, so Calc
-  reads ``=LIQPREF(...)`` in an .xlsx written for Excel as this add-in's function and writes
-  it back under the same name (see the README, "LibreOffice Calc").
+* Names in ``.xlsx`` files: Calc (7.4) binds an add-in function in an .xlsx only under its long
+  programmatic name (:func:`long_name`) and writes that name back when it saves an .xlsx (the
+  ``CompatibilityName`` each function carries in ``CalcAddIns.xcu`` does not change either, as
+  measured). :func:`write_calc_copy` writes the copy of a workbook that Calc reads; the
+  LibreOffice engine does the same in a private copy (see the README, "LibreOffice Calc").
 * Category: Calc's Function Wizard has a fixed list of categories; the add-in's functions are
   under "Add-In" (the description of each starts with its section of the certificate).
 """
