@@ -32,6 +32,7 @@ import xl_addin.udfs as udfs
 from xl_addin import cli, recalc
 from xl_addin.functions import table
 from xl_addin.hosts import libreoffice as ext
+from xl_addin.hosts import lite
 from xl_addin.workbook import libreoffice as lo
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "workbook_templates" / "series_a_model.xlsx"
@@ -64,7 +65,9 @@ def test_every_function_of_the_table_is_in_the_extension(oxt: zipfile.ZipFile) -
     for f in functions:
         # same arguments, same order: one `any` per parameter (Calc makes `any` optional)
         params = [p.strip() for p in methods[f.name].split(",") if p.strip()]
-        assert params == [f"[in] any a{i + 1}" for i in range(len(f.parameters))], f.name
+        assert params == ["[in] com::sun::star::beans::XPropertySet caller"] + [
+            f"[in] any a{i + 1}" for i in range(len(f.parameters))
+        ], f.name
         block = xcu.split(f'<node oor:name="{f.name}" oor:op="replace">')[1].split(
             '<node oor:name="Parameters">'
         )
@@ -85,9 +88,14 @@ def test_every_function_of_the_table_is_in_the_extension(oxt: zipfile.ZipFile) -
 def test_the_component_binds_every_method_from_the_table_not_a_list(
     oxt: zipfile.ZipFile,
 ) -> None:
-    source = oxt.read(ext.COMPONENT_FILE).decode()
-    assert ext.IMPLEMENTATION in source and "@IMPLEMENTATION@" not in source
-    for f in table():  # no function is named in the component: it reads the table
+    built = oxt.read(ext.COMPONENT_FILE).decode()
+    assert ext.IMPLEMENTATION in built and "@IMPLEMENTATION@" not in built
+    # the functions that read dates (refused on the 1904 date system): from the table
+    dates = re.search(r"^_DATES = ['\"]([^'\"]*)['\"]$", built, re.M)
+    assert dates and dates.group(1).split() == lite.date_functions()
+    assert "LIQPREF" in dates.group(1).split() and "CONVSHARES" not in dates.group(1).split()
+    source = (Path(ext.__file__).parent / "component.py").read_text()
+    for f in table():  # no function is named in the component's source: it reads the table
         assert not re.search(rf"\b{f.name}\b", source), f.name
 
 
@@ -358,3 +366,22 @@ def test_unopkg_installs_the_extension_into_a_fresh_profile(request_cleanup: lis
     listed = unopkg_run("list")
     assert f"Identifier: {ext.EXTENSION_ID}" in listed
     assert "is registered: yes" in listed.replace("Is registered: yes", "is registered: yes")
+
+
+@needs_lo
+def test_a_1904_workbook_refuses_the_functions_that_read_dates(office: Any, tmp_path: Path) -> None:
+    """A workbook on the 1904 date system: LIQPREF (dates) refuses with a message; CONVSHARES
+    (no dates) computes: 12.31 × 1000 / 5.5 = 2,238.18 → 2,238."""
+    wb = openpyxl.Workbook()
+    wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws["A1"] = "=LIQPREF(100,12.31,DATE(2000,6,26),DATE(2001,6,26))"
+    ws["A2"] = "=CONVSHARES(1000,12.31,5.5)"
+    path = tmp_path / "mac.xlsx"
+    wb.save(path)
+    assert b'date1904="1"' in zipfile.ZipFile(path).read("xl/workbook.xml")
+    got = lo.evaluate(path)
+    sheet = ws.title.upper()
+    assert got[(sheet, 1, 1)].code == "#VALUE!"
+    assert "1904" in got[(sheet, 1, 1)].message
+    assert got[(sheet, 2, 1)] == 2238.0

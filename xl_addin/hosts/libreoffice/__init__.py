@@ -11,6 +11,7 @@ extension, with the same name, arguments (same order, optional ones optional) an
   library given as ``.idl`` directly, so building the extension needs no SDK tool and gives
   the same bytes on every machine.
 * Every argument is declared ``any`` (Calc makes those optional and passes a range as rows),
+  after a hidden first one, the document's properties (Calc passes them: its date system),
   every result ``sequence<sequence<any>>`` (a value or an array; Calc shows a 1×1 array as
   its value).
 * The ``xl_addin`` package travels in ``pythonpath/`` (the modules ``import xl_addin.udfs``
@@ -77,7 +78,10 @@ def idl(functions: Sequence[Function]) -> str:
     lines += [f"module {m} {{" for m in IDL_MODULE]
     lines.append(f"  interface {INTERFACE} : com::sun::star::uno::XInterface {{")
     for f in functions:
-        params = ", ".join(f"[in] any {_param(i)}" for i in range(len(f.parameters)))
+        params = ", ".join(
+            ["[in] com::sun::star::beans::XPropertySet caller"]  # the document (hidden)
+            + [f"[in] any {_param(i)}" for i in range(len(f.parameters))]
+        )
         lines.append(f"    sequence< sequence< any > > {f.name}({params});")
     lines.append("  };")
     lines.append(" ".join("};" for _ in IDL_MODULE))
@@ -154,9 +158,12 @@ def _description() -> str:
 
 
 def _component_source() -> str:
+    from ..lite import date_functions
+
     src = (Path(__file__).parent / "component.py").read_text(encoding="utf-8")
     return (
         src.replace("@IMPLEMENTATION@", IMPLEMENTATION)
+        .replace('"@DATE_FUNCTIONS@"', repr(" ".join(date_functions())))
         .replace("@INTERFACE_MODULE@", ".".join(IDL_MODULE))
         .replace("@INTERFACE@", INTERFACE)
     )

@@ -8,6 +8,9 @@ from the function table) is bound here, from the same table, to the function of
 
 Conventions of Calc this module bridges (checked by tests/test_libreoffice_extension.py):
 
+* the first argument, hidden from the user, is the document's properties: a function that
+  reads dates refuses (``#VALUE!``) in a document whose dates do not count from 1899-12-30
+  (the 1904 date system), as the xlwings Lite bundle does;
 * arguments are declared ``any``, so every one may be omitted; an omitted argument arrives as
   ``None`` and the function's own default applies (a required one omitted is the function's
   own one-line error);
@@ -46,6 +49,9 @@ from com.sun.star.sheet import XAddIn  # type: ignore[import-not-found]
 IMPLEMENTATION = "@IMPLEMENTATION@"
 INTERFACE_MODULE = "@INTERFACE_MODULE@"
 INTERFACE = "@INTERFACE@"
+#: The functions that read dates (as for the xlwings Lite bundle), space-separated.
+_DATES = "@DATE_FUNCTIONS@"
+DATE_FUNCTIONS = frozenset(_DATES.split())
 
 _mod = __import__(INTERFACE_MODULE, fromlist=[INTERFACE])
 XInterfaceOfAddIn = getattr(_mod, INTERFACE)
@@ -115,6 +121,16 @@ def _log(name: str, code: str, message: str) -> None:
         log.write(line + "\n")
 
 
+def _date_system_1900(caller: Any) -> bool:
+    """True when the document's serial numbers count from 1899-12-30, as Excel's (1900 date
+    system, Calc's default); a document on the 1904 system (or another null date) is not."""
+    try:
+        null = caller.getPropertyValue("NullDate")
+    except Exception:
+        return True  # no document properties: Calc's default
+    return (null.Year, null.Month, null.Day) == (1899, 12, 30)
+
+
 def blank_means_none(p: Parameter) -> bool:
     """A range argument whose blank means "none" (optional, default None). Calc passes a blank
     single cell as 0.0 (it cannot be told from a typed 0): for these arguments that 0.0 is
@@ -126,7 +142,18 @@ def _method(fn: Function) -> Any:
     names = [p.name for p in fn.parameters]
     blank = [blank_means_none(p) for p in fn.parameters]
 
-    def method(self: Any, *args: Any) -> Any:
+    dates = fn.name in DATE_FUNCTIONS
+
+    def method(self: Any, caller: Any, *args: Any) -> Any:
+        if dates and not _date_system_1900(caller):
+            message = (
+                "the document's dates do not count from 1899-12-30 (Excel's 1900 date system; "
+                "a workbook on the 1904 date system?): "
+                "this function's dates would be misread (Tools > Options > LibreOffice Calc > "
+                "Calculate > Date)"
+            )
+            _log(fn.name, "#VALUE!", message)
+            return ((error_value("#VALUE!"),),)
         values = list(args[: len(names)])
         while values and values[-1] is None and fn.parameters[len(values) - 1].optional:
             values.pop()  # trailing omitted optionals: the function's defaults
