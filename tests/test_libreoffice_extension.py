@@ -144,6 +144,16 @@ def test_calc_copy_of_a_workbook_changes_only_the_add_in_calls(
             long = re.compile(rb"ORG\.IFX\.XLADDIN\.XLADDIN\.([A-Z]+)\(")
             assert long.sub(rb"\1(", b) == a, name
     assert cli.main(["libreoffice", "--workbook", str(TEMPLATE), "-o", str(out)]) == 2
+    capsys.readouterr()
+    # a file that is not a workbook, a missing one: one line, nothing written
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("a,b\n1,2\n")
+    for src in (bad, tmp_path / "missing.xlsx"):
+        target = tmp_path / "never.xlsx"
+        assert cli.main(["libreoffice", "--workbook", str(src), "-o", str(target)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(f"xl-addin libreoffice: {src}: "), err
+        assert not target.exists()
 
 
 # ------------------------------------------------------------------ inside LibreOffice Calc

@@ -317,6 +317,11 @@ def _libreoffice(args: argparse.Namespace) -> int:
     except (RuntimeError, ValueError) as exc:
         print(f"xl-addin libreoffice: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except Exception as exc:  # RecalcError: the workbook cannot be read (one line)
+        if recalc is None or not isinstance(exc, recalc.RecalcError):
+            raise
+        print(f"xl-addin libreoffice: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
     print(f"wrote {out}")
     print(
         f"Install: unopkg add {out} (or Tools > Extension Manager > Add), restart LibreOffice, "
