@@ -436,7 +436,8 @@ def test_paths_that_do_not_exist_or_cannot_be_written(
     src = tmp_path / "book.xlsx"
     src.write_bytes(small)
     assert_refused(tmp_path / "missing.xlsx", capsys, "no such file")
-    assert_refused(tmp_path, capsys, "is a folder")
+    (tmp_path / "empty").mkdir()  # a folder stands for its workbooks (issue #10): none here
+    assert_refused(tmp_path / "empty", capsys, "is a folder with no .xlsx")
     cases = {
         str(tmp_path / "no" / "such" / "dir" / "o.xlsx"): "no such folder",
         str(src / "under-a-file.xlsx"): "not a folder",  # a path under a file

@@ -14,6 +14,9 @@
   (:mod:`xl_addin.certificate_cmd`).
 * ``xl-addin values IN [-o OUT] [--force]`` writes a copy for colleagues without the add-in: every
   add-in formula replaced by its value (:mod:`xl_addin.workbook.values`).
+* ``xl-addin libreoffice [-o xl_addin.oxt] [--force]`` builds the LibreOffice Calc extension;
+  ``--workbook IN.xlsx`` writes a copy whose add-in calls use Calc's names
+  (:mod:`xl_addin.hosts.libreoffice`).
 * ``xl-addin lite [-o DIR]`` writes ``main.py`` and ``requirements.txt`` for xlwings Lite
   (:mod:`xl_addin.hosts.lite`).
 
@@ -138,9 +141,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--wheel-url", help="load the package from this wheel URL (served with CORS) instead"
     )
     p_lite.add_argument("--force", action="store_true", help="replace existing files")
+    # --- issue #10: the LibreOffice Calc extension
+    p_lo = sub.add_parser(
+        "libreoffice",
+        help="build the LibreOffice Calc extension (xl_addin.oxt); with --workbook, a copy of an "
+        ".xlsx whose add-in calls use Calc's names",
+    )
+    p_lo.add_argument(
+        "-o", "--output", type=Path, help="default: xl_addin.oxt (with --workbook: IN.calc.xlsx)"
+    )
+    p_lo.add_argument(
+        "--workbook", type=Path, help="an .xlsx made for Excel, to open in LibreOffice Calc"
+    )
+    p_lo.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
     if args.command == "lite":
         return _lite(args)
+    if args.command == "libreoffice":
+        return _libreoffice(args)
     why = _extras.missing("recalc")
     if why is None and recalc is None:  # installed, yet xl_addin.recalc cannot import them
         why = "needs the 'recalc' extra (its packages are installed but cannot be imported)"
@@ -242,6 +260,39 @@ def _lite(args: argparse.Namespace) -> int:
     print(
         "In Excel: xlwings Lite > main.py: paste main.py; requirements.txt: paste "
         "requirements.txt; then restart xlwings Lite."
+    )
+    return 0
+
+
+def _libreoffice(args: argparse.Namespace) -> int:
+    from .hosts.libreoffice import write_calc_copy, write_extension
+
+    try:
+        if args.workbook is not None:
+            out = args.output or args.workbook.with_name(f"{args.workbook.stem}.calc.xlsx")
+            count = write_calc_copy(args.workbook, out, force=args.force)
+            print(f"wrote {out}: {count} formula(s) call the add-in under LibreOffice's names")
+            return 0
+        out = args.output or Path("xl_addin.oxt")
+        write_extension(out, force=args.force)
+    except FileExistsError as exc:
+        print(f"xl-addin libreoffice: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"xl-addin libreoffice: {_os_error(exc, args)}", file=sys.stderr)
+        return 2
+    except (RuntimeError, ValueError) as exc:
+        print(f"xl-addin libreoffice: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    except Exception as exc:  # RecalcError: the workbook cannot be read (one line)
+        if recalc is None or not isinstance(exc, recalc.RecalcError):
+            raise
+        print(f"xl-addin libreoffice: {args.workbook}: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    print(f"wrote {out}")
+    print(
+        f"Install: unopkg add {out} (or Tools > Extension Manager > Add), restart LibreOffice, "
+        "then type e.g. =LIQPREF(100;12.31;DATE(2000;6;26);DATE(2001;6;26)) in Calc."
     )
     return 0
 

@@ -624,6 +624,8 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``."""
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
+    if engine == "libreoffice":
+        return _evaluate_with_libreoffice(path)
     try:
         results = _evaluate_fast(path, progress)
     except Unsupported as why:
@@ -631,11 +633,23 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
             raise RecalcError(
                 f"the native evaluator cannot evaluate this workbook: {why}"
             ) from None
+        from .workbook import libreoffice  # issue #10: the next engine, where installed
+
+        absent = libreoffice.not_for(str(why)) or libreoffice.available()
+        if absent is None:
+            results = _evaluate_with_libreoffice(path)
+            results.engine = f"libreoffice ({why})"
+            return results
         results = _evaluate_with_formulas(path, progress)
-        results.engine = f"formulas ({why})"
+        results.engine = f"formulas ({why}; {absent})"
         return results
     left = [v for v in results.cells.values() if isinstance(v, NotComputed)]
     if not left or engine == "native":
+        return results
+    if _libreoffice_fills(path, results):
+        return results
+    left = [v for v in results.cells.values() if isinstance(v, NotComputed)]
+    if not left:
         return results
     distrust = formulas_untrusted(set(results.used), [(v.reason, v.function) for v in left])
     if distrust is None and results.date1904:
@@ -646,6 +660,55 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     fallback = _evaluate_with_formulas(path, progress)
     fallback.engine = f"formulas ({left[0].reason})"
     return fallback
+
+
+def _libreoffice_fills(path: Path, results: _Results) -> bool:
+    """Issue #11 item 2, the next engine: where the native evaluator left cells not computed
+    and LibreOffice with the extension is installed, those cells (and only those) take the value
+    LibreOffice computes. An error value from LibreOffice is not taken (its error codes for
+    invalid arguments differ from Excel's): the cell stays not computed, with LibreOffice's
+    answer in the reason. True when LibreOffice ran (``results`` updated, its engine named)."""
+    from .workbook import libreoffice
+
+    left = {k: v for k, v in results.cells.items() if isinstance(v, NotComputed)}
+    reasons = {v.reason for v in left.values()}
+    if libreoffice.available() is not None or any(
+        libreoffice.not_for(r.rsplit("not computed: ", 1)[-1]) for r in reasons
+    ):
+        return False
+    try:
+        computed = libreoffice.evaluate(path)
+    except libreoffice.LibreOfficeError:
+        return False
+    taken = 0
+    for key, why in left.items():
+        value = computed.get(key, _MISSING)
+        if value is _MISSING:
+            continue
+        if isinstance(value, Err):
+            results.cells[key] = NotComputed(
+                f"{why.reason}; LibreOffice gave {value.code}, not taken (its error codes "
+                "differ from Excel's)",
+                why.function,
+            )
+            continue
+        results.cells[key] = value
+        taken += 1
+    first = next(iter(sorted(reasons)))
+    results.engine = f"native, LibreOffice for {taken} cell(s) ({first})"
+    return True
+
+
+def _evaluate_with_libreoffice(path: Path) -> _Results:
+    """Every formula cell's value as LibreOffice computes it, with the add-in's extension
+    (:mod:`xl_addin.workbook.libreoffice`: one warm LibreOffice for the whole run)."""
+    from .workbook import libreoffice
+
+    try:
+        cells = libreoffice.evaluate(path)
+    except libreoffice.LibreOfficeError as exc:
+        raise RecalcError(str(exc)) from None
+    return _Results(cells, {}, frozenset(), engine="libreoffice")
 
 
 def _addin_plain_functions() -> dict[str, Callable[..., Any]]:
@@ -998,7 +1061,12 @@ def named_values(path: Path | str) -> dict[str, Any]:
 # =============================================================================================
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The ``recalc`` options (for ``xl-addin recalc``)."""
-    parser.add_argument("workbook", type=Path, help="the .xlsx/.xlsm to recalculate")
+    parser.add_argument(
+        "workbook",
+        type=Path,
+        nargs="+",
+        help="the .xlsx/.xlsm to recalculate; several, or a folder (its .xlsx/.xlsm files)",
+    )
     parser.add_argument(
         "-o", "--output", type=Path, help="output file (default: IN.recalc.xlsx next to IN)"
     )
@@ -1028,9 +1096,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--engine",
-        choices=("auto", "native", "formulas"),
+        choices=("auto", "native", "libreoffice", "formulas"),
         default="auto",
-        help="auto: the fast native evaluator, the formulas library where it cannot (default)",
+        help="auto (default): the fast native evaluator; where it cannot, LibreOffice with the "
+        "add-in's extension, or the formulas library where LibreOffice is not installed",
     )
 
 
@@ -1092,8 +1161,54 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _inputs(paths: Sequence[Path]) -> list[Path]:
+    """The workbooks named, a folder standing for its .xlsx/.xlsm files (not the outputs of an
+    earlier run, ``*.recalc.xlsx``, nor Excel's ``~$`` lock files)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in (".xlsx", ".xlsm")
+                and not p.stem.endswith(".recalc")
+                and not p.name.startswith("~$")
+                and p.is_file()
+            )
+        else:
+            out.append(path)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``recalc`` from parsed arguments; returns the exit status."""
+    """Run ``recalc`` over every workbook given (issue #10: one warm LibreOffice for all of
+    them with ``--engine libreoffice``); the exit status is the worst of theirs."""
+    given = args.workbook if isinstance(args.workbook, list) else [args.workbook]
+    for folder in given:
+        if folder.is_dir() and not _inputs([folder]):
+            print(f"xl-addin recalc: {folder}: is a folder with no .xlsx/.xlsm", file=sys.stderr)
+            return 2
+    paths = _inputs(given)
+    if len(paths) > 1 and args.output is not None:
+        print("xl-addin recalc: -o names one output: give one workbook", file=sys.stderr)
+        return 2
+    status = 0
+    try:
+        for path in paths:
+            one = argparse.Namespace(**{**vars(args), "workbook": path})
+            rc = _run_one(one)
+            status = max(status, rc)
+            if rc > 2:  # interrupted
+                break
+    finally:
+        from .workbook import libreoffice
+
+        libreoffice.shutdown()
+    return status
+
+
+def _run_one(args: argparse.Namespace) -> int:
+    """Run ``recalc`` on one workbook; returns the exit status."""
     overrides: dict[str, object] = {}
     for item in args.overrides:
         name, sep, value = item.partition("=")

@@ -1,0 +1,404 @@
+"""LibreOffice as a recalculation engine: ``xl-addin recalc IN... --engine libreoffice``.
+
+One headless LibreOffice is started for a run (:class:`LibreOffice`, shared by every workbook of
+the run through :func:`shared`), in a fresh, temporary user profile into which the add-in's Calc
+extension (:mod:`xl_addin.hosts.libreoffice`) is installed first, so ``=LIQPREF(...)`` computes
+in Calc. For each workbook LibreOffice loads it hidden, recalculates every cell and the value of
+every formula cell is read back through UNO (by a small driver, :mod:`._lo_driver`, running under
+the Python that has LibreOffice's ``uno`` module). :mod:`xl_addin.recalc` then writes those
+values into the original file exactly as for the native engine: only cached values change.
+
+Safety: soffice always runs under ``timeout`` (:data:`SOFFICE_SECONDS`) in its own process group,
+with its own ``-env:UserInstallation``; closing the engine (at the end of the run, or at exit)
+ends the process group and removes the profile, so no soffice is left behind.
+
+What Calc gives back, translated to Excel's values: numbers, text, a 0/1 result formatted as a
+boolean as TRUE/FALSE (Calc has no boolean type), and Calc's error numbers as Excel's error
+codes (:data:`CALC_ERRORS`); an error of Calc's own with no Excel equivalent (``Err:5xx``: a
+formula Calc could not parse, a circular reference) is reported as ``#VALUE!`` with its number
+and meaning, never as a value.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "CALC_ERRORS",
+    "LibreOffice",
+    "LibreOfficeError",
+    "available",
+    "evaluate",
+    "not_for",
+    "shared",
+    "shutdown",
+]
+
+#: Longest a LibreOffice process may live (``timeout``), whatever happens.
+SOFFICE_SECONDS = int(os.environ.get("XL_ADDIN_SOFFICE_SECONDS", "3600"))
+#: Longest one request (start, install, one workbook) may take.
+REQUEST_SECONDS = float(os.environ.get("XL_ADDIN_SOFFICE_REQUEST_SECONDS", "900"))
+
+#: Calc's error numbers (FormulaError) → Excel's error codes.
+CALC_ERRORS = {
+    521: "#NULL!",
+    532: "#DIV/0!",
+    519: "#VALUE!",
+    524: "#REF!",
+    525: "#NAME?",
+    503: "#NUM!",
+    502: "#NUM!",  # invalid argument (Calc's Err:502), e.g. SQRT(-1)
+    523: "#NUM!",  # no convergence
+    0x7FFF: "#N/A",
+}
+_CALC_ONLY = {
+    501: "invalid character",
+    504: "error in the parameter list",
+    507: "missing pair (bracket)",
+    508: "missing bracket",
+    509: "missing operator",
+    510: "missing variable",
+    511: "missing variable",
+    512: "formula overflow",
+    513: "string overflow",
+    514: "internal overflow",
+    516: "internal syntax error",
+    517: "internal syntax error",
+    518: "internal syntax error",
+    520: "internal syntax error",
+    522: "circular reference",
+    526: "internal syntax error",
+    527: "nesting too deep",
+    539: "unsupported inline array content",
+}
+
+
+class LibreOfficeError(RuntimeError):
+    """LibreOffice is missing, did not start, or failed on a workbook (one line)."""
+
+
+def soffice() -> str | None:
+    """The ``soffice`` program, or None."""
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@functools.cache
+def _uno_python() -> str | None:
+    """A Python that can ``import uno`` (LibreOffice's bridge), or None."""
+    candidates = [sys.executable, shutil.which("python3"), "/usr/bin/python3"]
+    office = soffice()
+    if office:
+        program = Path(os.path.realpath(office)).parent
+        candidates += [str(program / "python"), str(program / "python.exe")]
+    for exe in dict.fromkeys(c for c in candidates if c):
+        if not os.path.exists(exe):
+            continue
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            ok = subprocess.run(
+                [exe, "-c", "import uno"], capture_output=True, timeout=30, check=False
+            )
+            if ok.returncode == 0:
+                return exe
+    return None
+
+
+def available() -> str | None:
+    """None when the LibreOffice engine can run here, else why not (one line)."""
+    if soffice() is None:
+        return "LibreOffice (soffice) is not installed"
+    if _uno_python() is None:
+        return (
+            "LibreOffice's Python bridge (uno) is not installed "
+            "(Debian/Ubuntu: python3-uno libreoffice-script-provider-python)"
+        )
+    return None
+
+
+def not_for(why: str) -> str | None:
+    """None when LibreOffice is the engine for what the native evaluator lacks (``why``, its
+    :class:`~xl_addin.fastcalc.Unsupported` message), else why not: a formula the native
+    evaluator cannot read, or a function that is neither Excel's nor the add-in's, is no case
+    for another spreadsheet (``formulas`` then reports it cell by cell, starting no program)."""
+    if why.startswith(("cannot read formula", "unexpected", "unbalanced", "formula ends")):
+        return "LibreOffice is not used for a formula that cannot be read"
+    m = re.match(r"function (\S+)$", why)
+    if m:
+        import formulas
+
+        name = m.group(1).upper()
+        for prefix in ("_XLFN.", "_XLWS."):
+            name = name.removeprefix(prefix)
+        if name not in formulas.get_functions():
+            return f"LibreOffice is not used for an unknown function ({name})"
+    return None
+
+
+class LibreOffice:
+    """One headless LibreOffice with the add-in's extension, for many workbooks."""
+
+    def __init__(self, oxt: Path | None = None) -> None:
+        why = available()
+        if why is not None:
+            raise LibreOfficeError(why)
+        self._oxt = oxt
+        self._lock = threading.Lock()
+        self._dir = Path(tempfile.mkdtemp(prefix="xl-addin-soffice-"))
+        self._office: subprocess.Popen[bytes] | None = None
+        self._driver: subprocess.Popen[str] | None = None
+        try:
+            self._start()
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        profile = self._dir / "profile"
+        pipe = f"xl_addin_{os.getpid()}_{id(self)}"
+        office = soffice()
+        assert office is not None
+        self._office = subprocess.Popen(
+            [
+                "timeout",
+                "-s",
+                "KILL",
+                str(SOFFICE_SECONDS),
+                office,
+                "--headless",
+                "--invisible",
+                "--norestore",
+                "--nologo",
+                "--nodefault",
+                "--nolockcheck",
+                f"-env:UserInstallation={profile.as_uri()}",
+                f"--accept=pipe,name={pipe};urp;",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            start_new_session=True,  # its own process group: ended as a whole in close()
+        )
+        python = _uno_python()
+        assert python is not None
+        self._driver = subprocess.Popen(
+            [python, str(Path(__file__).with_name("_lo_driver.py")), pipe],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            text=True,
+            encoding="utf-8",
+        )
+        self._answer("start LibreOffice")
+        oxt = self._oxt
+        if oxt is None:
+            from ..hosts.libreoffice import build
+
+            oxt = self._dir / "xl_addin.oxt"
+            oxt.write_bytes(build())
+        self.request({"op": "install", "oxt": str(oxt)}, "install the extension")
+
+    def _answer(self, what: str) -> dict[str, Any]:
+        driver = self._driver
+        assert driver is not None and driver.stdout is not None
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(driver.stdout.readline()))  # type: ignore[union-attr]
+        reader.daemon = True
+        reader.start()
+        reader.join(REQUEST_SECONDS)
+        if reader.is_alive() or not line or not line[0]:
+            err = ""
+            if driver.poll() is not None and driver.stderr is not None:
+                err = (driver.stderr.read().strip().splitlines() or [""])[-1]
+            self.close()
+            how = "timed out" if reader.is_alive() else "LibreOffice ended"
+            raise LibreOfficeError(f"LibreOffice: {what}: {how}" + (f" ({err})" if err else ""))
+        answer: dict[str, Any] = json.loads(line[0])
+        if not answer.get("ok"):
+            raise LibreOfficeError(f"LibreOffice: {what}: {answer.get('error')}")
+        return answer
+
+    def request(self, message: dict[str, Any], what: str) -> dict[str, Any]:
+        with self._lock:
+            driver = self._driver
+            if driver is None or driver.stdin is None or driver.poll() is not None:
+                raise LibreOfficeError("LibreOffice: not running")
+            driver.stdin.write(json.dumps(message) + "\n")
+            driver.stdin.flush()
+            return self._answer(what)
+
+    def values(self, path: Path) -> dict[str, dict[tuple[int, int], Any]]:
+        """Every formula cell's value, by sheet name, as LibreOffice computes it: numbers,
+        text, booleans, :class:`~xl_addin.fastcalc.Err` error values."""
+        from ..fastcalc import Err
+
+        answer = self.request({"op": "recalc", "path": str(Path(path).resolve())}, str(path))
+        out: dict[str, dict[tuple[int, int], Any]] = {}
+        for name, cells in answer["sheets"]:
+            values: dict[tuple[int, int], Any] = {}
+            for r, c, kind, v, *message in cells:
+                if kind == "e":
+                    code = CALC_ERRORS.get(int(v))
+                    if code is None:
+                        why = _CALC_ONLY.get(int(v), "error")
+                        values[(r, c)] = Err("#VALUE!", f"LibreOffice Err:{int(v)} ({why})")
+                    else:
+                        text = message[0] if message and message[0] else ""
+                        values[(r, c)] = Err(code, text or "computed by LibreOffice")
+                elif kind == "b":
+                    values[(r, c)] = bool(v)
+                else:
+                    values[(r, c)] = v
+            out[name] = values
+        return out
+
+    def close(self) -> None:
+        """End LibreOffice (its whole process group) and remove the temporary profile."""
+        driver, office = self._driver, self._office
+        self._driver = self._office = None
+        if driver is not None:
+            with contextlib.suppress(Exception):
+                if driver.poll() is None and driver.stdin is not None:
+                    driver.stdin.write(json.dumps({"op": "quit"}) + "\n")
+                    driver.stdin.flush()
+                    driver.wait(10)
+            if driver.poll() is None:
+                driver.kill()
+                driver.wait()
+            for stream in (driver.stdin, driver.stdout, driver.stderr):
+                with contextlib.suppress(Exception):
+                    stream.close()  # type: ignore[union-attr]
+        if office is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                office.wait(10)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(office.pid, signal.SIGKILL)  # soffice.bin and anything it started
+            office.wait()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> LibreOffice:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+_SHARED: list[LibreOffice] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def shared() -> LibreOffice:
+    """The run's LibreOffice (started on first use, kept warm, ended at exit or
+    :func:`shutdown`)."""
+    with _SHARED_LOCK:
+        if _SHARED and _SHARED[0]._driver is not None:
+            return _SHARED[0]
+        _SHARED.clear()
+        office = LibreOffice()
+        _SHARED.append(office)
+        return office
+
+
+def shutdown() -> None:
+    """End the shared LibreOffice, if one was started."""
+    with _SHARED_LOCK:
+        while _SHARED:
+            _SHARED.pop().close()
+
+
+atexit.register(shutdown)
+
+
+_NAMES: list[re.Pattern[str]] = []
+
+
+def _call_pattern() -> re.Pattern[str]:
+    if not _NAMES:
+        from ..functions import table
+
+        names = sorted((f.name for f in table()), key=len, reverse=True)
+        # NAME( -- also as other hosts write it: _xludf.NAME( -- not ns.NAME( or xNAME(
+        _NAMES.append(
+            re.compile(rf"(?<![\w.])(?:_xludf\.)?({'|'.join(names)})(\s*\()", re.IGNORECASE)
+        )
+    return _NAMES[0]
+
+
+def calc_formula(formula: str) -> str:
+    """``formula`` with each add-in call under the name Calc binds in an .xlsx file, the long
+    programmatic name (``LIQPREF(`` → ``ORG.IFX.XLADDIN.XLADDIN.LIQPREF(``); text inside string
+    literals is left alone."""
+    from ..hosts.libreoffice import long_name
+
+    pattern = _call_pattern()
+    parts = re.split(r'("(?:[^"]|"")*"|&quot;(?:(?!&quot;).)*&quot;)', formula)
+    for i in range(0, len(parts), 2):  # outside string literals
+        parts[i] = pattern.sub(lambda m: long_name(m.group(1).upper()) + m.group(2), parts[i])
+    return "".join(parts)
+
+
+_FORMULA = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*>)([^<]*)(</(?:[\w.-]+:)?f>)")
+
+
+def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
+    """The zip members of the workbook ``src`` with each sheet's formulas calling the add-in's
+    functions under Calc's names (:func:`calc_formula`), and how many formulas changed. The
+    workbook is read with :mod:`xl_addin.recalc`'s guards (zip bombs, DTDs, corrupt parts)."""
+    from ..recalc import _read_zip
+
+    count = 0
+    members: list[tuple[Any, bytes]] = []
+    for info, data in _read_zip(Path(src)):
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+
+            def fix(m: re.Match[bytes]) -> bytes:
+                nonlocal count
+                text = m.group(2).decode("utf-8")
+                new = calc_formula(text)
+                if new == text:
+                    return m[0]
+                count += 1
+                return m.group(1) + new.encode("utf-8") + m.group(3)
+
+            data = _FORMULA.sub(fix, data)
+        members.append((info, data))
+    return members, count
+
+
+def calc_copy(src: Path, dst: Path) -> bool:
+    """Write to ``dst`` the workbook ``src`` as Calc must load it (:func:`calc_parts`);
+    False (nothing written) when no formula calls the add-in."""
+    from .. import _files
+
+    members, count = calc_parts(src)
+    if count:
+        dst.write_bytes(_files.zip_bytes(members))
+    return bool(count)
+
+
+def evaluate(path: Path) -> dict[tuple[str, int, int], Any]:
+    """Every formula cell's value keyed as :mod:`xl_addin.recalc` keys them:
+    ``(SHEET upper-case, row, col)``. The add-in's functions are bound by their Excel names
+    (a private copy with Calc's names is what LibreOffice loads; the file is not changed)."""
+    cells: dict[tuple[str, int, int], Any] = {}
+    with tempfile.TemporaryDirectory(prefix="xl-addin-calc-") as tmp:
+        copy = Path(tmp) / ("calc" + (Path(path).suffix or ".xlsx"))
+        computed = shared().values(copy if calc_copy(Path(path), copy) else Path(path))
+    for name, values in computed.items():
+        key = name.upper()
+        for (r, c), v in values.items():
+            cells[(key, r, c)] = v
+    return cells
