@@ -5,9 +5,10 @@ the run through :func:`shared`), in a fresh, temporary user profile into which t
 extension (:mod:`xl_addin.hosts.libreoffice`) is installed first, so ``=LIQPREF(...)`` computes
 in Calc; LibreOffice is then started again on that profile, so that the extension's Python runs
 inside LibreOffice's own process (added to a running LibreOffice, it runs in a separate process
-and every add-in call crosses a pipe twice: ~40 times slower). For each workbook LibreOffice loads it hidden, recalculates every cell and the value of
-every formula cell is read back through UNO (by a small driver, :mod:`._lo_driver`, running under
-the Python that has LibreOffice's ``uno`` module). :mod:`xl_addin.recalc` then writes those
+and every add-in call crosses a pipe twice: ~25 times slower). For each workbook LibreOffice
+loads it hidden, recalculates every cell and the value of every formula cell is read back
+through UNO (by a small driver, :mod:`._lo_driver`, running under the Python that has
+LibreOffice's ``uno`` module). :mod:`xl_addin.recalc` then writes those
 values into the original file exactly as for the native engine: only cached values change.
 
 Safety: soffice always runs under ``timeout`` (:data:`SOFFICE_SECONDS`) in its own process group,
