@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.workbook.protection import WorkbookProtection
 
 from xl_addin import recalc
 from xl_addin.workbook import libreoffice as lo
@@ -139,3 +141,24 @@ def test_the_add_in_runs_inside_libreoffice_not_in_a_separate_process(
             todo.append(pid)
     assert any("soffice.bin" in a for a in tree), tree
     assert not any("uno.bin" in a for a in tree), tree
+
+
+def test_error_cells_of_a_workbook_whose_structure_is_protected(
+    office: Any, tmp_path: Path
+) -> None:
+    """A workbook whose structure is protected (the error numbers are read through a scratch
+    sheet added and removed, or cell by cell where no sheet can be added): the same codes, 1/0
+    is #DIV/0!, NA() #N/A, LIQPREF of -5 shares #VALUE! with the add-in's message; 2 × 3 = 6."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "P"
+    ws["A1"], ws["A2"], ws["A3"] = "=1/0", "=NA()", "=LIQPREF(-5,12.31,36703,37068)"
+    ws["A4"] = "=2*3"
+    wb.security = WorkbookProtection(lockStructure=True)
+    path = tmp_path / "protected.xlsx"
+    wb.save(path)
+    assert b"lockStructure" in zipfile.ZipFile(path).read("xl/workbook.xml")
+    got = lo.evaluate(path)
+    assert [got[("P", r, 1)].code for r in (1, 2, 3)] == ["#DIV/0!", "#N/A", "#VALUE!"]
+    assert got[("P", 3, 1)].message == "LIQPREF: shares must be >= 0 (got -5)"
+    assert got[("P", 4, 1)] == 6.0

@@ -176,7 +176,8 @@ def _error_codes(doc, error_ranges):  # type: ignore[no-untyped-def]
     bulk: one formula array of ``ERRORTYPE(cell)`` per range on a scratch sheet added at the end
     (removed after), and one formula array per range; not one UNO call per cell (each is a
     round trip to LibreOffice). A cell whose number is not found this way is left out (the
-    caller asks the cell); no scratch sheet at all when there is no error cell."""
+    caller asks the cell), and so is every cell when no sheet can be added (a workbook whose
+    structure is protected); no scratch sheet at all when there is no error cell."""
     codes, formulas = {}, {}
     if not any(errors for _i, _s, errors, _c in error_ranges):
         return codes, formulas
@@ -184,7 +185,10 @@ def _error_codes(doc, error_ranges):  # type: ignore[no-untyped-def]
     name = _SCRATCH
     while sheets.hasByName(name):
         name += "_"
-    sheets.insertNewByName(name, sheets.getCount())
+    try:
+        sheets.insertNewByName(name, sheets.getCount())
+    except Exception:  # e.g. a workbook whose structure is protected: cell by cell
+        return codes, formulas
     try:
         scratch = sheets.getByName(name)
         for index, sheet, errors, _cells in error_ranges:
