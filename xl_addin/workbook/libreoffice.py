@@ -164,6 +164,18 @@ class LibreOffice:
             self.close()
             raise
 
+    def _env(self) -> dict[str, str]:
+        """The environment of LibreOffice and its driver: this process's, with the add-in's
+        conventions for Calc fixed (errors raised as error values, no xlwings decorators), so
+        a setting of the caller's (e.g. ``XL_ADDIN_ERRORS=text`` for classic Excel) never
+        reaches the cells."""
+        return {
+            **os.environ,
+            "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log"),
+            "XL_ADDIN_ERRORS": "raise",
+            "XL_ADDIN_XLWINGS": "0",
+        }
+
     def _start(self) -> None:
         profile = self._dir / "profile"
         pipe = f"xl_addin_{os.getpid()}_{id(self)}"
@@ -188,7 +200,7 @@ class LibreOffice:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            env=self._env(),
             start_new_session=True,  # its own process group: ended as a whole in close()
         )
         python = _uno_python()
@@ -198,7 +210,7 @@ class LibreOffice:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            env=self._env(),
             text=True,
             encoding="utf-8",
         )
