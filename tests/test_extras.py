@@ -31,6 +31,7 @@ BLOCKED = (
 
 HOOK = f"""
 import importlib.abc, sys
+STARTED = set(sys.modules)  # loaded at start-up (e.g. sitecustomize of Debian's Python)
 BLOCKED = {BLOCKED!r}
 class Blocker(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -79,7 +80,8 @@ calls = pickle.load(open("calls.pickle", "rb"))
 assert set(calls) == set(udfs.__all__), sorted(set(udfs.__all__) ^ set(calls))
 got = {name: getattr(udfs, name)(*args) for name, args in calls.items()}
 pickle.dump(got, open("got.pickle", "wb"))
-loaded = sorted({n.split(".")[0] for n in sys.modules} - set(sys.stdlib_module_names))
+new = {n.split(".")[0] for n in set(sys.modules) - STARTED}
+loaded = sorted(new - set(sys.stdlib_module_names))
 print(" ".join(n for n in loaded if not n.startswith("_")))
 """,
         tmp_path,

@@ -334,6 +334,26 @@ def test_auto_takes_libreoffice_only_for_the_cells_the_native_engine_left(
 
 
 @needs_lo
+def test_the_callers_error_convention_never_reaches_calc(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A LibreOffice started while the caller's environment says XL_ADDIN_ERRORS=text (classic
+    Excel's convention) still shows a real error value, not the message as text."""
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["B1"] = "=LIQPREF(-5,12.31,DATE(2000,6,26),DATE(2001,6,26))"
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    copy = tmp_path / "calc.xlsx"  # the add-in's names as Calc binds them in an .xlsx
+    assert lo.calc_copy(path, copy)
+    with lo.LibreOffice() as office:
+        values = office.values(copy)
+    (value,) = [v for sheet in values.values() for v in sheet.values()]
+    assert getattr(value, "code", None) == "#VALUE!", value
+
+
+@needs_lo
 def test_no_soffice_is_left_behind(tmp_path: Path) -> None:
     office = lo.LibreOffice()
     profile = office._dir

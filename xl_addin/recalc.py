@@ -99,7 +99,7 @@ from .workbook.sheetxml import _Sheet as _Sheet
 from .workbook.sheetxml import _split_ref as _split_ref
 from .workbook.sheetxml import _v_and_t as _v_and_t
 from .workbook.sheetxml import _without_value as _without_value
-from .workbook.trust import formulas_untrusted, functions_in
+from .workbook.trust import LIBREOFFICE_KNOWN_WRONG, formulas_untrusted, functions_in
 from .workbook.values import cached_values_on_load
 from .workbook.xmltext import _attrs as _attrs
 from .workbook.xmltext import _unescape as _unescape
@@ -662,6 +662,19 @@ def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
     return fallback
 
 
+#: What the native engine leaves that LibreOffice computes: a function or a form it lacks. Not a
+#: circular reference, nesting too deep, a formula that cannot be read, a reference to another
+#: workbook or a typed text argument: no other engine is asked about those.
+_LIBREOFFICE_CAN = (
+    "function ",
+    "3-D references",
+    "array constant",
+    "a range of more than",
+    "SUMIF",
+    "data tables",
+)
+
+
 def _libreoffice_fills(path: Path, results: _Results) -> bool:
     """Issue #11 item 2, the next engine: where the native evaluator left cells not computed
     and LibreOffice with the extension is installed, those cells (and only those) take the value
@@ -670,12 +683,22 @@ def _libreoffice_fills(path: Path, results: _Results) -> bool:
     answer in the reason. True when LibreOffice ran (``results`` updated, its engine named)."""
     from .workbook import libreoffice
 
+    def cause(v: NotComputed) -> str:
+        return v.reason.rsplit("not computed: ", 1)[-1]
+
     left = {k: v for k, v in results.cells.items() if isinstance(v, NotComputed)}
-    reasons = {v.reason for v in left.values()}
-    if libreoffice.available() is not None or any(
-        libreoffice.not_for(r.rsplit("not computed: ", 1)[-1]) for r in reasons
+    causes = {cause(v) for v in left.values()}
+    left = {k: v for k, v in left.items() if cause(v).startswith(_LIBREOFFICE_CAN)}
+    if (
+        not left
+        or libreoffice.available() is not None
+        # a formula that cannot be read or an unknown function: no program is started
+        or any(libreoffice.not_for(c) for c in causes)
+        # a function LibreOffice computes differently from Excel: its cells stay reported
+        or results.used & LIBREOFFICE_KNOWN_WRONG
     ):
         return False
+    reasons = {v.reason for v in left.values()}
     try:
         computed = libreoffice.evaluate(path)
     except libreoffice.LibreOfficeError:

@@ -64,10 +64,13 @@ def date_functions(functions: Sequence[Function] | None = None) -> list[str]:
     return [f.name for f in functions or table() if any(takes_dates(p) for p in f.parameters)]
 
 
+# Only what the import itself loads: modules the interpreter loaded at start-up (site's
+# sitecustomize on Debian's Python, .pth hooks) are not the functions' requirements.
 _PROBE = """
 import json, sys
+before = set(sys.modules)
 import xl_addin.udfs
-mods = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items())}
+mods = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if n not in before}
 print(json.dumps(mods))
 """
 

@@ -168,6 +168,18 @@ class LibreOffice:
             self.close()
             raise
 
+    def _env(self) -> dict[str, str]:
+        """The environment of LibreOffice and its driver: this process's, with the add-in's
+        conventions for Calc fixed (errors raised as error values, no xlwings decorators), so
+        a setting of the caller's (e.g. ``XL_ADDIN_ERRORS=text`` for classic Excel) never
+        reaches the cells."""
+        return {
+            **os.environ,
+            "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log"),
+            "XL_ADDIN_ERRORS": "raise",
+            "XL_ADDIN_XLWINGS": "0",
+        }
+
     def _start(self) -> None:
         self._launch("start LibreOffice")
         oxt = self._oxt
@@ -210,7 +222,7 @@ class LibreOffice:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            env=self._env(),
             start_new_session=True,  # its own process group: ended as a whole in close()
         )
         python = _uno_python()
@@ -220,7 +232,7 @@ class LibreOffice:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={**os.environ, "XL_ADDIN_CALC_MESSAGES": str(self._dir / "messages.log")},
+            env=self._env(),
             text=True,
             encoding="utf-8",
         )

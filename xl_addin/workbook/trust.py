@@ -26,7 +26,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["FORMULAS_KNOWN_WRONG", "FORMULAS_MEASURED_WRONG", "formulas_untrusted", "functions_in"]
+__all__ = [
+    "FORMULAS_KNOWN_WRONG",
+    "FORMULAS_MEASURED_WRONG",
+    "LIBREOFFICE_KNOWN_WRONG",
+    "formulas_untrusted",
+    "functions_in",
+]
 
 #: Functions the ``formulas`` library computed differently from Excel's cached values on the
 #: corpus (``scripts/corpus_report.py --engine formulas --causes``): base conversions (#VALUE! for
@@ -138,6 +144,17 @@ FORMULAS_KNOWN_WRONG = frozenset(
         "SYD",
         *FORMULAS_MEASURED_WRONG,
     }
+)
+
+#: Functions LibreOffice (the next engine after the native one, with the add-in's extension)
+#: computes differently from Excel: TEXT's number-format codes (issue #11), and what
+#: ``scripts/corpus_report.py --engine libreoffice --causes`` measured on the corpus: a logical
+#: value joined into text (CONCATENATE gives "1-Z" for Excel's "TRUE-Z"), VDB, AGGREGATE,
+#: FORECAST.ETS. Its error codes for invalid arguments differ too: an error value from
+#: LibreOffice is never taken (``recalc._libreoffice_fills``). A workbook that calls one of these
+#: is not handed to LibreOffice; its cells stay reported.
+LIBREOFFICE_KNOWN_WRONG = frozenset(
+    {"TEXT", "CONCATENATE", "VDB", "AGGREGATE", "FORECAST.ETS", "FORECAST.ETS.CONFINT"}
 )
 
 _STRING = re.compile(rb'"(?:[^"]|"")*"')

@@ -34,8 +34,8 @@ import struct
 import threading
 from typing import Any
 
-os.environ.setdefault("XL_ADDIN_ERRORS", "raise")  # errors as exceptions, not text cells
-os.environ.setdefault("XL_ADDIN_XLWINGS", "0")  # no xlwings decorators inside LibreOffice
+os.environ["XL_ADDIN_ERRORS"] = "raise"  # errors as exceptions, not text cells
+os.environ["XL_ADDIN_XLWINGS"] = "0"  # no xlwings decorators inside LibreOffice
 
 import unohelper  # type: ignore[import-not-found]
 from com.sun.star.lang import (  # type: ignore[import-not-found]
