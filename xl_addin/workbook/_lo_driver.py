@@ -104,13 +104,13 @@ _LOG = os.environ.get("XL_ADDIN_CALC_MESSAGES", "")
 _ADDIN = re.compile(r"ORG\.IFX\.XLADDIN\.XLADDIN\.(\w+)\(", re.IGNORECASE)
 
 
-def _message(sheet, r, c):  # type: ignore[no-untyped-def]
+def _message(sheet, r, c, formula=None):  # type: ignore[no-untyped-def]
     """The add-in's message for the error in cell (r, c) (1-based), or "": the cell's formula is
     entered again and the first message the add-in logs (``XL_ADDIN_CALC_MESSAGES``) from a
     function the formula calls is the cell's. Not for array formulas (re-entering one cell of
     a block is not possible)."""
-    if not _LOG:
-        return ""
+    if not _LOG or (formula is not None and not _ADDIN.search(formula)):
+        return ""  # (a formula read in bulk that calls no add-in function: no UNO call)
     cell = sheet.getCellByPosition(c - 1, r - 1)
     formula = cell.getFormula()
     called = {m.upper() for m in _ADDIN.findall(formula)}
@@ -167,6 +167,66 @@ def _inherited(names, sheets, index, r, c, code, codes_of, messages):  # type: i
     return ""
 
 
+_SCRATCH = "xl_addin_error_codes"
+
+
+def _error_codes(doc, error_ranges):  # type: ignore[no-untyped-def]
+    """Calc's error number and the formula of every error cell of ``error_ranges`` ((sheet
+    index, sheet, [CellRangeAddress], _) per sheet), keyed ``(index, row, col)`` 0-based, read in
+    bulk: one formula array of ``ERRORTYPE(cell)`` per range on a scratch sheet added at the end
+    (removed after), and one formula array per range; not one UNO call per cell (each is a
+    round trip to LibreOffice). A cell whose number is not found this way is left out (the
+    caller asks the cell), and so is every cell when no sheet can be added (a workbook whose
+    structure is protected); no scratch sheet at all when there is no error cell."""
+    codes, formulas = {}, {}
+    if not any(errors for _i, _s, errors, _c in error_ranges):
+        return codes, formulas
+    sheets = doc.getSheets()
+    name = _SCRATCH
+    while sheets.hasByName(name):
+        name += "_"
+    try:
+        sheets.insertNewByName(name, sheets.getCount())
+    except Exception:  # e.g. a workbook whose structure is protected: cell by cell
+        return codes, formulas
+    try:
+        scratch = sheets.getByName(name)
+        for index, sheet, errors, _cells in error_ranges:
+            quoted = sheet.getName().replace("'", "''")
+            for a in errors:
+                box = (a.StartColumn, a.StartRow, a.EndColumn, a.EndRow)
+                rows = range(a.StartRow, a.EndRow + 1)
+                cols = range(a.StartColumn, a.EndColumn + 1)
+                target = scratch.getCellRangeByPosition(*box)
+                target.setFormulaArray(
+                    tuple(
+                        tuple(f"=ERRORTYPE($'{quoted}'.{_column(c)}{r + 1})" for c in cols)
+                        for r in rows
+                    )
+                )
+                found = target.getDataArray()
+                text = sheet.getCellRangeByPosition(*box).getFormulaArray()
+                for i, r in enumerate(rows):
+                    for j, c in enumerate(cols):
+                        v = found[i][j]
+                        if isinstance(v, float) and v > 0 and v == int(v):
+                            codes[(index, r, c)] = int(v)
+                        formulas[(index, r, c)] = text[i][j]
+    finally:
+        sheets.removeByName(name)
+    return codes, formulas
+
+
+def _column(c):  # type: ignore[no-untyped-def]
+    """The letters of 0-based column ``c`` (0 → A, 26 → AA)."""
+    out = ""
+    c += 1
+    while c:
+        c, rest = divmod(c - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def recalc(ctx, path):  # type: ignore[no-untyped-def]
     desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
     url = uno.systemPathToFileUrl(path)
@@ -182,6 +242,7 @@ def recalc(ctx, path):  # type: ignore[no-untyped-def]
         doc.calculateAll()
         result = []
         errors_by_sheet = []
+        error_ranges = []
         sheets = doc.getSheets()
         codes_of = {}
         for index in range(sheets.getCount()):
@@ -209,29 +270,35 @@ def recalc(ctx, path):  # type: ignore[no-untyped-def]
                                     cells.append([r + 1, c + 1, "b", v])
                                     continue
                             cells.append([r + 1, c + 1, "n", v])
-            errors = sheet.queryFormulaCells(_ERROR)
+            errors = list(sheet.queryFormulaCells(_ERROR).getRangeAddresses())
+            error_ranges.append((index, sheet, errors, cells))
+            result.append([sheet.getName(), cells])
+        found_codes, formulas = _error_codes(doc, error_ranges)
+        for index, sheet, errors, cells in error_ranges:
             codes = {}
-            for a in errors.getRangeAddresses():
+            for a in errors:
                 for r in range(a.StartRow, a.EndRow + 1):
                     for c in range(a.StartColumn, a.EndColumn + 1):
-                        codes[(r + 1, c + 1)] = sheet.getCellByPosition(c, r).getError()
-                        codes_of[(index, r + 1, c + 1)] = codes[(r + 1, c + 1)]
+                        code = found_codes.get((index, r, c))
+                        if code is None:  # not read in bulk: from the cell
+                            code = sheet.getCellByPosition(c, r).getError()
+                        codes[(r + 1, c + 1)] = codes_of[(index, r + 1, c + 1)] = code
             if codes:
-                cells = [x for x in cells if (x[0], x[1]) not in codes]
+                cells[:] = [x for x in cells if (x[0], x[1]) not in codes]
                 errors_by_sheet.append((index, sheet, codes, cells))
-            result.append([sheet.getName(), cells])
         # the add-in's message of each error cell that calls it, then of the cells whose error
         # comes from one of those (its precedents, followed through references and names)
         messages = {}
         for index, sheet, codes, _cells in errors_by_sheet:
             for r, c in list(codes)[:_MAX_MESSAGES]:
-                text = _message(sheet, r, c)
+                text = _message(sheet, r, c, formulas.get((index, r - 1, c - 1)))
                 if text:
                     messages[(index, r, c)] = text
+        with_message = {codes_of[k] for k in messages}  # only an error of these codes inherits
         for index, _sheet, codes, cells in errors_by_sheet:
             for n, ((r, c), code) in enumerate(codes.items()):
                 text = messages.get((index, r, c), "")
-                if not text and messages and n < _MAX_MESSAGES:
+                if not text and code in with_message and n < _MAX_MESSAGES:
                     text = _inherited(
                         doc.NamedRanges, sheets, index, r, c, code, codes_of, messages
                     )
