@@ -26,12 +26,14 @@ tests/golden/corpus_figures.csv (``scripts/corpus_report.py --golden``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
 import posixpath
 import re
 import resource
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -389,6 +391,12 @@ def _child(conn: Any, path: Path, engine: str, name: str, memory_bytes: int) -> 
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+        # os._exit skips atexit: end the child's LibreOffice (engine "libreoffice" or an auto
+        # fallback) here, or it would outlive the comparison
+        office = sys.modules.get("xl_addin.workbook.libreoffice")
+        if office is not None:
+            with contextlib.suppress(BaseException):
+                office.shutdown()
         os._exit(0)
 
 
