@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from . import _files
 from .terms import TermsError
 from .terms.certificate_of_adjustment import certificate_of_adjustment
-from .terms.constants import CLASS_I_STATED_VALUE
+from .terms.constants import CLASS_I_STATED_VALUE, OPTION_PLAN_CAP
 from .terms.history import capitalization
 
 if TYPE_CHECKING:
@@ -63,7 +63,8 @@ _NUMBER_OPTIONS = (
     (
         "option_plan_used",
         "--option-plan-used",
-        "option-plan shares already granted against the 2,460,000 cap (6(a)(i)) (default 0)",
+        f"option-plan shares already granted against the {OPTION_PLAN_CAP:,} cap (6(a)(i)) "
+        "(default 0)",
     ),
 )
 _FLAG_OPTIONS = (

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from ._xlwings import arg, func
 from .excel import CATEGORY, excel_function, memoized
-from .terms.constants import CLASS_I_STATED_VALUE
+from .terms.constants import CLASS_I_STATED_VALUE, OPTION_PLAN_CAP
 from .terms.history import (
     Capitalization,
     Step,
@@ -51,8 +51,9 @@ _CAPITALIZATION_DOCS = (
     ("option_plan_used", "[optional] option-plan shares already granted (default 0)"),
     (
         "expired_options_free_cap",
-        "[optional] TRUE: unexercised options of an expired grant return to the 2,460,000 "
-        "option-plan cap on expiry; FALSE (default): every grant uses the cap for good",
+        "[optional] TRUE: unexercised options of an expired grant return to the "
+        f"{OPTION_PLAN_CAP:,} option-plan cap on expiry; FALSE (default): every grant uses the "
+        "cap for good",
     ),
 )
 
