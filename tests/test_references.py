@@ -49,6 +49,8 @@ _TABLE_TYPE = f"{_R}/table"
 def _cell(ref: str, v: Any) -> str:
     if isinstance(v, str) and v.startswith("="):
         return f'<c r="{ref}"><f>{_xml(v[1:])}</f></c>'
+    if isinstance(v, tuple) and v[0] == "array":  # ("array", "G2:G3", text)
+        return f'<c r="{ref}"><f t="array" ref="{v[1]}">{_xml(v[2])}</f></c>'
     if isinstance(v, tuple):  # ("shared", si, text or "")
         _, si, text = v
         span = f' ref="{ref}:{ref[0]}99"' if text else ""
@@ -272,6 +274,7 @@ OUT = {
     "C5": "=SUM(Nope[Qty])",  # no such table: not computed
     "C6": "=SUM(NoHead[#Totals])",  # no totals row: not computed
     "C7": "=ThisRowName",  # a name with #This Row: not computed
+    "A3": "=COUNTA(AllData)",  # the name: the bare table name Sales, its data A2:E4: 15 cells
 }
 TABLES = {
     "Data": [
@@ -283,6 +286,7 @@ NAMES: list[tuple[str, int | None, str]] = [
     ("TotalQty", None, "SUM(Sales[Qty])"),
     ("AllSales", None, "Sales[#All]"),
     ("ThisRowName", None, "Sales[[#This Row],[Qty]]"),
+    ("AllData", None, "Sales"),
 ]
 
 
@@ -300,6 +304,7 @@ def tables() -> dict[tuple[str, str], Any]:
         ("DATA", "E5", 230.0),
         ("OUT", "A1", 20.0),
         ("OUT", "A2", 23.0),
+        ("OUT", "A3", 15.0),
         ("OUT", "B1", 10.0),
         ("OUT", "B2", 10.0),
         ("OUT", "B3", 20.0),
@@ -354,6 +359,13 @@ def test_structured_reference_in_a_shared_formula_is_not_computed() -> None:
     got = run({"Data": data}, TABLES)
     assert not_computed(got[("DATA", "G2")], "shared formula")
     assert isinstance(got[("DATA", "G3")], NotComputed)
+
+
+def test_this_row_in_an_array_formula_is_not_computed() -> None:
+    """An array formula spans rows: which row ``#This Row`` is, is not established here."""
+    data = {**DATA, "G2": ("array", "G2:G3", "Sales[[#This Row],[Qty]]*2")}
+    got = run({"Data": data}, TABLES)
+    assert not_computed(got[("DATA", "G2")], "#This Row", "array formula")
 
 
 def test_table_column_names_with_escapes() -> None:

@@ -569,7 +569,7 @@ class Workbook:
                     raise Unsupported("data tables")
                 try:
                     if _refs.maybe(text, self.tables):  # structured, 3-D references made plain
-                        text = _refs.rewrite(text, self.tables, r, sheet, col, kind == "shared")
+                        text = _refs.rewrite(text, self.tables, r, sheet, col, kind)
                     if kind == "shared":
                         si = f.get("si", "")
                         if text:

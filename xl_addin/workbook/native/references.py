@@ -200,13 +200,18 @@ def rewrite(
     row: int | None = None,
     sheet: str | None = None,
     col: int | None = None,
-    shared: bool = False,
+    kind: str = "normal",
 ) -> str:
     """``text`` with its structured references replaced by plain ranges and its unquoted 3-D
     references quoted. ``row``, ``sheet``, ``col``: the formula's cell (None for a defined
-    name: ``#This Row`` and a reference without a table name are then not computed)."""
+    name: ``#This Row`` and a reference without a table name are then not computed); ``kind``:
+    the formula's ``t`` (a shared formula is moved cell by cell: its structured references are
+    not computed; an array formula spans rows: its ``#This Row`` is not computed)."""
     if not maybe(text, tables):
         return text
+    shared, cell_row = kind == "shared", row
+    if kind == "array":
+        row = None
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -236,7 +241,7 @@ def rewrite(
             nxt = text[j] if j < n else ""
             if table is None and nxt == "[":
                 raise _unsupported(f"structured reference: no table {ident} in the workbook")
-            if table is not None and nxt not in "(!:":
+            if table is not None and (not nxt or nxt not in "(!:"):
                 spec = ""
                 if nxt == "[":
                     k = _close(text, j)
@@ -255,7 +260,7 @@ def rewrite(
             k = _close(text, i)
             _check_shared(shared)
             out.append(
-                _resolve(_table(_table_at(tables, sheet, row, col)), text[i + 1 : k - 1], row)
+                _resolve(_table(_table_at(tables, sheet, cell_row, col)), text[i + 1 : k - 1], row)
             )
             i = k
             continue
@@ -380,7 +385,9 @@ def _resolve(table: Table, inner: str, row: int | None) -> str:
     top, bottom = table.data_rows
     if keywords == frozenset({"#THIS ROW"}):
         if row is None:
-            raise _unsupported("structured reference [#This Row] outside a cell's formula")
+            raise _unsupported(
+                "structured reference [#This Row] in a defined name or an array formula"
+            )
         if not top <= row <= bottom:
             raise _unsupported(
                 f"structured reference [#This Row] in row {row}, outside the data rows "
