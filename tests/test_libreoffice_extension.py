@@ -365,6 +365,41 @@ def test_no_soffice_is_left_behind(tmp_path: Path) -> None:
     assert str(profile) not in ps.stdout
 
 
+@needs_lo
+def test_a_prepared_profile_saves_two_starts_and_a_broken_one_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first engine starts LibreOffice twice (install the extension, then start again so
+    it runs in LibreOffice's process) and keeps that profile; the next starts once on a copy.
+    A kept profile that does not work is dropped and prepared again; the value is the same.
+    LIQPREF(1000, 12.31, 2000-06-15, 2001-06-15) = 1,000 x 12.31 x (1 + 0.10 x 365/365)
+    = 13,541 (basis 3, 365 days)."""
+    monkeypatch.setenv("XL_ADDIN_CACHE", str(tmp_path / "cache"))
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = "=LIQPREF(1000,12.31,DATE(2000,6,15),DATE(2001,6,15))"
+    path, copy = tmp_path / "pref.xlsx", tmp_path / "calc.xlsx"
+    wb.save(path)
+    assert lo.calc_copy(path, copy)
+
+    def run() -> int:
+        with lo.LibreOffice() as office:
+            assert office.values(copy) == {"S": {(1, 1): 13_541}}
+            return office._starts
+
+    assert run() == 2
+    (prepared,) = (tmp_path / "cache").glob("lo-profile-*")
+    assert (prepared / "xl-addin-ready").is_file()
+    assert run() == 1
+    for child in prepared.iterdir():  # broken: an empty profile that still says ready
+        if child.name != "xl-addin-ready":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    assert run() == 3  # the copy tried once, then the two starts of a first run
+    assert run() == 1  # prepared again
+    monkeypatch.setenv("XL_ADDIN_CACHE", "off")
+    assert run() == 2
+
+
 def _unprivileged() -> list[str] | None:
     """A command prefix running as an unprivileged user (unopkg refuses root without
     --shared), or [] when not root, None when not possible."""
