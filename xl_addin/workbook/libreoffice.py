@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -461,12 +462,36 @@ def calc_formula(formula: str) -> str:
     return "".join(parts)
 
 
+_LONG: list[re.Pattern[str]] = []
+
+
+def excel_formula(formula: str) -> str:
+    """The inverse of :func:`calc_formula`: each add-in call Calc saved under its long
+    programmatic name (``ORG.IFX.XLADDIN.XLADDIN.LIQPREF(``) under its Excel name (``LIQPREF(``),
+    as Excel (xlwings) and the native engine know it; string literals are left alone."""
+    from ..hosts.libreoffice import long_name
+
+    if not _LONG:
+        from ..functions import table
+
+        prefix = re.escape(long_name("")[:-1])  # ORG.IFX.XLADDIN.XLADDIN (without the dot)
+        names = "|".join(sorted((f.name for f in table()), key=len, reverse=True))
+        _LONG.append(re.compile(rf"(?<![\w.]){prefix}\.({names})(\s*\()", re.IGNORECASE))
+    parts = re.split(r'("(?:[^"]|"")*"|&quot;(?:(?!&quot;).)*&quot;)', formula)
+    for i in range(0, len(parts), 2):  # outside string literals
+        parts[i] = _LONG[0].sub(lambda m: m.group(1).upper() + m.group(2), parts[i])
+    return "".join(parts)
+
+
 _FORMULA = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*>)([^<]*)(</(?:[\w.-]+:)?f>)")
 
 
-def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
+def calc_parts(
+    src: Path, transform: Callable[[str], str] = calc_formula
+) -> tuple[list[tuple[Any, bytes]], int]:
     """The zip members of the workbook ``src`` with each sheet's formulas calling the add-in's
-    functions under Calc's names (:func:`calc_formula`), and how many formulas changed. The
+    functions under Calc's names (:func:`calc_formula`; or ``transform``, e.g. the inverse
+    :func:`excel_formula`), and how many formulas changed. The
     workbook is read with :mod:`xl_addin.recalc`'s guards (zip bombs, DTDs, corrupt parts)."""
     from ..recalc import _read_zip
 
@@ -478,7 +503,7 @@ def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
             def fix(m: re.Match[bytes]) -> bytes:
                 nonlocal count
                 text = m.group(2).decode("utf-8")
-                new = calc_formula(text)
+                new = transform(text)
                 if new == text:
                     return m[0]
                 count += 1
