@@ -547,3 +547,14 @@ def test_a_1904_workbook_refuses_the_functions_that_read_dates(office: Any, tmp_
     assert got[(sheet, 1, 1)].code == "#VALUE!"
     assert "1904" in got[(sheet, 1, 1)].message
     assert got[(sheet, 2, 1)] == 2238.0
+
+
+def test_soffice_lifetime_is_read_when_libreoffice_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`timeout` bounds every soffice; the corpus comparison's children set a shorter bound
+    (their own time limit + 30 s) after the module was imported, so it is read at each start."""
+    monkeypatch.delenv("XL_ADDIN_SOFFICE_SECONDS", raising=False)
+    assert lo._soffice_seconds() == lo.SOFFICE_SECONDS == 3600
+    monkeypatch.setenv("XL_ADDIN_SOFFICE_SECONDS", "630")
+    assert lo._soffice_seconds() == 630
+    monkeypatch.setenv("XL_ADDIN_SOFFICE_SECONDS", "soon")
+    assert lo._soffice_seconds() == 3600

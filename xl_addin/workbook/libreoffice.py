@@ -54,7 +54,19 @@ __all__ = [
 ]
 
 #: Longest a LibreOffice process may live (``timeout``), whatever happens.
-SOFFICE_SECONDS = int(os.environ.get("XL_ADDIN_SOFFICE_SECONDS", "3600"))
+SOFFICE_SECONDS = 3600
+
+
+def _soffice_seconds() -> int:
+    """:data:`SOFFICE_SECONDS`, or ``XL_ADDIN_SOFFICE_SECONDS`` as set when LibreOffice starts
+    (the corpus comparison sets it in each child to the child's own time limit, so a child
+    killed for its time takes its LibreOffice with it soon after)."""
+    try:
+        return max(1, int(os.environ.get("XL_ADDIN_SOFFICE_SECONDS", SOFFICE_SECONDS)))
+    except ValueError:
+        return SOFFICE_SECONDS
+
+
 #: Longest one request (start, install, one workbook) may take.
 REQUEST_SECONDS = float(os.environ.get("XL_ADDIN_SOFFICE_REQUEST_SECONDS", "900"))
 
@@ -226,7 +238,7 @@ class LibreOffice:
                 "timeout",
                 "-s",
                 "KILL",
-                str(SOFFICE_SECONDS),
+                str(_soffice_seconds()),
                 office,
                 "--headless",
                 "--invisible",
