@@ -412,8 +412,12 @@ def _excel_2007() -> frozenset[str]:
 _EXCEL_2007 = _excel_2007()
 
 
+#: How LibreOffice Calc saves the add-in's calls in an .xlsx (xl_addin.hosts.libreoffice.long_name).
+_CALC_ADDIN = "ORG.IFX.XLADDIN.XLADDIN."
+
+
 def _strip_prefix(name: str) -> str:
-    for p in ("_XLFN.", "_XLWS.", "_XLL."):
+    for p in ("_XLFN.", "_XLWS.", "_XLL.", _CALC_ADDIN):
         if name.startswith(p):
             return name[len(p) :]
     return name
