@@ -149,6 +149,8 @@ SHEETS_3D: dict[str, dict[str, Any]] = {
         "D4": "=SUM(S1:Nope!A1)",  # no sheet Nope
         "D5": "=SUM(S1:S3!A1*2)",  # an operation on a 3-D reference
         "D6": "=SUM(S1:S3!E1)",  # S3!E1 is =1/0: the error comes through
+        "F1": ("shared", 0, "SUM(S1:S3!A1)"),  # a shared formula: 1111
+        "F2": ("shared", 0, ""),  # moved down one row: SUM(S1:S3!A2) = S2!A2 = 5
     },
     "Mid": {"A1": 1000},
     "S2": {"A1": 10, "A2": 5, "B1": True, "A3": "=S2!A1*2"},
@@ -175,6 +177,8 @@ def three_d() -> dict[tuple[str, str], Any]:
         ("C9", 5.0),
         ("C10", 20.0),
         ("C11", 1112.0),
+        ("F1", 1111.0),
+        ("F2", 5.0),
     ],
 )
 def test_3d_references_in_the_functions_that_take_them(
@@ -402,3 +406,18 @@ def test_recalc_computes_tables_and_3d_references_natively(tmp_path: Path) -> No
     assert report.output is not None
     out = openpyxl.load_workbook(report.output, data_only=True)["Jan"]
     assert (out["D1"].value, out["D2"].value, out["D3"].value) == (10, 444, 4)
+
+
+def test_sheet_names_that_need_quotes() -> None:
+    """Sheets "Jan 1", "It's", "Mar 1" in that order, A1 holding 1, 2, 4; a table T on "It's"
+    over C1:C3 (header Val, data 10, 20)."""
+    got = run(
+        {
+            "Jan 1": {"A1": 1, "B1": "=SUM('Jan 1:Mar 1'!A1)", "B2": "=SUM(T[Val])"},
+            "It's": {"A1": 2, "C1": "Val", "C2": 10, "C3": 20},
+            "Mar 1": {"A1": 4},
+        },
+        {"It's": [_table("T", "C1:C3", ["Val"])]},
+    )
+    assert got[("JAN 1", "B1")] == 7.0  # 1 + 2 + 4
+    assert got[("JAN 1", "B2")] == 30.0  # 10 + 20
