@@ -33,6 +33,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from xl_addin.recalc import recalculate
 from xl_addin.workbook.native import references as refs
 from xl_addin.workbook.native.evaluator import (
+    CorruptPart,
     Err,
     NotComputed,
     Unsupported,
@@ -421,3 +422,17 @@ def test_sheet_names_that_need_quotes() -> None:
     )
     assert got[("JAN 1", "B1")] == 7.0  # 1 + 2 + 4
     assert got[("JAN 1", "B2")] == 30.0  # 10 + 20
+
+
+def test_a_table_part_that_cannot_be_read() -> None:
+    """A table whose columns do not fill its range: its references are not computed (by name,
+    bare or not), the rest of the workbook is; a table part that is not XML is refused."""
+    bad = _table("Bad", "A1:B3", ["only one"])
+    got = run(
+        {"S": {"A1": 1, "C1": "=SUM(Bad[x])", "C2": "=SUM(Bad)", "C3": "=A1+1"}}, {"S": [bad]}
+    )
+    assert not_computed(got[("S", "C1")], "xl/tables/table1.xml", "cannot be read")
+    assert not_computed(got[("S", "C2")], "xl/tables/table1.xml", "cannot be read")
+    assert got[("S", "C3")] == 2.0
+    with pytest.raises(CorruptPart, match=r"xl/tables/table1\.xml"):
+        run({"S": {"C1": "=1"}}, {"S": [b"<table"]})

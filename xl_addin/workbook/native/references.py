@@ -127,9 +127,10 @@ def _names_pattern(tables: dict[str, Any]) -> re.Pattern[str]:
 
 def read_tables(parts: dict[str, bytes], sheets: list[tuple[str, str]]) -> Tables:
     """The workbook's tables by upper-case name, found through each sheet's relationships
-    (``xl/worksheets/_rels/sheetN.xml.rels``). A table part that cannot be read is kept as the
-    reason (a string): a formula that uses it is not computed, the others are."""
-    from .evaluator import CorruptPart, parse_xml
+    (``xl/worksheets/_rels/sheetN.xml.rels``). A table whose range or columns cannot be read is
+    kept as the reason (a string): a formula that uses it is not computed, the others are. A part
+    that is not well-formed XML raises :class:`~.evaluator.CorruptPart`, as a sheet's does."""
+    from .evaluator import parse_xml
 
     out = Tables()
     for sheet, part in sheets:
@@ -146,10 +147,12 @@ def read_tables(parts: dict[str, bytes], sheets: list[tuple[str, str]]) -> Table
             data = parts.get(path)
             if data is None:
                 continue
+            root = parse_xml(path, data)
             try:
-                table = _read_table(sheet, parse_xml(path, data))
-            except (CorruptPart, ValueError) as why:
-                out[f"?{path}"] = f"{path}: {why}"
+                table = _read_table(sheet, root)
+            except ValueError as why:
+                name = root.get("displayName") or root.get("name") or f"?{path}"
+                out[name.upper()] = f"{path}: cannot be read ({why})"
                 continue
             out[table.name.upper()] = table
     return out
