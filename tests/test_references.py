@@ -92,8 +92,10 @@ def run(
     sheets: dict[str, dict[str, Any]],
     tables: dict[str, list[bytes]] | None = None,
     names: list[tuple[str, int | None, str]] | None = None,
+    tabs: list[str] | None = None,
 ) -> dict[tuple[str, str], Any]:
-    """Every formula cell's value, by (SHEET, "A1"), from a workbook of these parts."""
+    """Every formula cell's value, by (SHEET, "A1"), from a workbook of these parts; ``tabs``:
+    the sheets xl/workbook.xml lists, in order (default: none listed, the worksheets' order)."""
     parts: dict[str, bytes] = {}
     order = []
     n_table = 0
@@ -113,7 +115,10 @@ def run(
             parts[f"xl/worksheets/_rels/sheet{i}.xml.rels"] = (
                 f'<Relationships xmlns="{_PKG}">{"".join(rels)}</Relationships>'.encode()
             )
-    parts["xl/workbook.xml"] = f'<workbook xmlns="{_NS}"/>'.encode()
+    listed = "".join(f'<sheet name="{_xml(t)}"/>' for t in tabs or [])
+    parts["xl/workbook.xml"] = (
+        f'<workbook xmlns="{_NS}"><sheets>{listed}</sheets></workbook>'.encode()
+    )
     cells, _ = evaluate(parts, order, names or [], {}, partial=True)
     from xl_addin.workbook.native.evaluator import col_letters
 
@@ -436,3 +441,17 @@ def test_a_table_part_that_cannot_be_read() -> None:
     assert got[("S", "C3")] == 2.0
     with pytest.raises(CorruptPart, match=r"xl/tables/table1\.xml"):
         run({"S": {"C1": "=1"}}, {"S": [b"<table"]})
+
+
+def test_3d_reference_over_a_sheet_that_is_not_a_worksheet() -> None:
+    """Tabs S1, Macro (an Excel 4 macro sheet: cells the evaluator does not read), S2: a 3-D
+    reference over Macro is not computed; S2:S2 and S1:S1 are (S2!A1 = 10, S1!A1 = 1)."""
+    got = run(
+        {
+            "S1": {"A1": 1, "B1": "=SUM(S1:S2!A1)", "B2": "=SUM(S2:S2!A1)+SUM(S1:S1!A1)"},
+            "S2": {"A1": 10},
+        },
+        tabs=["S1", "Macro", "S2"],
+    )
+    assert not_computed(got[("S1", "B1")], "3-D references over MACRO")
+    assert got[("S1", "B2")] == 11.0

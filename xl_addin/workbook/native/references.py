@@ -110,7 +110,11 @@ def _cell(text: str) -> tuple[int, int]:
 
 class Tables(dict[str, Any]):
     """Tables by upper-case name (a :class:`Table`, or why it cannot be read), with a pattern
-    that finds their names in a formula (a bare ``Table1`` is a structured reference too)."""
+    that finds their names in a formula (a bare ``Table1`` is a structured reference too), and
+    every sheet of the workbook in tab order (``sheet_order``, upper-case: worksheets and the
+    chart, macro and dialog sheets the evaluator does not read)."""
+
+    sheet_order: list[str] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -133,6 +137,12 @@ def read_tables(parts: dict[str, bytes], sheets: list[tuple[str, str]]) -> Table
     from .evaluator import parse_xml
 
     out = Tables()
+    workbook = parts.get("xl/workbook.xml")
+    if workbook is not None:
+        out.sheet_order = [
+            (el.get("name") or "").upper()
+            for el in parse_xml("xl/workbook.xml", workbook).iter(f"{_NS}sheet")
+        ]
     for sheet, part in sheets:
         folder, base = posixpath.split(part)
         rels = parts.get(f"{folder}/_rels/{base}.rels")
@@ -477,10 +487,16 @@ def values_3d(ev: Evaluator, ref: Ref) -> list[Any]:
     gives them to SUM, COUNT...)."""
     from .evaluator import Ref as Ref_
 
-    sheets = _span(ref, ev.book.sheet_names)
+    order = getattr(ev.book, "tables", None)
+    order = getattr(order, "sheet_order", None) or ev.book.sheet_names
+    sheets = _span(ref, order)
     if sheets is None:
         first, _, last = ref.sheet.partition(":")
         raise _unsupported(f"3-D references: no sheet {first} or {last} in the workbook")
+    worksheets = {s.upper() for s in ev.book.sheet_names}
+    for s in sheets:
+        if s not in worksheets:  # a macro or dialog sheet has cells the evaluator does not read
+            raise _unsupported(f"3-D references over {s}, a sheet that is not a worksheet")
     out: list[Any] = []
     for s in sheets:
         one = Ref_(s, ref.r1, ref.c1, ref.r2, ref.c2)
