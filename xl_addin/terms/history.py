@@ -232,7 +232,7 @@ from .constants import (
 from .conversion import conversion_quotient
 from .daycount import serial_to_date
 from .errors import TermsError, describe
-from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional
+from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional, serial
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -289,6 +289,9 @@ EVENT_TYPES = (
 )
 _CREATORS = ("WARRANT", "CONVERTIBLE")
 _ISSUING = ("ISSUE", "WARRANT", "CONVERTIBLE")
+#: Rows that create an instrument id (or a record date's), and rows that must name one.
+_RECORDS = (*_CREATORS, "DIVIDEND")
+_REFERRING = (*_CREATORS, "EXERCISE", "EXPIRE", "REPRICE", "ABANDON")
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,7 @@ CATEGORIES: dict[str, _Category] = {
 _PERMITTED_EVENTS = ("CONVERSION", "SUBSEQUENT_CLOSING")
 
 _QPO_MIN = exact(QUALIFIED_PRIVATE_OFFERING_PROCEEDS)
+_ZERO = Fraction(0)
 
 
 # =========================================================================== inputs
@@ -352,6 +356,13 @@ class SeriesAClass:
     @property
     def key(self) -> str:
         return self.name.lower().replace(" ", "_")
+
+    @functools.cached_property
+    def as_converted(self) -> Fraction:
+        """5(a)(i): the Common shares issuable on the class, full shares only (5(e)(ii)).
+        Computed once per set of figures: a class's figures change only on an adjustment."""
+        quotient = conversion_quotient(self.shares, self.stated_value, self.conversion_price, _ZERO)
+        return Fraction(math.floor(quotient))
 
 
 @dataclass(frozen=True)
@@ -454,6 +465,12 @@ def _blank(v: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _event_type(text: str) -> str:
+    """An event cell's text as an event type: ``Subsequent closing`` -> ``SUBSEQUENT_CLOSING``."""
+    return "_".join(text.upper().split())
+
+
 def _header_key(v: Any) -> str:
     return " ".join(str(v).strip().lower().replace("_", " ").split())
 
@@ -530,34 +547,50 @@ def read_event_log(log: Any) -> list[LogRow]:
     rows: list[LogRow] = []
     created: dict[str, LogRow] = {}
     last_date: tuple[int, int] | None = None
-    for i, raw in enumerate(table[1:], start=2):
+    i, raw = 1, header  # the row being read: the helpers below read these two
+
+    def cell(col: str) -> Any:
+        j = index.get(col)
+        return None if j is None or _blank(raw[j]) else raw[j]
+
+    def where(col: str) -> str:
+        return f"event log row {i}, column {col!r}:"
+
+    def need(col: str, event: str) -> Any:
+        v = cell(col)
+        if v is None:
+            raise TermsError(
+                f"event log row {i}, column {col!r}: required for {event} (got an empty cell)",
+                argument="event_log",
+            )
+        return v
+
+    def num(col: str, value: Any, *, strict: bool = False) -> Fraction:
+        """A number >= 0 (> 0 if ``strict``); the message names the row and column."""
+        kind = type(value)
+        if kind is int or (kind is float and math.isfinite(value)):
+            # the common case, a plain number as a cell passes it: no message built
+            number = exact(value)
+            sign = number.numerator
+            if sign > 0 or (sign == 0 and not strict):
+                return number
+        return parse_number(value, where(col), minimum=0, strict=strict)
+
+    for i, raw in enumerate(table[1:], start=2):  # cell(), where() read i and raw
         if all(_blank(v) for v in raw):
             continue
-
-        def cell(col: str, raw: list[Any] = raw) -> Any:
-            return None if col not in index or _blank(raw[index[col]]) else raw[index[col]]
-
-        def where(col: str, i: int = i) -> str:
-            return f"event log row {i}, column {col!r}:"
-
-        def need(col: str, event: str, i: int = i, cell: Any = cell) -> Any:
-            v = cell(col)
-            if v is None:
-                raise TermsError(
-                    f"event log row {i}, column {col!r}: required for {event} (got an empty cell)",
-                    argument="event_log",
-                )
-            return v
-
         ev_raw = cell("event")
-        ev = "_".join(ev_raw.upper().split()) if isinstance(ev_raw, str) else None
+        ev = _event_type(ev_raw) if isinstance(ev_raw, str) else None
         if ev not in EVENT_TYPES:
             shown = "an empty cell" if ev_raw is None else describe(ev_raw)
             raise TermsError(
                 f"{where('event')} must be one of {', '.join(EVENT_TYPES)} (got {shown})",
                 argument="event_log",
             )
-        date = parse_date(need("date", ev), where("date"))
+        date_value = need("date", ev)
+        date = serial(date_value)  # a plain serial or date: read at once
+        if date is None:
+            date = parse_date(date_value, where("date"))
         if last_date is not None and date < last_date[0]:
             raise TermsError(
                 f"{where('date')} dates must not go backwards ({serial_to_date(date)} is before "
@@ -566,13 +599,10 @@ def read_event_log(log: Any) -> list[LogRow]:
             )
         last_date = (date, i)
 
-        def num(col: str, value: Any, **kw: Any) -> Fraction:
-            return parse_number(value, where(col), **kw)
-
         shares = price = ratio = gross = None
         instrument = category = series_class = None
         if ev in ("SPLIT", "COMBINATION"):
-            ratio = num("ratio", need("ratio", ev), minimum=0, strict=True)
+            ratio = num("ratio", need("ratio", ev), strict=True)
             if (ev == "SPLIT") != (ratio > 1) or ratio == 1:
                 expected = "> 1" if ev == "SPLIT" else "< 1"
                 raise TermsError(
@@ -580,23 +610,23 @@ def read_event_log(log: Any) -> list[LogRow]:
                     argument="event_log",
                 )
         elif ev == "DIVIDEND":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
         elif ev in _ISSUING or ev == "QPO":
-            shares = num("shares", need("shares", ev), minimum=0)
-            price = num("price", need("price", ev), minimum=0)
+            shares = num("shares", need("shares", ev))
+            price = num("price", need("price", ev))
         elif ev == "EXERCISE":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             if cell("price") is not None:
-                price = num("price", cell("price"), minimum=0)
+                price = num("price", cell("price"))
         elif ev == "REPRICE":
-            price = num("price", need("price", ev), minimum=0)
+            price = num("price", need("price", ev))
         elif ev == "CONVERSION":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             series_class = _class_name(need("class", ev), where("class"))
         elif ev == "SUBSEQUENT_CLOSING":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             if cell("price") is not None:
-                price = num("price", cell("price"), minimum=0, strict=True)
+                price = num("price", cell("price"), strict=True)
             if cell("class") is not None:
                 series_class = _class_name(cell("class"), where("class"))
                 if series_class != "Class II":
@@ -607,7 +637,7 @@ def read_event_log(log: Any) -> list[LogRow]:
                     )
             series_class = "Class II"
         if ev == "QPO":
-            gross = num("gross_proceeds", need("gross_proceeds", ev), minimum=0)
+            gross = num("gross_proceeds", need("gross_proceeds", ev))
         if ev in ("EXPIRE", "ABANDON") and cell("shares") is not None:
             raise TermsError(
                 f"{where('shares')} leave blank for {ev}: the whole unexercised remainder "
@@ -617,11 +647,11 @@ def read_event_log(log: Any) -> list[LogRow]:
 
         # instrument ids
         inst_raw = cell("instrument")
-        if ev in (*_CREATORS, "EXERCISE", "EXPIRE", "REPRICE", "ABANDON"):
+        if ev in _REFERRING:
             instrument = _instrument_id(need("instrument", ev), where("instrument"))
         elif ev == "DIVIDEND" and inst_raw is not None:
             instrument = _instrument_id(inst_raw, where("instrument"))
-        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+        if ev in _RECORDS and instrument is not None:
             if instrument in created:
                 raise TermsError(
                     f"{where('instrument')} id {instrument!r} is already used on row "
@@ -671,7 +701,7 @@ def read_event_log(log: Any) -> list[LogRow]:
             note="" if note is None else str(note).strip(),
             series_class=series_class,
         )
-        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+        if ev in _RECORDS and instrument is not None:
             created[instrument] = row
         rows.append(row)
     return rows
@@ -716,6 +746,9 @@ class _State:
     # follow the history as it was), and that instrument's id
     frozen: frozenset[str] = frozenset()
     frozen_for: str | None = None
+    # the last Fully Diluted count and the figures it was computed from (see fully_diluted)
+    _fd_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    _fd: Fraction = field(default=_ZERO, init=False, repr=False, compare=False)
 
     def rights_changed(self, delta: Fraction | None) -> None:
         """Record a change of the instruments' remaining shares (None: recount next time)."""
@@ -736,23 +769,28 @@ class _State:
 
     def as_converted(self, c: SeriesAClass) -> Fraction:
         """5(a)(i): Common shares issuable on the class, full shares only (5(e)(ii))."""
-        return _as_converted(c.shares, c.stated_value, c.conversion_price)
+        return c.as_converted
 
     def fully_diluted(self) -> Fraction:
         """6(a) Fully Diluted Outstanding."""
         if self.rights_total is None:
             self.rights_total = sum((i.remaining for i in self.instruments.values()), Fraction(0))
-        parts = [self.common, self.rights, self.rights_total]
-        parts += [self.as_converted(c) for c in self.classes]
-        if all(p.denominator == 1 for p in parts):  # whole shares: plain integer sum
-            return Fraction(sum(p.numerator for p in parts))
-        return sum(parts, Fraction(0))
-
-
-@functools.lru_cache(maxsize=1024)
-def _as_converted(shares: Fraction, stated_value: Fraction, price: Fraction) -> Fraction:
-    # a class's figures change only on an adjustment: most steps reuse the last quotient
-    return Fraction(math.floor(conversion_quotient(shares, stated_value, price, Fraction(0))))
+        # the same figures as last time (compared by identity first, then by value): the same
+        # count -- a step asks for it before, during and after the event
+        common, rights, total = self.common, self.rights, self.rights_total
+        key = (common, rights, total, *self.classes)
+        if key == self._fd_key:
+            return self._fd
+        if common.denominator == 1 and rights.denominator == 1 and total.denominator == 1:
+            # whole shares (as converted, always: 5(e)(ii)): a plain integer sum
+            whole = common.numerator + rights.numerator + total.numerator
+            for c in self.classes:
+                whole += c.as_converted.numerator
+            fd = Fraction(whole)
+        else:
+            fd = sum((c.as_converted for c in self.classes), common + rights + total)
+        self._fd_key, self._fd = key, fd
+        return fd
 
 
 def _initial(cap: Capitalization) -> _State:
@@ -778,8 +816,18 @@ def _initial(cap: Capitalization) -> _State:
 # =========================================================================== formatting
 def format_money(x: Fraction) -> str:
     """``$12.10``; up to 6 decimals, with ``…`` when the exact value was rounded."""
-    exact = 10**6 % x.denominator == 0  # the value has at most 6 decimals
-    r = x.numerator * (10**6 // x.denominator) if exact else round(x * 10**6)
+    return _format_money(x.numerator, x.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_money(numerator: int, denominator: int) -> str:
+    # keyed by the exact value's two ints (hashing a Fraction costs more than formatting it):
+    # a history repeats its prices on every row
+    exact = 10**6 % denominator == 0  # the value has at most 6 decimals
+    if exact:
+        r = numerator * (10**6 // denominator)
+    else:
+        r = round(Fraction(numerator, denominator) * 10**6)
     whole, frac = divmod(abs(r), 10**6)
     decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
     sign = "-" if r < 0 else ""
@@ -835,7 +883,7 @@ class _Outcome:
 def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fraction, str]:
     """(permitted part, text) of an issue claiming ``category``; consumes the cap."""
     if category is None:
-        return Fraction(0), ""
+        return _ZERO, ""
     c = CATEGORIES[category]
     if c.cap is None:
         return n, f"6(a) Permitted Issuance {c.clause} ({c.label}), no cap"
@@ -1052,28 +1100,33 @@ def _subsequent_closing(state: _State, a: _Action) -> _Outcome:
     return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
 
 
+_RIGHTS = (*_CREATORS, "DEEMED_WARRANT")
+_EVENTS = {e.value: e for e in Event}
+#: What an issue is deemed to be (6(c), 6(d), 6(e)): {shares}, {price}.
+_DEEMED = {
+    "WARRANT": "6(d): warrants/rights deemed issued for the maximum {} shares at the lowest "
+    "price {}",
+    "CONVERTIBLE": "6(e): Convertible Securities deemed converted into the maximum {} shares at "
+    "the lowest price {}",
+    "ISSUE": "{} Additional Shares at {}",
+}
+_PREFIXES = {
+    "DEEMED_ISSUE": "6(f)(iii) recomputation: exercised shares treated as issued on the "
+    "exercise date for the consideration paid; ",
+    "DEEMED_WARRANT": "6(f)(iv) recomputation: the remainder treated as issued immediately "
+    "after the change; ",
+}
+
+
 def _issue(state: _State, a: _Action) -> _Outcome:
     """6(c)/(d)/(e): an issue (or deemed issue) of ``a.shares`` at ``a.price`` per share."""
     assert a.shares is not None and a.price is not None
     n, p = a.shares, a.price
     creator = a.creator or a.kind
-    is_right = a.kind in (*_CREATORS, "DEEMED_WARRANT")
+    is_right = a.kind in _RIGHTS
     kind = creator if is_right else "ISSUE"
-    event = Event(kind)
-    deemed = {
-        "WARRANT": "6(d): warrants/rights deemed issued for the maximum "
-        f"{_count(n)} shares at the lowest price {_money(p)}",
-        "CONVERTIBLE": "6(e): Convertible Securities deemed converted into the maximum "
-        f"{_count(n)} shares at the lowest price {_money(p)}",
-        "ISSUE": f"{_count(n)} Additional Shares at {_money(p)}",
-    }[kind]
-    prefix = {
-        "DEEMED_ISSUE": "6(f)(iii) recomputation: exercised shares treated as issued on the "
-        "exercise date for the consideration paid; ",
-        "DEEMED_WARRANT": "6(f)(iv) recomputation: the remainder treated as issued immediately "
-        "after the change; ",
-    }.get(a.kind, "")
-    parts = [prefix + deemed]
+    event = _EVENTS[kind]
+    parts = [_PREFIXES.get(a.kind, "") + _DEEMED[kind].format(_count(n), _money(p))]
     sections = [event.section]
     flags: list[str] = []
     if a.permitted is not None:  # a rescinded instrument's shares: cap counted at its grant
@@ -1087,7 +1140,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         )
     else:
         permitted, cap_text = _split_by_cap(state, a.category, n)
-    excess = n - permitted
+    excess = n if permitted.numerator == 0 else n - permitted
     if a.category is not None:
         parts.append(cap_text)
         sections.append(f"6(a) {CATEGORIES[a.category].clause}")
@@ -1109,7 +1162,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         inst = _Instrument(
             a.row.instrument or "",
             creator,
-            Fraction(0),
+            permitted,  # the permitted part first
             p,
             a.category,
             frozenset(),
@@ -1118,14 +1171,14 @@ def _issue(state: _State, a: _Action) -> _Outcome:
             scale=state.scale,
         )
         state.instruments[inst.id] = inst
-        inst.remaining += permitted
-        state.rights_changed(permitted)
-    else:
+        if permitted.numerator:
+            state.rights_changed(permitted)
+    elif permitted.numerator:
         state.common += permitted
     fd = state.fully_diluted()
     figures: list[tuple[str, Fraction]] = []
-    if excess > 0:
-        if permitted > 0:
+    if excess.numerator > 0:
+        if permitted.numerator > 0:
             figures.append(("Fully Diluted Outstanding after the permitted shares (6(a))", fd))
         adjusted = _adjust_classes(
             state, event, fd, excess, p, parts, sections, flags, figures, a.row.instrument
@@ -1159,7 +1212,7 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
         assert row.ratio is not None
         factor = row.ratio
         how = f"ratio {_count(factor)}"
-    event = Event(row.event)
+    event = _EVENTS[row.event]
     fd = state.fully_diluted()
     fd_after = fd * factor
     parts = [f"6(b): {row.event.lower()}, {how}; excluded from 6(c) (6(c)(iii))"]
@@ -1474,11 +1527,7 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     else:
         rows = read_event_log(log)
     rows, moved = _close_of_business_order(rows)
-    creators = {
-        r.instrument: r
-        for r in rows
-        if r.instrument is not None and r.event in (*_CREATORS, "DIVIDEND")
-    }
+    creators = {r.instrument: r for r in rows if r.instrument is not None and r.event in _RECORDS}
     state = _initial(cap)
     triggers: dict[str, int] = {}
     steps: list[Step] = []
