@@ -216,7 +216,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .adjustments import Event, adjust
 from .constants import (
@@ -440,9 +440,9 @@ def capitalization(
     )
 
 
-@dataclass(frozen=True)
-class LogRow:
-    """One validated event-log row. ``row`` counts the header as row 1."""
+class LogRow(NamedTuple):
+    """One validated event-log row. ``row`` counts the header as row 1. (An immutable record:
+    a named tuple, as a log holds one per event and a tuple is quicker to make.)"""
 
     row: int
     date: int
@@ -854,8 +854,7 @@ def _where(row: LogRow, col: str) -> str:
 
 
 # =========================================================================== actions
-@dataclass(frozen=True)
-class _Action:
+class _Action(NamedTuple):
     """What a log row means in a (possibly rewritten) log. ``kind`` is an event type or one of
     DEEMED_ISSUE (6(f)(iii)), DEEMED_WARRANT (6(f)(iv)), STRUCK (rescinded, 6(f)/6(g)(iii))."""
 
@@ -1268,7 +1267,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
             del state.ghosts[ghost.id]
             return _issue(
                 state,
-                dataclasses.replace(a, shares=ghost.remaining, permitted=ghost.permitted),
+                a._replace(shares=ghost.remaining, permitted=ghost.permitted),
             )
         assert a.shares is not None  # 6(f)(iii): exercised, at the price paid (or in force)
         if a.shares > ghost.remaining:
@@ -1282,9 +1281,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
         ghost.permitted -= drawn
         return _issue(
             state,
-            dataclasses.replace(
-                a, price=ghost.price if a.price is None else a.price, permitted=drawn
-            ),
+            a._replace(price=ghost.price if a.price is None else a.price, permitted=drawn),
         )
     if k == "QPO":
         if state.qpo_closed:
@@ -1294,7 +1291,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
                 argument="event_log",
             )
         assert row.gross_proceeds is not None
-        out = _issue(state, dataclasses.replace(a, kind="ISSUE", category=None))
+        out = _issue(state, a._replace(kind="ISSUE", category=None))
         if row.gross_proceeds >= _QPO_MIN:
             state.qpo_closed, state.qpo_row = True, row.row
             out.explanation = (
@@ -1440,9 +1437,9 @@ def _free_cap(state: _State, inst: _Instrument, *, abandoned: bool = False) -> s
 
 
 # =========================================================================== the engine
-@dataclass(frozen=True)
-class Step:
-    """One output line: the event, the counts and prices around it, and why."""
+class Step(NamedTuple):
+    """One output line: the event, the counts and prices around it, and why. (An immutable
+    record: a named tuple, as a history makes one per event and a tuple is quicker to make.)"""
 
     row: int
     date: int
@@ -1586,9 +1583,15 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     return steps
 
 
-def history_table(cap: Capitalization, steps: Sequence[Step]) -> tuple[list[str], list[list[Any]]]:
+def history_table(
+    cap: Capitalization, steps: Sequence[Step], *, cells: bool = False
+) -> tuple[list[str], list[list[Any]]]:
     """The steps as (column names, one row per step): exact Fractions; dates as
-    ``datetime.date``. What :func:`history_frame` puts in a DataFrame and CPHISTORY in cells."""
+    ``datetime.date``. What :func:`history_frame` puts in a DataFrame and CPHISTORY in cells.
+
+    ``cells``: the same values as an Excel cell holds them -- each Fraction as a float, a date
+    as its serial number, a missing value (a class before it exists, no instrument) as ``""``.
+    """
     names = [c.name for c in cap.classes]
     for s in steps:  # classes first issued in the log (Class II at a SUBSEQUENT_CLOSING)
         names += [n for n in s.prices_after if n not in names]
@@ -1597,18 +1600,43 @@ def history_table(cap: Capitalization, steps: Sequence[Step]) -> tuple[list[str]
     for k in keys:
         columns += [f"{k}_before", f"{k}_after", f"{k}_converts_into"]
     columns += ["section", "explanation", "flags", "note"]
+    if cells:
+        # one float per Fraction *object*: a step shares its figures with the steps around it
+        # (a price that did not move, Fully Diluted after = the next step's before)
+        floats: dict[int, float] = {}
+
+        def number(x: Fraction | None) -> Any:
+            if x is None:
+                return ""
+            value = floats.get(id(x))
+            if value is None:
+                value = floats[id(x)] = float(x)
+            return value
+
+        def day(serial: int) -> Any:
+            return float(serial)
+
+        missing: Any = ""
+    else:
+
+        def number(x: Fraction | None) -> Any:
+            return x
+
+        day = serial_to_date
+        missing = None
     rows: list[list[Any]] = []
     for s in steps:
         row: list[Any] = [
             s.row,
-            serial_to_date(s.date),
+            day(s.date),
             s.event,
-            s.instrument,
-            s.fd_before,
-            s.fd_after,
+            missing if s.instrument is None else s.instrument,
+            number(s.fd_before),
+            number(s.fd_after),
         ]
+        before, after, into = s.prices_before, s.prices_after, s.converts_into
         for n in names:
-            row += [s.prices_before.get(n), s.prices_after.get(n), s.converts_into.get(n)]
+            row += [number(before.get(n)), number(after.get(n)), number(into.get(n))]
         row += [s.section, s.explanation, "; ".join(s.flags), s.note]
         rows.append(row)
     return columns, rows
