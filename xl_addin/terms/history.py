@@ -213,7 +213,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -688,18 +688,18 @@ def read_event_log(log: Any) -> list[LogRow]:
         if ev in _PERMITTED_EVENTS:
             category = ev
         note = cell("note")
-        row = LogRow(
-            row=i,
-            date=date,
-            event=ev,
-            shares=shares,
-            price=price,
-            ratio=ratio,
-            instrument=instrument,
-            category=category,
-            gross_proceeds=gross,
-            note="" if note is None else str(note).strip(),
-            series_class=series_class,
+        row = LogRow(  # positional, in the order of the fields (quicker than by keyword)
+            i,
+            date,
+            ev,
+            shares,
+            price,
+            ratio,
+            instrument,
+            category,
+            gross,
+            "" if note is None else str(note).strip(),
+            series_class,
         )
         if ev in _RECORDS and instrument is not None:
             created[instrument] = row
@@ -755,7 +755,7 @@ class _State:
         if delta is None or self.rights_total is None:
             self.rights_total = None
         else:
-            self.rights_total += delta
+            self.rights_total = _plus(self.rights_total, delta)
 
     def copy(self) -> _State:
         return dataclasses.replace(
@@ -774,7 +774,7 @@ class _State:
     def fully_diluted(self) -> Fraction:
         """6(a) Fully Diluted Outstanding."""
         if self.rights_total is None:
-            self.rights_total = sum((i.remaining for i in self.instruments.values()), Fraction(0))
+            self.rights_total = _total(i.remaining for i in self.instruments.values())
         # the same figures as last time (compared by identity first, then by value): the same
         # count -- a step asks for it before, during and after the event
         common, rights, total = self.common, self.rights, self.rights_total
@@ -791,6 +791,38 @@ class _State:
             fd = sum((c.as_converted for c in self.classes), common + rights + total)
         self._fd_key, self._fd = key, fd
         return fd
+
+
+def _plus(a: Fraction, b: Fraction) -> Fraction:
+    """``a + b``; whole numbers by integer arithmetic (share counts are, nearly always)."""
+    if b.numerator == 0:
+        return a
+    if a.numerator == 0:
+        return b
+    if a.denominator == 1 and b.denominator == 1:
+        return Fraction(a.numerator + b.numerator)
+    return a + b
+
+
+def _times(a: Fraction, factor: Fraction) -> Fraction:
+    """``a × factor``; whole numbers by integer arithmetic (a 6(b) event scales every count)."""
+    if a.numerator == 0:
+        return a
+    if a.denominator == 1 and factor.denominator == 1:
+        return Fraction(a.numerator * factor.numerator)
+    return a * factor
+
+
+def _total(values: Iterable[Fraction]) -> Fraction:
+    """``sum(values)``; whole numbers by integer arithmetic."""
+    whole = 0
+    rest: list[Fraction] = []
+    for v in values:
+        if v.denominator == 1:
+            whole += v.numerator
+        else:
+            rest.append(v)
+    return sum(rest, Fraction(whole))
 
 
 def _initial(cap: Capitalization) -> _State:
@@ -869,7 +901,7 @@ class _Action(NamedTuple):
     permitted: Fraction | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     section: str
     explanation: str
@@ -1172,8 +1204,8 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         state.instruments[inst.id] = inst
         if permitted.numerator:
             state.rights_changed(permitted)
-    elif permitted.numerator:
-        state.common += permitted
+    else:
+        state.common = _plus(state.common, permitted)
     fd = state.fully_diluted()
     figures: list[tuple[str, Fraction]] = []
     if excess.numerator > 0:
@@ -1183,11 +1215,11 @@ def _issue(state: _State, a: _Action) -> _Outcome:
             state, event, fd, excess, p, parts, sections, flags, figures, a.row.instrument
         )
         if is_right:
-            inst.remaining += excess
+            inst.remaining = _plus(inst.remaining, excess)
             inst.adjusted = adjusted
             state.rights_changed(excess)
         else:
-            state.common += excess
+            state.common = _plus(state.common, excess)
     return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
 
 
@@ -1236,8 +1268,8 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
     state.common *= factor
     state.rights *= factor
     for inst in (*state.instruments.values(), *state.ghosts.values()):
-        inst.remaining *= factor
-        inst.permitted *= factor
+        inst.remaining = _times(inst.remaining, factor)
+        inst.permitted = _times(inst.permitted, factor)
         inst.price /= factor
     state.rights_changed(None)
     for k in state.used:
@@ -1528,9 +1560,16 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     state = _initial(cap)
     triggers: dict[str, int] = {}
     steps: list[Step] = []
+    # each class's price, as-converted shares and shares after the last step, and the class
+    # objects they describe: most rows change no class, and their steps share these dicts
+    # (never modified once a step holds them)
+    shown: tuple[SeriesAClass, ...] = ()
+    after: dict[str, Fraction] = {c.name: c.conversion_price for c in state.classes}
+    into: dict[str, Fraction] = {}
+    held: dict[str, Fraction] = {}
     for i, row in enumerate(rows):
         fd_before = state.fully_diluted()
-        before = {c.name: c.conversion_price for c in state.classes}
+        before = after  # the prices the last step left
         inst = state.instruments.get(row.instrument or "")
         # 6(f) applies only after an adjustment was made for the instrument, and (i) only
         # while part of it is unexercised; 6(g)(iii) always undoes an abandoned record date
@@ -1548,8 +1587,16 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             )
         else:
             outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
-        for c in state.classes:  # a class first issued on this row: its initial price (5(c))
-            before.setdefault(c.name, c.conversion_price)
+        now = state.classes
+        if len(now) != len(shown) or any(c is not d for c, d in zip(now, shown, strict=True)):
+            shown = tuple(now)
+            after = {c.name: c.conversion_price for c in now}
+            into = {c.name: c.as_converted for c in now}
+            held = {c.name: c.shares for c in now}
+        if len(before) < len(after):  # a class first issued on this row: its initial price (5(c))
+            before = dict(before)
+            for c in now:
+                before.setdefault(c.name, c.conversion_price)
         explanation = outcome.explanation
         if row.row in moved:
             ahead = ", ".join(str(r) for r in moved[row.row])
@@ -1559,25 +1606,25 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
                 f"effect at the close of business (6(g)(ii)); " + explanation
             )
         steps.append(
-            Step(
-                row=row.row,
-                date=row.date,
-                event=row.event,
-                instrument=row.instrument,
-                shares=row.shares,
-                price=row.price,
-                fd_before=fd_before,
-                fd_after=state.fully_diluted(),
-                prices_before=before,
-                prices_after={c.name: c.conversion_price for c in state.classes},
-                converts_into={c.name: state.as_converted(c) for c in state.classes},
-                class_shares={c.name: c.shares for c in state.classes},
-                section=outcome.section,
-                explanation=explanation,
-                flags=tuple(outcome.flags),
-                note=row.note,
-                qpo_closed=state.qpo_closed,
-                fd_figures=tuple(outcome.fd_figures),
+            Step(  # positional, in the order of the fields (quicker than by keyword)
+                row.row,
+                row.date,
+                row.event,
+                row.instrument,
+                row.shares,
+                row.price,
+                fd_before,
+                state.fully_diluted(),
+                before,  # prices_before
+                after,  # prices_after
+                into,  # converts_into
+                held,  # class_shares
+                outcome.section,
+                explanation,
+                tuple(outcome.flags),
+                row.note,
+                state.qpo_closed,
+                tuple(outcome.fd_figures),
             )
         )
     return steps
