@@ -708,11 +708,19 @@ def read_event_log(log: Any) -> list[LogRow]:
 
 
 # =========================================================================== state
+# Share counts inside the engine's state (Common Outstanding, rights outstanding, each
+# instrument's remaining and permitted shares) are exact rationals held as an ``int`` while
+# whole -- nearly always -- and as a Fraction otherwise: the Fraction operators cost ~10x the
+# int ones, and an int mixes exactly with Fractions (never divided by another int here). What
+# leaves the engine (a Step's figures) is a Fraction.
+Count = int | Fraction
+
+
 @dataclass
 class _Instrument:
     id: str
     kind: str  # WARRANT or CONVERTIBLE
-    remaining: Fraction
+    remaining: Count
     price: Fraction
     category: str | None
     # the classes whose Conversion Price its (latest) deemed issuance adjusted under 6(d)/(e):
@@ -720,14 +728,14 @@ class _Instrument:
     adjusted: frozenset[str]
     row: int  # the row of that deemed issuance (the creating row, or a 6(f)(iv) REPRICE)
     # unexercised shares within a Permitted Issuance cap (exercises draw on them first)
-    permitted: Fraction = Fraction(0)
+    permitted: Count = 0
     scale: Fraction = Fraction(1)  # the cumulative 6(b) factor when the cap was counted
 
 
 @dataclass
 class _State:
-    common: Fraction
-    rights: Fraction  # starting rights outstanding
+    common: Count
+    rights: Count  # starting rights outstanding
     classes: list[SeriesAClass]
     instruments: dict[str, _Instrument]
     qpo_closed: bool
@@ -740,7 +748,7 @@ class _State:
     # CONVERSION row -> Common actually issued; kept through replays (a fact, not a deeming)
     converted: dict[int, Fraction] = field(default_factory=dict)
     # running total of ``instruments[*].remaining`` (None: recount); keeps each step O(1)
-    rights_total: Fraction | None = None
+    rights_total: Count | None = None
     free_cap: bool = False  # Capitalization.expired_options_free_cap
     # during a 6(f) replay: the classes the rescinded instrument never adjusted (their prices
     # follow the history as it was), and that instrument's id
@@ -750,7 +758,7 @@ class _State:
     _fd_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
     _fd: Fraction = field(default=_ZERO, init=False, repr=False, compare=False)
 
-    def rights_changed(self, delta: Fraction | None) -> None:
+    def rights_changed(self, delta: Count | None) -> None:
         """Record a change of the instruments' remaining shares (None: recount next time)."""
         if delta is None or self.rights_total is None:
             self.rights_total = None
@@ -778,7 +786,7 @@ class _State:
         # the same figures as last time (compared by identity first, then by value): the same
         # count -- a step asks for it before, during and after the event
         common, rights, total = self.common, self.rights, self.rights_total
-        key = (common, rights, total, *self.classes)
+        key = (common, rights, total, *self.classes)  # ints, mostly: cheap to compare
         if key == self._fd_key:
             return self._fd
         if common.denominator == 1 and rights.denominator == 1 and total.denominator == 1:
@@ -788,41 +796,35 @@ class _State:
                 whole += c.as_converted.numerator
             fd = Fraction(whole)
         else:
-            fd = sum((c.as_converted for c in self.classes), common + rights + total)
+            fd = Fraction(sum((c.as_converted for c in self.classes), common + rights + total))
         self._fd_key, self._fd = key, fd
         return fd
 
 
-def _plus(a: Fraction, b: Fraction) -> Fraction:
-    """``a + b``; whole numbers by integer arithmetic (share counts are, nearly always)."""
-    if b.numerator == 0:
-        return a
-    if a.numerator == 0:
-        return b
+def _plus(a: Count, b: Count) -> Count:
+    """``a + b``, exactly; an int when both are whole."""
     if a.denominator == 1 and b.denominator == 1:
-        return Fraction(a.numerator + b.numerator)
+        return a.numerator + b.numerator
     return a + b
 
 
-def _times(a: Fraction, factor: Fraction) -> Fraction:
-    """``a × factor``; whole numbers by integer arithmetic (a 6(b) event scales every count)."""
-    if a.numerator == 0:
-        return a
+def _times(a: Count, factor: Fraction) -> Count:
+    """``a × factor``, exactly; an int when both are whole (a 6(b) event scales every count)."""
     if a.denominator == 1 and factor.denominator == 1:
-        return Fraction(a.numerator * factor.numerator)
+        return a.numerator * factor.numerator
     return a * factor
 
 
-def _total(values: Iterable[Fraction]) -> Fraction:
-    """``sum(values)``; whole numbers by integer arithmetic."""
+def _total(values: Iterable[Count]) -> Count:
+    """``sum(values)``, exactly; an int when all are whole."""
     whole = 0
-    rest: list[Fraction] = []
+    rest: list[Count] = []
     for v in values:
         if v.denominator == 1:
             whole += v.numerator
         else:
             rest.append(v)
-    return sum(rest, Fraction(whole))
+    return sum(rest, whole)
 
 
 def _initial(cap: Capitalization) -> _State:
@@ -846,7 +848,7 @@ def _initial(cap: Capitalization) -> _State:
 
 
 # =========================================================================== formatting
-def format_money(x: Fraction) -> str:
+def format_money(x: Fraction | int) -> str:
     """``$12.10``; up to 6 decimals, with ``…`` when the exact value was rounded."""
     return _format_money(x.numerator, x.denominator)
 
@@ -867,7 +869,7 @@ def _format_money(numerator: int, denominator: int) -> str:
     return text if exact else text + "…"
 
 
-def format_shares(x: Fraction) -> str:
+def format_shares(x: Fraction | int) -> str:
     """``1,000,000``; a fractional count to 6 decimals, with ``…`` when rounded."""
     if x.denominator == 1:
         return f"{x.numerator:,}"
@@ -892,13 +894,13 @@ class _Action(NamedTuple):
 
     row: LogRow
     kind: str
-    shares: Fraction | None = None
+    shares: Count | None = None
     price: Fraction | None = None
     category: str | None = None
     creator: str | None = None  # WARRANT/CONVERTIBLE for deemed actions
     # deemed actions of a rescinded instrument: how many of ``shares`` are within the Permitted
     # Issuance counted when it was granted (no new cap is consumed); None: claim ``category``
-    permitted: Fraction | None = None
+    permitted: Count | None = None
 
 
 @dataclass(slots=True)
@@ -911,7 +913,7 @@ class _Outcome:
     fd_figures: list[tuple[str, Fraction]] = field(default_factory=list)
 
 
-def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fraction, str]:
+def _split_by_cap(state: _State, category: str | None, n: Count) -> tuple[Count, str]:
     """(permitted part, text) of an issue claiming ``category``; consumes the cap."""
     if category is None:
         return _ZERO, ""
@@ -933,7 +935,7 @@ def _adjust_classes(
     state: _State,
     event: Event,
     fd: Fraction,
-    n: Fraction,
+    n: Count,
     p: Fraction,
     parts: list[str],
     sections: list[str],
@@ -1234,7 +1236,7 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
                 "Outstanding > 0 (got 0)",
                 argument="event_log",
             )
-        factor = (state.common + row.shares) / state.common
+        factor = Fraction(state.common + row.shares) / state.common  # exact, never int / int
         how = (
             f"{_count(row.shares)} shares on {_count(state.common)} Outstanding: "
             f"factor {_count(factor)}"
