@@ -551,7 +551,17 @@ def read_event_log(log: Any) -> list[LogRow]:
 
     def cell(col: str) -> Any:
         j = index.get(col)
-        return None if j is None or _blank(raw[j]) else raw[j]
+        if j is None:
+            return None
+        v = raw[j]
+        kind = type(v)  # the usual kinds first, then _blank()
+        if kind is int or v is None:
+            return v
+        if kind is str:
+            return v if v.strip() else None
+        if kind is float:
+            return None if math.isnan(v) else v
+        return None if _blank(v) else v
 
     def where(col: str) -> str:
         return f"event log row {i}, column {col!r}:"
@@ -570,16 +580,16 @@ def read_event_log(log: Any) -> list[LogRow]:
         kind = type(value)
         if kind is int or (kind is float and math.isfinite(value)):
             # the common case, a plain number as a cell passes it: no message built
-            number = exact(value)
+            number = Fraction(value) if kind is int else exact(value)
             sign = number.numerator
             if sign > 0 or (sign == 0 and not strict):
                 return number
         return parse_number(value, where(col), minimum=0, strict=strict)
 
     for i, raw in enumerate(table[1:], start=2):  # cell(), where() read i and raw
-        if all(_blank(v) for v in raw):
-            continue
         ev_raw = cell("event")
+        if ev_raw is None and all(_blank(v) for v in raw):
+            continue
         ev = _event_type(ev_raw) if isinstance(ev_raw, str) else None
         if ev not in EVENT_TYPES:
             shown = "an empty cell" if ev_raw is None else describe(ev_raw)
