@@ -364,6 +364,11 @@ class SeriesAClass:
         quotient = conversion_quotient(self.shares, self.stated_value, self.conversion_price, _ZERO)
         return Fraction(math.floor(quotient))
 
+    @functools.cached_property
+    def price_text(self) -> str:
+        """The Conversion Price as the explanations show it (:func:`format_money`)."""
+        return format_money(self.conversion_price)
+
 
 @dataclass(frozen=True)
 class Capitalization:
@@ -978,7 +983,7 @@ def _adjust_classes(
             continue
         if not p < cp:  # no adjustment: the price stands (adjust() would return cp)
             parts.append(
-                f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
+                f"{c.name}: {_money(p)} is not below its {c.price_text}; no adjustment (6(c))"
             )
             new_classes.append(c)
             continue
@@ -1216,7 +1221,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         state.instruments[inst.id] = inst
         if permitted.numerator:
             state.rights_changed(permitted)
-    else:
+    elif permitted.numerator:
         state.common = _plus(state.common, permitted)
     fd = state.fully_diluted()
     figures: list[tuple[str, Fraction]] = []
@@ -1575,7 +1580,7 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     # each class's price, as-converted shares and shares after the last step, and the class
     # objects they describe: most rows change no class, and their steps share these dicts
     # (never modified once a step holds them)
-    shown: tuple[SeriesAClass, ...] = ()
+    shown: list[SeriesAClass] = []
     after: dict[str, Fraction] = {c.name: c.conversion_price for c in state.classes}
     into: dict[str, Fraction] = {}
     held: dict[str, Fraction] = {}
@@ -1600,8 +1605,8 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
         else:
             outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
         now = state.classes
-        if len(now) != len(shown) or any(c is not d for c, d in zip(now, shown, strict=True)):
-            shown = tuple(now)
+        if now != shown:  # the same objects (compared by identity first) or equal figures
+            shown = list(now)
             after = {c.name: c.conversion_price for c in now}
             into = {c.name: c.as_converted for c in now}
             held = {c.name: c.shares for c in now}
@@ -1684,6 +1689,9 @@ def history_table(
         day = serial_to_date
         missing = None
     rows: list[list[Any]] = []
+    # the class columns of a step, by its three dicts (shared by the steps around it, see
+    # history_steps; alive as long as ``steps``, so their ids are theirs)
+    by_dicts: dict[tuple[int, int, int], list[Any]] = {}
     for s in steps:
         row: list[Any] = [
             s.row,
@@ -1694,8 +1702,13 @@ def history_table(
             number(s.fd_after),
         ]
         before, after, into = s.prices_before, s.prices_after, s.converts_into
-        for n in names:
-            row += [number(before.get(n)), number(after.get(n)), number(into.get(n))]
+        key = (id(before), id(after), id(into))
+        figures = by_dicts.get(key)
+        if figures is None:
+            figures = by_dicts[key] = [
+                number(d.get(n)) for n in names for d in (before, after, into)
+            ]
+        row += figures
         row += [s.section, s.explanation, "; ".join(s.flags), s.note]
         rows.append(row)
     return columns, rows
