@@ -1150,6 +1150,7 @@ def _subsequent_closing(state: _State, a: _Action) -> _Outcome:
 
 _RIGHTS = (*_CREATORS, "DEEMED_WARRANT")
 _EVENTS = {e.value: e for e in Event}
+_SECTION_OF = {e.value: e.section for e in Event}
 #: What an issue is deemed to be (6(c), 6(d), 6(e)): {shares}, {price}.
 _DEEMED = {
     "WARRANT": "6(d): warrants/rights deemed issued for the maximum {} shares at the lowest "
@@ -1175,7 +1176,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
     kind = creator if is_right else "ISSUE"
     event = _EVENTS[kind]
     parts = [_PREFIXES.get(a.kind, "") + _DEEMED[kind].format(_count(n), _money(p))]
-    sections = [event.section]
+    sections = [_SECTION_OF[kind]]
     flags: list[str] = []
     if a.permitted is not None:  # a rescinded instrument's shares: cap counted at its grant
         permitted = min(n, a.permitted)
@@ -1284,10 +1285,15 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
     state.classes = new_classes
     state.common *= factor
     state.rights *= factor
+    divided: dict[tuple[int, int], Fraction] = {}  # instruments share their prices
     for inst in (*state.instruments.values(), *state.ghosts.values()):
         inst.remaining = _times(inst.remaining, factor)
         inst.permitted = _times(inst.permitted, factor)
-        inst.price /= factor
+        key = (inst.price.numerator, inst.price.denominator)
+        price = divided.get(key)
+        if price is None:
+            price = divided[key] = inst.price / factor
+        inst.price = price
     state.rights_changed(None)
     for k in state.used:
         state.used[k] *= factor if CATEGORIES[k].split_adjusted else 1
@@ -1526,6 +1532,8 @@ def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int
     closing issues the shares it may convert). Returns the rows so ordered and, for each
     conversion moved up, the rows it now precedes.
     """
+    if not any(r.event == "CONVERSION" for r in rows):
+        return rows, {}  # only conversions move
     ordered: list[LogRow] = []
     start = 0
     for end in range(1, len(rows) + 1):
@@ -1548,14 +1556,15 @@ def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int
         for k, r in enumerate(others):
             ordered += [r, *after.get(k, [])]
         start = end
+    # each date's other rows, with their places: a conversion looks at its own date's only
+    others_on: dict[int, list[tuple[int, LogRow]]] = {}
+    for i, r in enumerate(ordered):
+        if r.event != "CONVERSION":
+            others_on.setdefault(r.date, []).append((i, r))
     moved: dict[int, list[int]] = {}
     for i, r in enumerate(ordered):
         if r.event == "CONVERSION":
-            ahead = [
-                q.row
-                for q in ordered[i + 1 :]
-                if q.date == r.date and q.row < r.row and q.event != "CONVERSION"
-            ]
+            ahead = [q.row for j, q in others_on.get(r.date, []) if j > i and q.row < r.row]
             if ahead:
                 moved[r.row] = ahead
     return ordered, moved
