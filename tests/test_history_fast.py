@@ -371,3 +371,17 @@ def test_a_fractional_count_stays_exact() -> None:
         [["date", "event", "ratio"], [36_892, "SPLIT", 1.5]], 1_001, 0, 0
     )
     assert math.isclose(table[1][5], 1501.5)
+
+
+def test_cached_cell_numbers_keep_int_and_float_apart() -> None:
+    # beyond 2**53 an int is read as itself and a float at Excel's 15 significant digits
+    # (parse.exact): 12,345,678,901,234,568 vs 12,345,678,901,234,600, whichever comes first
+    big = 12_345_678_901_234_568
+    assert float(big) == big  # an int and a float equal as Python numbers ...
+    for order in ((big, float(big)), (float(big), big)):
+        rows = read_event_log(
+            [["date", "event", "shares", "price"], *[[36_892, "ISSUE", n, 30] for n in order]]
+        )
+        got = {type(n): row.shares for n, row in zip(order, rows, strict=True)}
+        assert got[int] == Fraction(big)  # ... but not the same count
+        assert got[float] == Fraction(12_345_678_901_234_600)

@@ -476,6 +476,13 @@ def _event_type(text: str) -> str:
     return "_".join(text.upper().split())
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _exact_cell(value: float) -> Fraction:
+    """:func:`~.parse.exact` of a plain int or finite float. Cached: a log repeats its share
+    counts and prices. (Typed: beyond 2**53 an int and the equal float read differently.)"""
+    return exact(value)
+
+
 def _header_key(v: Any) -> str:
     return " ".join(str(v).strip().lower().replace("_", " ").split())
 
@@ -585,7 +592,7 @@ def read_event_log(log: Any) -> list[LogRow]:
         kind = type(value)
         if kind is int or (kind is float and math.isfinite(value)):
             # the common case, a plain number as a cell passes it: no message built
-            number = Fraction(value) if kind is int else exact(value)
+            number = _exact_cell(value)
             sign = number.numerator
             if sign > 0 or (sign == 0 and not strict):
                 return number
