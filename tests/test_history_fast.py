@@ -29,6 +29,7 @@ from xl_addin.terms.history import (
     LogRow,
     SeriesAClass,
     Step,
+    _below,
     _initial,
     _Instrument,
     _plus,
@@ -61,6 +62,17 @@ def test_int_counts_are_the_exact_sums_and_products(a: Any, b: Any, factor: Frac
     assert isinstance(_plus(a, b), int) == whole
     assert isinstance(_total([a, b]), int) == whole
     assert not isinstance(_plus(a, b), float) and not isinstance(_times(a, factor), float)
+
+
+prices = st.fractions(Fraction(0), Fraction(100), max_denominator=10**7)
+
+
+@given(a=prices, b=prices, nudge=st.sampled_from([0, 1, -1]))
+def test_below_is_the_exact_comparison(a: Fraction, b: Fraction, nudge: int) -> None:
+    # 6(c): an issue adjusts a class only at a price *below* its own; equal is not below
+    b = a + Fraction(nudge, 10**9) if nudge or a == b else b
+    assert _below(a, b) == (a < b)
+    assert not _below(a, a) and not _below(Fraction(1231, 100), Fraction(12_310_000, 10**6))
 
 
 # =========================================================================== 5(a)(i), 5(e)(ii)

@@ -837,6 +837,11 @@ def _times(a: Count, factor: Fraction) -> Count:
     return a * factor
 
 
+def _below(a: Fraction, b: Fraction) -> bool:
+    """``a < b``, exactly, by integer cross-multiplication (denominators are positive)."""
+    return a.numerator * b.denominator < b.numerator * a.denominator
+
+
 def _total(values: Iterable[Count]) -> Count:
     """``sum(values)``, exactly; an int when all are whole."""
     whole = 0
@@ -980,7 +985,7 @@ def _adjust_classes(
     for c in state.classes:
         cp = c.conversion_price
         if c.name in state.frozen:
-            if p < cp and not own:
+            if _below(p, cp) and not own:
                 adjusted.add(c.name)
             parts.append(
                 f"{c.name}: not recomputed (the instrument rescinded never adjusted its price, "
@@ -988,7 +993,7 @@ def _adjust_classes(
             )
             new_classes.append(c)
             continue
-        if not p < cp:  # no adjustment: the price stands (adjust() would return cp)
+        if not _below(p, cp):  # no adjustment: the price stands (adjust() would return cp)
             parts.append(
                 f"{c.name}: {_money(p)} is not below its {c.price_text}; no adjustment (6(c))"
             )
@@ -1245,7 +1250,8 @@ def _issue(state: _State, a: _Action) -> _Outcome:
             state.rights_changed(excess)
         else:
             state.common = _plus(state.common, excess)
-    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
+    section = sections[0] if len(sections) == 1 else ", ".join(dict.fromkeys(sections))
+    return _Outcome(section, "; ".join(parts), flags, figures)
 
 
 def _subdivide(state: _State, a: _Action) -> _Outcome:
