@@ -1766,8 +1766,11 @@ def price_as_of(
     if steps is None:
         steps = history_steps(cap, log)
     known = [c.name for c in cap.classes]
-    for s in steps:
-        known += [n for n in s.prices_after if n not in known]
+    last: dict[str, Fraction] | None = None
+    for s in steps:  # consecutive steps share the dict while no class changes: looked at once
+        if s.prices_after is not last:
+            last = s.prices_after
+            known += [n for n in last if n not in known]
     names = {n.upper(): n for n in known}
     names.update({n.upper().replace("CLASS ", ""): n for n in known})
     key = class_name.strip().upper() if isinstance(class_name, str) else None
@@ -1781,10 +1784,13 @@ def price_as_of(
     name = names[key]
     day = parse_date(as_of, "as_of")
     price = next((c.conversion_price for c in cap.classes if c.name == name), None)
+    last = None
     for s in steps:
         if s.date > day:
             break
-        price = s.prices_after.get(name, price)
+        if s.prices_after is not last:
+            last = s.prices_after
+            price = last.get(name, price)
     if price is None:
         first = next(s for s in steps if name in s.prices_after)
         raise TermsError(
