@@ -180,7 +180,7 @@ def CPASOF(
 
 
 #: Replayed logs: a column of CPASOF cells over one log and capitalization replays it once.
-#: Only 4 are kept: a 10,000-event replay holds some 17 MB.
+#: Only 4 are kept: a 10,000-event replay holds some 6 MB.
 _HISTORIES: dict[Any, tuple[Capitalization, list[Step]]] = {}
 
 
