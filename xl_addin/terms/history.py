@@ -1179,6 +1179,13 @@ _PREFIXES = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
+def _deemed(kind: str, n_num: int, n_den: int, p_num: int, p_den: int) -> str:
+    """What ``n`` shares at ``p`` are deemed (_DEEMED), by the values' ints: a log repeats its
+    share counts and prices."""
+    return _DEEMED[kind].format(_count(Fraction(n_num, n_den)), _money(Fraction(p_num, p_den)))
+
+
 def _issue(state: _State, a: _Action) -> _Outcome:
     """6(c)/(d)/(e): an issue (or deemed issue) of ``a.shares`` at ``a.price`` per share."""
     assert a.shares is not None and a.price is not None
@@ -1187,7 +1194,10 @@ def _issue(state: _State, a: _Action) -> _Outcome:
     is_right = a.kind in _RIGHTS
     kind = creator if is_right else "ISSUE"
     event = _EVENTS[kind]
-    parts = [_PREFIXES.get(a.kind, "") + _DEEMED[kind].format(_count(n), _money(p))]
+    parts = [
+        _PREFIXES.get(a.kind, "")
+        + _deemed(kind, n.numerator, n.denominator, p.numerator, p.denominator)
+    ]
     sections = [_SECTION_OF[kind]]
     flags: list[str] = []
     if a.permitted is not None:  # a rescinded instrument's shares: cap counted at its grant
