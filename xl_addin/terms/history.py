@@ -1634,6 +1634,8 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             outcome, state = _superseding.rescind(
                 cap, state, rows, i, steps, before, triggers, creators
             )
+        elif row.instrument not in triggers:  # as logged (action_for's first case, inline)
+            outcome = _apply(state, _Action(row, row.event, row.shares, row.price, row.category))
         else:
             outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
         now = state.classes
