@@ -104,7 +104,7 @@ def adjust(
     conversion_price: Fraction,
     event: Event,
     fd_before: Fraction,
-    shares: Fraction,
+    shares: Fraction | int,
     price: Fraction | None,
     after_qpo: bool,
     par_value: Fraction,

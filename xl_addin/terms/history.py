@@ -213,10 +213,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .adjustments import Event, adjust
 from .constants import (
@@ -232,7 +232,7 @@ from .constants import (
 from .conversion import conversion_quotient
 from .daycount import serial_to_date
 from .errors import TermsError, describe
-from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional
+from .parse import Grid, exact, parse_bool, parse_date, parse_number, parse_optional, serial
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -289,6 +289,9 @@ EVENT_TYPES = (
 )
 _CREATORS = ("WARRANT", "CONVERTIBLE")
 _ISSUING = ("ISSUE", "WARRANT", "CONVERTIBLE")
+#: Rows that create an instrument id (or a record date's), and rows that must name one.
+_RECORDS = (*_CREATORS, "DIVIDEND")
+_REFERRING = (*_CREATORS, "EXERCISE", "EXPIRE", "REPRICE", "ABANDON")
 
 
 @dataclass(frozen=True)
@@ -337,6 +340,7 @@ CATEGORIES: dict[str, _Category] = {
 _PERMITTED_EVENTS = ("CONVERSION", "SUBSEQUENT_CLOSING")
 
 _QPO_MIN = exact(QUALIFIED_PRIVATE_OFFERING_PROCEEDS)
+_ZERO = Fraction(0)
 
 
 # =========================================================================== inputs
@@ -352,6 +356,18 @@ class SeriesAClass:
     @property
     def key(self) -> str:
         return self.name.lower().replace(" ", "_")
+
+    @functools.cached_property
+    def as_converted(self) -> Fraction:
+        """5(a)(i): the Common shares issuable on the class, full shares only (5(e)(ii)).
+        Computed once per set of figures: a class's figures change only on an adjustment."""
+        quotient = conversion_quotient(self.shares, self.stated_value, self.conversion_price, _ZERO)
+        return Fraction(math.floor(quotient))
+
+    @functools.cached_property
+    def price_text(self) -> str:
+        """The Conversion Price as the explanations show it (:func:`format_money`)."""
+        return format_money(self.conversion_price)
 
 
 @dataclass(frozen=True)
@@ -429,9 +445,9 @@ def capitalization(
     )
 
 
-@dataclass(frozen=True)
-class LogRow:
-    """One validated event-log row. ``row`` counts the header as row 1."""
+class LogRow(NamedTuple):
+    """One validated event-log row. ``row`` counts the header as row 1. (An immutable record:
+    a named tuple, as a log holds one per event and a tuple is quicker to make.)"""
 
     row: int
     date: int
@@ -452,6 +468,19 @@ def _blank(v: Any) -> bool:
         or (isinstance(v, str) and not v.strip())
         or (isinstance(v, float) and math.isnan(v))
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _event_type(text: str) -> str:
+    """An event cell's text as an event type: ``Subsequent closing`` -> ``SUBSEQUENT_CLOSING``."""
+    return "_".join(text.upper().split())
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _exact_cell(value: float) -> Fraction:
+    """:func:`~.parse.exact` of a plain int or finite float. Cached: a log repeats its share
+    counts and prices. (Typed: beyond 2**53 an int and the equal float read differently.)"""
+    return exact(value)
 
 
 def _header_key(v: Any) -> str:
@@ -530,34 +559,60 @@ def read_event_log(log: Any) -> list[LogRow]:
     rows: list[LogRow] = []
     created: dict[str, LogRow] = {}
     last_date: tuple[int, int] | None = None
-    for i, raw in enumerate(table[1:], start=2):
-        if all(_blank(v) for v in raw):
-            continue
+    i, raw = 1, header  # the row being read: the helpers below read these two
 
-        def cell(col: str, raw: list[Any] = raw) -> Any:
-            return None if col not in index or _blank(raw[index[col]]) else raw[index[col]]
-
-        def where(col: str, i: int = i) -> str:
-            return f"event log row {i}, column {col!r}:"
-
-        def need(col: str, event: str, i: int = i, cell: Any = cell) -> Any:
-            v = cell(col)
-            if v is None:
-                raise TermsError(
-                    f"event log row {i}, column {col!r}: required for {event} (got an empty cell)",
-                    argument="event_log",
-                )
+    def cell(col: str) -> Any:
+        j = index.get(col)
+        if j is None:
+            return None
+        v = raw[j]
+        kind = type(v)  # the usual kinds first, then _blank()
+        if kind is int or v is None:
             return v
+        if kind is str:
+            return v if v.strip() else None
+        if kind is float:
+            return None if math.isnan(v) else v
+        return None if _blank(v) else v
 
+    def where(col: str) -> str:
+        return f"event log row {i}, column {col!r}:"
+
+    def need(col: str, event: str) -> Any:
+        v = cell(col)
+        if v is None:
+            raise TermsError(
+                f"event log row {i}, column {col!r}: required for {event} (got an empty cell)",
+                argument="event_log",
+            )
+        return v
+
+    def num(col: str, value: Any, *, strict: bool = False) -> Fraction:
+        """A number >= 0 (> 0 if ``strict``); the message names the row and column."""
+        kind = type(value)
+        if kind is int or (kind is float and math.isfinite(value)):
+            # the common case, a plain number as a cell passes it: no message built
+            number = _exact_cell(value)
+            sign = number.numerator
+            if sign > 0 or (sign == 0 and not strict):
+                return number
+        return parse_number(value, where(col), minimum=0, strict=strict)
+
+    for i, raw in enumerate(table[1:], start=2):  # cell(), where() read i and raw
         ev_raw = cell("event")
-        ev = "_".join(ev_raw.upper().split()) if isinstance(ev_raw, str) else None
+        if ev_raw is None and all(_blank(v) for v in raw):
+            continue
+        ev = _event_type(ev_raw) if isinstance(ev_raw, str) else None
         if ev not in EVENT_TYPES:
             shown = "an empty cell" if ev_raw is None else describe(ev_raw)
             raise TermsError(
                 f"{where('event')} must be one of {', '.join(EVENT_TYPES)} (got {shown})",
                 argument="event_log",
             )
-        date = parse_date(need("date", ev), where("date"))
+        date_value = need("date", ev)
+        date = serial(date_value)  # a plain serial or date: read at once
+        if date is None:
+            date = parse_date(date_value, where("date"))
         if last_date is not None and date < last_date[0]:
             raise TermsError(
                 f"{where('date')} dates must not go backwards ({serial_to_date(date)} is before "
@@ -566,13 +621,10 @@ def read_event_log(log: Any) -> list[LogRow]:
             )
         last_date = (date, i)
 
-        def num(col: str, value: Any, **kw: Any) -> Fraction:
-            return parse_number(value, where(col), **kw)
-
         shares = price = ratio = gross = None
         instrument = category = series_class = None
         if ev in ("SPLIT", "COMBINATION"):
-            ratio = num("ratio", need("ratio", ev), minimum=0, strict=True)
+            ratio = num("ratio", need("ratio", ev), strict=True)
             if (ev == "SPLIT") != (ratio > 1) or ratio == 1:
                 expected = "> 1" if ev == "SPLIT" else "< 1"
                 raise TermsError(
@@ -580,23 +632,23 @@ def read_event_log(log: Any) -> list[LogRow]:
                     argument="event_log",
                 )
         elif ev == "DIVIDEND":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
         elif ev in _ISSUING or ev == "QPO":
-            shares = num("shares", need("shares", ev), minimum=0)
-            price = num("price", need("price", ev), minimum=0)
+            shares = num("shares", need("shares", ev))
+            price = num("price", need("price", ev))
         elif ev == "EXERCISE":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             if cell("price") is not None:
-                price = num("price", cell("price"), minimum=0)
+                price = num("price", cell("price"))
         elif ev == "REPRICE":
-            price = num("price", need("price", ev), minimum=0)
+            price = num("price", need("price", ev))
         elif ev == "CONVERSION":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             series_class = _class_name(need("class", ev), where("class"))
         elif ev == "SUBSEQUENT_CLOSING":
-            shares = num("shares", need("shares", ev), minimum=0, strict=True)
+            shares = num("shares", need("shares", ev), strict=True)
             if cell("price") is not None:
-                price = num("price", cell("price"), minimum=0, strict=True)
+                price = num("price", cell("price"), strict=True)
             if cell("class") is not None:
                 series_class = _class_name(cell("class"), where("class"))
                 if series_class != "Class II":
@@ -607,7 +659,7 @@ def read_event_log(log: Any) -> list[LogRow]:
                     )
             series_class = "Class II"
         if ev == "QPO":
-            gross = num("gross_proceeds", need("gross_proceeds", ev), minimum=0)
+            gross = num("gross_proceeds", need("gross_proceeds", ev))
         if ev in ("EXPIRE", "ABANDON") and cell("shares") is not None:
             raise TermsError(
                 f"{where('shares')} leave blank for {ev}: the whole unexercised remainder "
@@ -617,11 +669,11 @@ def read_event_log(log: Any) -> list[LogRow]:
 
         # instrument ids
         inst_raw = cell("instrument")
-        if ev in (*_CREATORS, "EXERCISE", "EXPIRE", "REPRICE", "ABANDON"):
+        if ev in _REFERRING:
             instrument = _instrument_id(need("instrument", ev), where("instrument"))
         elif ev == "DIVIDEND" and inst_raw is not None:
             instrument = _instrument_id(inst_raw, where("instrument"))
-        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+        if ev in _RECORDS and instrument is not None:
             if instrument in created:
                 raise TermsError(
                     f"{where('instrument')} id {instrument!r} is already used on row "
@@ -658,31 +710,39 @@ def read_event_log(log: Any) -> list[LogRow]:
         if ev in _PERMITTED_EVENTS:
             category = ev
         note = cell("note")
-        row = LogRow(
-            row=i,
-            date=date,
-            event=ev,
-            shares=shares,
-            price=price,
-            ratio=ratio,
-            instrument=instrument,
-            category=category,
-            gross_proceeds=gross,
-            note="" if note is None else str(note).strip(),
-            series_class=series_class,
+        row = LogRow(  # positional, in the order of the fields (quicker than by keyword)
+            i,
+            date,
+            ev,
+            shares,
+            price,
+            ratio,
+            instrument,
+            category,
+            gross,
+            "" if note is None else str(note).strip(),
+            series_class,
         )
-        if ev in (*_CREATORS, "DIVIDEND") and instrument is not None:
+        if ev in _RECORDS and instrument is not None:
             created[instrument] = row
         rows.append(row)
     return rows
 
 
 # =========================================================================== state
+# Share counts inside the engine's state (Common Outstanding, rights outstanding, each
+# instrument's remaining and permitted shares) are exact rationals held as an ``int`` while
+# whole -- nearly always -- and as a Fraction otherwise: the Fraction operators cost ~10x the
+# int ones, and an int mixes exactly with Fractions (never divided by another int here). What
+# leaves the engine (a Step's figures) is a Fraction.
+Count = int | Fraction
+
+
 @dataclass
 class _Instrument:
     id: str
     kind: str  # WARRANT or CONVERTIBLE
-    remaining: Fraction
+    remaining: Count
     price: Fraction
     category: str | None
     # the classes whose Conversion Price its (latest) deemed issuance adjusted under 6(d)/(e):
@@ -690,14 +750,14 @@ class _Instrument:
     adjusted: frozenset[str]
     row: int  # the row of that deemed issuance (the creating row, or a 6(f)(iv) REPRICE)
     # unexercised shares within a Permitted Issuance cap (exercises draw on them first)
-    permitted: Fraction = Fraction(0)
+    permitted: Count = 0
     scale: Fraction = Fraction(1)  # the cumulative 6(b) factor when the cap was counted
 
 
 @dataclass
 class _State:
-    common: Fraction
-    rights: Fraction  # starting rights outstanding
+    common: Count
+    rights: Count  # starting rights outstanding
     classes: list[SeriesAClass]
     instruments: dict[str, _Instrument]
     qpo_closed: bool
@@ -710,19 +770,22 @@ class _State:
     # CONVERSION row -> Common actually issued; kept through replays (a fact, not a deeming)
     converted: dict[int, Fraction] = field(default_factory=dict)
     # running total of ``instruments[*].remaining`` (None: recount); keeps each step O(1)
-    rights_total: Fraction | None = None
+    rights_total: Count | None = None
     free_cap: bool = False  # Capitalization.expired_options_free_cap
     # during a 6(f) replay: the classes the rescinded instrument never adjusted (their prices
     # follow the history as it was), and that instrument's id
     frozen: frozenset[str] = frozenset()
     frozen_for: str | None = None
+    # the last Fully Diluted count and the figures it was computed from (see fully_diluted)
+    _fd_key: tuple[Any, ...] = field(default=(), init=False, repr=False, compare=False)
+    _fd: Fraction = field(default=_ZERO, init=False, repr=False, compare=False)
 
-    def rights_changed(self, delta: Fraction | None) -> None:
+    def rights_changed(self, delta: Count | None) -> None:
         """Record a change of the instruments' remaining shares (None: recount next time)."""
         if delta is None or self.rights_total is None:
             self.rights_total = None
         else:
-            self.rights_total += delta
+            self.rights_total = _plus(self.rights_total, delta)
 
     def copy(self) -> _State:
         return dataclasses.replace(
@@ -736,23 +799,59 @@ class _State:
 
     def as_converted(self, c: SeriesAClass) -> Fraction:
         """5(a)(i): Common shares issuable on the class, full shares only (5(e)(ii))."""
-        return _as_converted(c.shares, c.stated_value, c.conversion_price)
+        return c.as_converted
 
     def fully_diluted(self) -> Fraction:
         """6(a) Fully Diluted Outstanding."""
         if self.rights_total is None:
-            self.rights_total = sum((i.remaining for i in self.instruments.values()), Fraction(0))
-        parts = [self.common, self.rights, self.rights_total]
-        parts += [self.as_converted(c) for c in self.classes]
-        if all(p.denominator == 1 for p in parts):  # whole shares: plain integer sum
-            return Fraction(sum(p.numerator for p in parts))
-        return sum(parts, Fraction(0))
+            self.rights_total = _total(i.remaining for i in self.instruments.values())
+        # the same figures as last time (compared by identity first, then by value): the same
+        # count -- a step asks for it before, during and after the event
+        common, rights, total = self.common, self.rights, self.rights_total
+        key = (common, rights, total, *self.classes)  # ints, mostly: cheap to compare
+        if key == self._fd_key:
+            return self._fd
+        if common.denominator == 1 and rights.denominator == 1 and total.denominator == 1:
+            # whole shares (as converted, always: 5(e)(ii)): a plain integer sum
+            whole = common.numerator + rights.numerator + total.numerator
+            for c in self.classes:
+                whole += c.as_converted.numerator
+            fd = Fraction(whole)
+        else:
+            fd = Fraction(sum((c.as_converted for c in self.classes), common + rights + total))
+        self._fd_key, self._fd = key, fd
+        return fd
 
 
-@functools.lru_cache(maxsize=1024)
-def _as_converted(shares: Fraction, stated_value: Fraction, price: Fraction) -> Fraction:
-    # a class's figures change only on an adjustment: most steps reuse the last quotient
-    return Fraction(math.floor(conversion_quotient(shares, stated_value, price, Fraction(0))))
+def _plus(a: Count, b: Count) -> Count:
+    """``a + b``, exactly; an int when both are whole."""
+    if a.denominator == 1 and b.denominator == 1:
+        return a.numerator + b.numerator
+    return a + b
+
+
+def _times(a: Count, factor: Fraction) -> Count:
+    """``a × factor``, exactly; an int when both are whole (a 6(b) event scales every count)."""
+    if a.denominator == 1 and factor.denominator == 1:
+        return a.numerator * factor.numerator
+    return a * factor
+
+
+def _below(a: Fraction, b: Fraction) -> bool:
+    """``a < b``, exactly, by integer cross-multiplication (denominators are positive)."""
+    return a.numerator * b.denominator < b.numerator * a.denominator
+
+
+def _total(values: Iterable[Count]) -> Count:
+    """``sum(values)``, exactly; an int when all are whole."""
+    whole = 0
+    rest: list[Count] = []
+    for v in values:
+        if v.denominator == 1:
+            whole += v.numerator
+        else:
+            rest.append(v)
+    return sum(rest, whole)
 
 
 def _initial(cap: Capitalization) -> _State:
@@ -776,10 +875,20 @@ def _initial(cap: Capitalization) -> _State:
 
 
 # =========================================================================== formatting
-def format_money(x: Fraction) -> str:
+def format_money(x: Fraction | int) -> str:
     """``$12.10``; up to 6 decimals, with ``…`` when the exact value was rounded."""
-    exact = 10**6 % x.denominator == 0  # the value has at most 6 decimals
-    r = x.numerator * (10**6 // x.denominator) if exact else round(x * 10**6)
+    return _format_money(x.numerator, x.denominator)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_money(numerator: int, denominator: int) -> str:
+    # keyed by the exact value's two ints (hashing a Fraction costs more than formatting it):
+    # a history repeats its prices on every row
+    exact = 10**6 % denominator == 0  # the value has at most 6 decimals
+    if exact:
+        r = numerator * (10**6 // denominator)
+    else:
+        r = round(Fraction(numerator, denominator) * 10**6)
     whole, frac = divmod(abs(r), 10**6)
     decimals = f"{frac:06d}".rstrip("0").ljust(2, "0")
     sign = "-" if r < 0 else ""
@@ -787,7 +896,7 @@ def format_money(x: Fraction) -> str:
     return text if exact else text + "…"
 
 
-def format_shares(x: Fraction) -> str:
+def format_shares(x: Fraction | int) -> str:
     """``1,000,000``; a fractional count to 6 decimals, with ``…`` when rounded."""
     if x.denominator == 1:
         return f"{x.numerator:,}"
@@ -806,23 +915,22 @@ def _where(row: LogRow, col: str) -> str:
 
 
 # =========================================================================== actions
-@dataclass(frozen=True)
-class _Action:
+class _Action(NamedTuple):
     """What a log row means in a (possibly rewritten) log. ``kind`` is an event type or one of
     DEEMED_ISSUE (6(f)(iii)), DEEMED_WARRANT (6(f)(iv)), STRUCK (rescinded, 6(f)/6(g)(iii))."""
 
     row: LogRow
     kind: str
-    shares: Fraction | None = None
+    shares: Count | None = None
     price: Fraction | None = None
     category: str | None = None
     creator: str | None = None  # WARRANT/CONVERTIBLE for deemed actions
     # deemed actions of a rescinded instrument: how many of ``shares`` are within the Permitted
     # Issuance counted when it was granted (no new cap is consumed); None: claim ``category``
-    permitted: Fraction | None = None
+    permitted: Count | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Outcome:
     section: str
     explanation: str
@@ -832,10 +940,10 @@ class _Outcome:
     fd_figures: list[tuple[str, Fraction]] = field(default_factory=list)
 
 
-def _split_by_cap(state: _State, category: str | None, n: Fraction) -> tuple[Fraction, str]:
+def _split_by_cap(state: _State, category: str | None, n: Count) -> tuple[Count, str]:
     """(permitted part, text) of an issue claiming ``category``; consumes the cap."""
     if category is None:
-        return Fraction(0), ""
+        return _ZERO, ""
     c = CATEGORIES[category]
     if c.cap is None:
         return n, f"6(a) Permitted Issuance {c.clause} ({c.label}), no cap"
@@ -854,7 +962,7 @@ def _adjust_classes(
     state: _State,
     event: Event,
     fd: Fraction,
-    n: Fraction,
+    n: Count,
     p: Fraction,
     parts: list[str],
     sections: list[str],
@@ -877,7 +985,7 @@ def _adjust_classes(
     for c in state.classes:
         cp = c.conversion_price
         if c.name in state.frozen:
-            if p < cp and not own:
+            if _below(p, cp) and not own:
                 adjusted.add(c.name)
             parts.append(
                 f"{c.name}: not recomputed (the instrument rescinded never adjusted its price, "
@@ -885,9 +993,9 @@ def _adjust_classes(
             )
             new_classes.append(c)
             continue
-        if not p < cp:  # no adjustment: the price stands (adjust() would return cp)
+        if not _below(p, cp):  # no adjustment: the price stands (adjust() would return cp)
             parts.append(
-                f"{c.name}: {_money(p)} is not below its {_money(cp)}; no adjustment (6(c))"
+                f"{c.name}: {_money(p)} is not below its {c.price_text}; no adjustment (6(c))"
             )
             new_classes.append(c)
             continue
@@ -1052,29 +1160,45 @@ def _subsequent_closing(state: _State, a: _Action) -> _Outcome:
     return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
 
 
+_RIGHTS = (*_CREATORS, "DEEMED_WARRANT")
+_EVENTS = {e.value: e for e in Event}
+_SECTION_OF = {e.value: e.section for e in Event}
+#: What an issue is deemed to be (6(c), 6(d), 6(e)): {shares}, {price}.
+_DEEMED = {
+    "WARRANT": "6(d): warrants/rights deemed issued for the maximum {} shares at the lowest "
+    "price {}",
+    "CONVERTIBLE": "6(e): Convertible Securities deemed converted into the maximum {} shares at "
+    "the lowest price {}",
+    "ISSUE": "{} Additional Shares at {}",
+}
+_PREFIXES = {
+    "DEEMED_ISSUE": "6(f)(iii) recomputation: exercised shares treated as issued on the "
+    "exercise date for the consideration paid; ",
+    "DEEMED_WARRANT": "6(f)(iv) recomputation: the remainder treated as issued immediately "
+    "after the change; ",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _deemed(kind: str, n_num: int, n_den: int, p_num: int, p_den: int) -> str:
+    """What ``n`` shares at ``p`` are deemed (_DEEMED), by the values' ints: a log repeats its
+    share counts and prices."""
+    return _DEEMED[kind].format(_count(Fraction(n_num, n_den)), _money(Fraction(p_num, p_den)))
+
+
 def _issue(state: _State, a: _Action) -> _Outcome:
     """6(c)/(d)/(e): an issue (or deemed issue) of ``a.shares`` at ``a.price`` per share."""
     assert a.shares is not None and a.price is not None
     n, p = a.shares, a.price
     creator = a.creator or a.kind
-    is_right = a.kind in (*_CREATORS, "DEEMED_WARRANT")
+    is_right = a.kind in _RIGHTS
     kind = creator if is_right else "ISSUE"
-    event = Event(kind)
-    deemed = {
-        "WARRANT": "6(d): warrants/rights deemed issued for the maximum "
-        f"{_count(n)} shares at the lowest price {_money(p)}",
-        "CONVERTIBLE": "6(e): Convertible Securities deemed converted into the maximum "
-        f"{_count(n)} shares at the lowest price {_money(p)}",
-        "ISSUE": f"{_count(n)} Additional Shares at {_money(p)}",
-    }[kind]
-    prefix = {
-        "DEEMED_ISSUE": "6(f)(iii) recomputation: exercised shares treated as issued on the "
-        "exercise date for the consideration paid; ",
-        "DEEMED_WARRANT": "6(f)(iv) recomputation: the remainder treated as issued immediately "
-        "after the change; ",
-    }.get(a.kind, "")
-    parts = [prefix + deemed]
-    sections = [event.section]
+    event = _EVENTS[kind]
+    parts = [
+        _PREFIXES.get(a.kind, "")
+        + _deemed(kind, n.numerator, n.denominator, p.numerator, p.denominator)
+    ]
+    sections = [_SECTION_OF[kind]]
     flags: list[str] = []
     if a.permitted is not None:  # a rescinded instrument's shares: cap counted at its grant
         permitted = min(n, a.permitted)
@@ -1087,7 +1211,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         )
     else:
         permitted, cap_text = _split_by_cap(state, a.category, n)
-    excess = n - permitted
+    excess = n if permitted.numerator == 0 else n - permitted
     if a.category is not None:
         parts.append(cap_text)
         sections.append(f"6(a) {CATEGORIES[a.category].clause}")
@@ -1109,7 +1233,7 @@ def _issue(state: _State, a: _Action) -> _Outcome:
         inst = _Instrument(
             a.row.instrument or "",
             creator,
-            Fraction(0),
+            permitted,  # the permitted part first
             p,
             a.category,
             frozenset(),
@@ -1118,25 +1242,26 @@ def _issue(state: _State, a: _Action) -> _Outcome:
             scale=state.scale,
         )
         state.instruments[inst.id] = inst
-        inst.remaining += permitted
-        state.rights_changed(permitted)
-    else:
-        state.common += permitted
+        if permitted.numerator:
+            state.rights_changed(permitted)
+    elif permitted.numerator:
+        state.common = _plus(state.common, permitted)
     fd = state.fully_diluted()
     figures: list[tuple[str, Fraction]] = []
-    if excess > 0:
-        if permitted > 0:
+    if excess.numerator > 0:
+        if permitted.numerator > 0:
             figures.append(("Fully Diluted Outstanding after the permitted shares (6(a))", fd))
         adjusted = _adjust_classes(
             state, event, fd, excess, p, parts, sections, flags, figures, a.row.instrument
         )
         if is_right:
-            inst.remaining += excess
+            inst.remaining = _plus(inst.remaining, excess)
             inst.adjusted = adjusted
             state.rights_changed(excess)
         else:
-            state.common += excess
-    return _Outcome(", ".join(dict.fromkeys(sections)), "; ".join(parts), flags, figures)
+            state.common = _plus(state.common, excess)
+    section = sections[0] if len(sections) == 1 else ", ".join(dict.fromkeys(sections))
+    return _Outcome(section, "; ".join(parts), flags, figures)
 
 
 def _subdivide(state: _State, a: _Action) -> _Outcome:
@@ -1150,7 +1275,7 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
                 "Outstanding > 0 (got 0)",
                 argument="event_log",
             )
-        factor = (state.common + row.shares) / state.common
+        factor = Fraction(state.common + row.shares) / state.common  # exact, never int / int
         how = (
             f"{_count(row.shares)} shares on {_count(state.common)} Outstanding: "
             f"factor {_count(factor)}"
@@ -1159,7 +1284,7 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
         assert row.ratio is not None
         factor = row.ratio
         how = f"ratio {_count(factor)}"
-    event = Event(row.event)
+    event = _EVENTS[row.event]
     fd = state.fully_diluted()
     fd_after = fd * factor
     parts = [f"6(b): {row.event.lower()}, {how}; excluded from 6(c) (6(c)(iii))"]
@@ -1183,10 +1308,15 @@ def _subdivide(state: _State, a: _Action) -> _Outcome:
     state.classes = new_classes
     state.common *= factor
     state.rights *= factor
+    divided: dict[tuple[int, int], Fraction] = {}  # instruments share their prices
     for inst in (*state.instruments.values(), *state.ghosts.values()):
-        inst.remaining *= factor
-        inst.permitted *= factor
-        inst.price /= factor
+        inst.remaining = _times(inst.remaining, factor)
+        inst.permitted = _times(inst.permitted, factor)
+        key = (inst.price.numerator, inst.price.denominator)
+        price = divided.get(key)
+        if price is None:
+            price = divided[key] = inst.price / factor
+        inst.price = price
     state.rights_changed(None)
     for k in state.used:
         state.used[k] *= factor if CATEGORIES[k].split_adjusted else 1
@@ -1215,7 +1345,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
             del state.ghosts[ghost.id]
             return _issue(
                 state,
-                dataclasses.replace(a, shares=ghost.remaining, permitted=ghost.permitted),
+                a._replace(shares=ghost.remaining, permitted=ghost.permitted),
             )
         assert a.shares is not None  # 6(f)(iii): exercised, at the price paid (or in force)
         if a.shares > ghost.remaining:
@@ -1229,9 +1359,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
         ghost.permitted -= drawn
         return _issue(
             state,
-            dataclasses.replace(
-                a, price=ghost.price if a.price is None else a.price, permitted=drawn
-            ),
+            a._replace(price=ghost.price if a.price is None else a.price, permitted=drawn),
         )
     if k == "QPO":
         if state.qpo_closed:
@@ -1241,7 +1369,7 @@ def _apply(state: _State, a: _Action) -> _Outcome:
                 argument="event_log",
             )
         assert row.gross_proceeds is not None
-        out = _issue(state, dataclasses.replace(a, kind="ISSUE", category=None))
+        out = _issue(state, a._replace(kind="ISSUE", category=None))
         if row.gross_proceeds >= _QPO_MIN:
             state.qpo_closed, state.qpo_row = True, row.row
             out.explanation = (
@@ -1387,9 +1515,9 @@ def _free_cap(state: _State, inst: _Instrument, *, abandoned: bool = False) -> s
 
 
 # =========================================================================== the engine
-@dataclass(frozen=True)
-class Step:
-    """One output line: the event, the counts and prices around it, and why."""
+class Step(NamedTuple):
+    """One output line: the event, the counts and prices around it, and why. (An immutable
+    record: a named tuple, as a history makes one per event and a tuple is quicker to make.)"""
 
     row: int
     date: int
@@ -1427,6 +1555,8 @@ def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int
     closing issues the shares it may convert). Returns the rows so ordered and, for each
     conversion moved up, the rows it now precedes.
     """
+    if not any(r.event == "CONVERSION" for r in rows):
+        return rows, {}  # only conversions move
     ordered: list[LogRow] = []
     start = 0
     for end in range(1, len(rows) + 1):
@@ -1449,14 +1579,15 @@ def _close_of_business_order(rows: list[LogRow]) -> tuple[list[LogRow], dict[int
         for k, r in enumerate(others):
             ordered += [r, *after.get(k, [])]
         start = end
+    # each date's other rows, with their places: a conversion looks at its own date's only
+    others_on: dict[int, list[tuple[int, LogRow]]] = {}
+    for i, r in enumerate(ordered):
+        if r.event != "CONVERSION":
+            others_on.setdefault(r.date, []).append((i, r))
     moved: dict[int, list[int]] = {}
     for i, r in enumerate(ordered):
         if r.event == "CONVERSION":
-            ahead = [
-                q.row
-                for q in ordered[i + 1 :]
-                if q.date == r.date and q.row < r.row and q.event != "CONVERSION"
-            ]
+            ahead = [q.row for j, q in others_on.get(r.date, []) if j > i and q.row < r.row]
             if ahead:
                 moved[r.row] = ahead
     return ordered, moved
@@ -1474,17 +1605,20 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
     else:
         rows = read_event_log(log)
     rows, moved = _close_of_business_order(rows)
-    creators = {
-        r.instrument: r
-        for r in rows
-        if r.instrument is not None and r.event in (*_CREATORS, "DIVIDEND")
-    }
+    creators = {r.instrument: r for r in rows if r.instrument is not None and r.event in _RECORDS}
     state = _initial(cap)
     triggers: dict[str, int] = {}
     steps: list[Step] = []
+    # each class's price, as-converted shares and shares after the last step, and the class
+    # objects they describe: most rows change no class, and their steps share these dicts
+    # (never modified once a step holds them)
+    shown: list[SeriesAClass] = []
+    after: dict[str, Fraction] = {c.name: c.conversion_price for c in state.classes}
+    into: dict[str, Fraction] = {}
+    held: dict[str, Fraction] = {}
     for i, row in enumerate(rows):
         fd_before = state.fully_diluted()
-        before = {c.name: c.conversion_price for c in state.classes}
+        before = after  # the prices the last step left
         inst = state.instruments.get(row.instrument or "")
         # 6(f) applies only after an adjustment was made for the instrument, and (i) only
         # while part of it is unexercised; 6(g)(iii) always undoes an abandoned record date
@@ -1500,10 +1634,20 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
             outcome, state = _superseding.rescind(
                 cap, state, rows, i, steps, before, triggers, creators
             )
+        elif row.instrument not in triggers:  # as logged (action_for's first case, inline)
+            outcome = _apply(state, _Action(row, row.event, row.shares, row.price, row.category))
         else:
             outcome = _apply(state, _superseding.action_for(rows, i, triggers, creators))
-        for c in state.classes:  # a class first issued on this row: its initial price (5(c))
-            before.setdefault(c.name, c.conversion_price)
+        now = state.classes
+        if now != shown:  # the same objects (compared by identity first) or equal figures
+            shown = list(now)
+            after = {c.name: c.conversion_price for c in now}
+            into = {c.name: c.as_converted for c in now}
+            held = {c.name: c.shares for c in now}
+        if len(before) < len(after):  # a class first issued on this row: its initial price (5(c))
+            before = dict(before)
+            for c in now:
+                before.setdefault(c.name, c.conversion_price)
         explanation = outcome.explanation
         if row.row in moved:
             ahead = ", ".join(str(r) for r in moved[row.row])
@@ -1513,33 +1657,39 @@ def history_steps(cap: Capitalization, log: Any) -> list[Step]:
                 f"effect at the close of business (6(g)(ii)); " + explanation
             )
         steps.append(
-            Step(
-                row=row.row,
-                date=row.date,
-                event=row.event,
-                instrument=row.instrument,
-                shares=row.shares,
-                price=row.price,
-                fd_before=fd_before,
-                fd_after=state.fully_diluted(),
-                prices_before=before,
-                prices_after={c.name: c.conversion_price for c in state.classes},
-                converts_into={c.name: state.as_converted(c) for c in state.classes},
-                class_shares={c.name: c.shares for c in state.classes},
-                section=outcome.section,
-                explanation=explanation,
-                flags=tuple(outcome.flags),
-                note=row.note,
-                qpo_closed=state.qpo_closed,
-                fd_figures=tuple(outcome.fd_figures),
+            Step(  # positional, in the order of the fields (quicker than by keyword)
+                row.row,
+                row.date,
+                row.event,
+                row.instrument,
+                row.shares,
+                row.price,
+                fd_before,
+                state.fully_diluted(),
+                before,  # prices_before
+                after,  # prices_after
+                into,  # converts_into
+                held,  # class_shares
+                outcome.section,
+                explanation,
+                tuple(outcome.flags),
+                row.note,
+                state.qpo_closed,
+                tuple(outcome.fd_figures),
             )
         )
     return steps
 
 
-def history_table(cap: Capitalization, steps: Sequence[Step]) -> tuple[list[str], list[list[Any]]]:
+def history_table(
+    cap: Capitalization, steps: Sequence[Step], *, cells: bool = False
+) -> tuple[list[str], list[list[Any]]]:
     """The steps as (column names, one row per step): exact Fractions; dates as
-    ``datetime.date``. What :func:`history_frame` puts in a DataFrame and CPHISTORY in cells."""
+    ``datetime.date``. What :func:`history_frame` puts in a DataFrame and CPHISTORY in cells.
+
+    ``cells``: the same values as an Excel cell holds them -- each Fraction as a float, a date
+    as its serial number, a missing value (a class before it exists, no instrument) as ``""``.
+    """
     names = [c.name for c in cap.classes]
     for s in steps:  # classes first issued in the log (Class II at a SUBSEQUENT_CLOSING)
         names += [n for n in s.prices_after if n not in names]
@@ -1548,18 +1698,51 @@ def history_table(cap: Capitalization, steps: Sequence[Step]) -> tuple[list[str]
     for k in keys:
         columns += [f"{k}_before", f"{k}_after", f"{k}_converts_into"]
     columns += ["section", "explanation", "flags", "note"]
+    if cells:
+        # one float per Fraction *object*: a step shares its figures with the steps around it
+        # (a price that did not move, Fully Diluted after = the next step's before)
+        floats: dict[int, float] = {}
+
+        def number(x: Fraction | None) -> Any:
+            if x is None:
+                return ""
+            value = floats.get(id(x))
+            if value is None:
+                value = floats[id(x)] = float(x)
+            return value
+
+        def day(serial: int) -> Any:
+            return float(serial)
+
+        missing: Any = ""
+    else:
+
+        def number(x: Fraction | None) -> Any:
+            return x
+
+        day = serial_to_date
+        missing = None
     rows: list[list[Any]] = []
+    # the class columns of a step, by its three dicts (shared by the steps around it, see
+    # history_steps; alive as long as ``steps``, so their ids are theirs)
+    by_dicts: dict[tuple[int, int, int], list[Any]] = {}
     for s in steps:
         row: list[Any] = [
             s.row,
-            serial_to_date(s.date),
+            day(s.date),
             s.event,
-            s.instrument,
-            s.fd_before,
-            s.fd_after,
+            missing if s.instrument is None else s.instrument,
+            number(s.fd_before),
+            number(s.fd_after),
         ]
-        for n in names:
-            row += [s.prices_before.get(n), s.prices_after.get(n), s.converts_into.get(n)]
+        before, after, into = s.prices_before, s.prices_after, s.converts_into
+        key = (id(before), id(after), id(into))
+        figures = by_dicts.get(key)
+        if figures is None:
+            figures = by_dicts[key] = [
+                number(d.get(n)) for n in names for d in (before, after, into)
+            ]
+        row += figures
         row += [s.section, s.explanation, "; ".join(s.flags), s.note]
         rows.append(row)
     return columns, rows
@@ -1595,8 +1778,11 @@ def price_as_of(
     if steps is None:
         steps = history_steps(cap, log)
     known = [c.name for c in cap.classes]
-    for s in steps:
-        known += [n for n in s.prices_after if n not in known]
+    last: dict[str, Fraction] | None = None
+    for s in steps:  # consecutive steps share the dict while no class changes: looked at once
+        if s.prices_after is not last:
+            last = s.prices_after
+            known += [n for n in last if n not in known]
     names = {n.upper(): n for n in known}
     names.update({n.upper().replace("CLASS ", ""): n for n in known})
     key = class_name.strip().upper() if isinstance(class_name, str) else None
@@ -1610,10 +1796,13 @@ def price_as_of(
     name = names[key]
     day = parse_date(as_of, "as_of")
     price = next((c.conversion_price for c in cap.classes if c.name == name), None)
+    last = None
     for s in steps:
         if s.date > day:
             break
-        price = s.prices_after.get(name, price)
+        if s.prices_after is not last:
+            last = s.prices_after
+            price = last.get(name, price)
     if price is None:
         first = next(s for s in steps if name in s.prices_after)
         raise TermsError(
