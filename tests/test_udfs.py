@@ -223,7 +223,12 @@ def registered_module(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(xlwings, "arg", xlwings_udfs.xlarg)
     monkeypatch.setattr(xlwings, "ret", xlwings_udfs.xlret)
     monkeypatch.setenv("XL_ADDIN_XLWINGS", "1")  # import xlwings' decorators, not the no-ops
+    import xl_addin
+
     for name in ("xl_addin._xlwings", *ADAPTER_MODULES):  # re-imported under the real ones
+        attr = name.rpartition(".")[2]
+        if hasattr(xl_addin, attr):  # the re-import rebinds it on the package: put it back after
+            monkeypatch.setattr(xl_addin, attr, getattr(xl_addin, attr))
         monkeypatch.delitem(sys.modules, name, raising=False)
     path = Path(udfs.__file__)
     spec = importlib.util.spec_from_file_location("xl_addin._udfs_as_on_windows", path)
