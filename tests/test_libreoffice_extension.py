@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -361,7 +362,7 @@ def test_no_soffice_is_left_behind(tmp_path: Path) -> None:
     assert soffice is not None and soffice.poll() is None
     office.close()
     assert soffice.poll() is not None and not profile.exists()
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True, check=True)
+    ps = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True, check=True)
     assert str(profile) not in ps.stdout
 
 
@@ -558,3 +559,39 @@ def test_soffice_lifetime_is_read_when_libreoffice_starts(monkeypatch: pytest.Mo
     assert lo._soffice_seconds() == 630
     monkeypatch.setenv("XL_ADDIN_SOFFICE_SECONDS", "soon")
     assert lo._soffice_seconds() == 3600
+
+
+def _engine_soffices() -> set[str]:
+    """The running (not defunct) soffice processes the LibreOffice engine started."""
+    ps = subprocess.run(
+        ["ps", "-ww", "-eo", "pid,stat,args"], capture_output=True, text=True, check=True
+    )
+    return {
+        line.split()[0]
+        for line in ps.stdout.splitlines()[1:]
+        if "xl-addin-soffice-" in line and "soffice.bin" in line and line.split()[1][0] != "Z"
+    }
+
+
+@needs_lo
+def test_a_corpus_comparison_child_leaves_no_libreoffice_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The corpus comparison runs each workbook in a forked child: the child ends its
+    LibreOffice after answering, and the parent waits for that before ending the child (it
+    used to kill it at once, leaving one LibreOffice per workbook). The child's close is made
+    slow here (the fork inherits the patch), so that killing it at once would be caught."""
+    from xl_addin.workbook import compare as cmp
+
+    close = lo.LibreOffice.close
+
+    def slow_close(self: lo.LibreOffice) -> None:
+        time.sleep(1.5)
+        close(self)
+
+    monkeypatch.setattr(lo.LibreOffice, "close", slow_close)
+    before = _engine_soffices()
+    src = Path(__file__).parent / "corpus" / "xlcalculator" / "ABS.xlsx"
+    figures = cmp.compare(src, "libreoffice", limits=cmp.Limits(seconds=120))
+    assert figures.formula_cells == figures.matched == 1
+    assert not (_engine_soffices() - before)

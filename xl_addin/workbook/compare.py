@@ -380,6 +380,10 @@ def _vm_size() -> int:
     return 0
 
 
+#: How long a child that has answered may take to end (its LibreOffice: quit, then killed).
+_CHILD_CLOSE_SECONDS = 30.0
+
+
 def _child(
     conn: Any, path: Path, engine: str, name: str, memory_bytes: int, seconds: float
 ) -> None:
@@ -459,15 +463,19 @@ def compare(
     proc = ctx.Process(target=_child, args=args)
     proc.start()
     child.close()
+    answered = False
     try:
         if parent.poll(limits.seconds):
             try:
                 status, result = parent.recv()
+                answered = True
             except EOFError:
                 status, result = "limit", "the engine's process died (out of memory?)"
         else:
             status, result = "limit", f"the engine ran past {limits.seconds:g} s"
     finally:
+        if answered:  # the child ends its LibreOffice after answering: let it (or it outlives us)
+            proc.join(_CHILD_CLOSE_SECONDS)
         if proc.is_alive():
             proc.kill()
         proc.join()
