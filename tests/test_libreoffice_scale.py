@@ -128,7 +128,7 @@ def test_the_add_in_runs_inside_libreoffice_not_in_a_separate_process(
     assert lo.evaluate(tmp_path / "one.xlsx")[("SHEET", 1, 1)] == 2238.0
     assert office._office is not None
     ps = subprocess.run(
-        ["ps", "-eo", "pid=,ppid=,args="], capture_output=True, text=True, check=True
+        ["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True, check=True
     )
     children: dict[int, list[tuple[int, str]]] = {}
     for line in ps.stdout.splitlines():
