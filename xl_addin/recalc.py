@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import gc
 import math
 import os
 import posixpath
@@ -262,6 +263,9 @@ def _neutralized(element: bytes | None, prefix: bytes = b"") -> bytes:
     return element[: m.start()] + ftag + b">#REF!" + close + element[m.end() :]
 
 
+_NO_ATTRS: dict[bytes, bytes] = {}
+
+
 def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes | None:
     """The sheet for the engine: cached values of the non-anchor cells of array formulas
     removed (formulas would otherwise take a stale cached value as a constant), and formulas
@@ -273,7 +277,7 @@ def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes 
     edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
     for cell in scan.cells():
         if cell.formula is not None:
-            fa = _attrs(cell.formula)
+            fa = _attrs(cell.formula) if b"=" in cell.formula else _NO_ATTRS
             ref = None
             array = fa.get(b"t") == b"array" and b"ref" in fa
             if array:
@@ -618,16 +622,19 @@ class _Results:
 _MISSING = object()
 
 
-def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
+def _evaluate(
+    path: Path, progress: bool, engine: str = "auto", parts: dict[str, bytes] | None = None
+) -> _Results:
     """Every formula's value: the native evaluator (:mod:`xl_addin.fastcalc`) when the workbook
     stays within its subset, else the formulas library (``engine`` says which, and why).
-    ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``."""
+    ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``. ``parts``: the
+    zip's parts when the caller has read them (the native evaluator then reads no file)."""
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
     if engine == "libreoffice":
         return _evaluate_with_libreoffice(path)
     try:
-        results = _evaluate_fast(path, progress)
+        results = _evaluate_fast(path, progress, parts)
     except Unsupported as why:
         if engine == "native":
             raise RecalcError(
@@ -765,8 +772,11 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
-def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
-    parts = {info.filename: data for info, data in _read_zip(path)}
+def _evaluate_fast(
+    path: Path, progress: bool = False, parts: dict[str, bytes] | None = None
+) -> _Results:
+    if parts is None:
+        parts = {info.filename: data for info, data in _read_zip(path)}
     sheets = _sheet_parts(parts)
     functions = _addin_plain_functions()
     try:
@@ -780,7 +790,9 @@ def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
     except CorruptPart as exc:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
-    used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
+    used: frozenset[str] = frozenset()  # only asked about cells left not computed
+    if any(isinstance(v, NotComputed) for v in cells.values()):
+        used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
     return _Results(cells, ranges, known, engine="native", used=used, date1904=date1904(parts))
 
 
@@ -862,9 +874,10 @@ def recalculate(
     """
     src = Path(src)
     try:
-        return _recalculate(
-            src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
-        )
+        with _collector_paused():
+            return _recalculate(
+                src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
+            )
     except OutputError:
         raise
     except RecalcError as exc:
@@ -874,6 +887,21 @@ def recalculate(
     except Exception as exc:  # a corrupt workbook the checks above did not foresee
         why = f"{type(exc).__name__}: {exc}"
         raise RecalcError(_located(src, f"cannot recalculate ({why})")) from exc
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a workbook is recalculated (restored
+    after): a recalculation makes millions of small objects (cells, trees, values) that form
+    no reference cycles, and the collector's passes over them took a third of the CPU time
+    at 500,000 formula cells (issue #11 item 5). Memory is still freed by reference counting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _located(path: Path, message: str) -> str:
@@ -952,8 +980,9 @@ def _recalculate(
     t1 = time.perf_counter()
     calc_parts = {p: d for p, d in parts.items() if d is not content[p]}
     foreign: dict[str, dict[tuple[int, int], str]] = {}  # part → cell → external reference
+    scans: dict[str, _Sheet] = {}  # each sheet scanned once: its values are written below
     for part, sname in sheet_by_part.items():
-        scan = _scan_sheet(sname, part, parts[part])
+        scan = scans[part] = _scan_sheet(sname, part, parts[part])
         stripped = _calc_copy_part(scan, foreign.setdefault(part, {}))
         if stripped is not None:
             calc_parts[part] = stripped
@@ -966,7 +995,7 @@ def _recalculate(
         if calc_parts:
             calc_path = Path(tmpdir) / ("input" + (src.suffix or ".xlsx"))
             _write_zip(calc_path, members, calc_parts)
-        values = _evaluate(calc_path, progress, engine)
+        values = _evaluate(calc_path, progress, engine, {**content, **calc_parts})
     report.engine = values.engine
     timings["evaluate"] = time.perf_counter() - t1
 
@@ -974,7 +1003,8 @@ def _recalculate(
     t2 = time.perf_counter()
     replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
     for part, sname in sheet_by_part.items():
-        scan = _scan_sheet(sname, part, parts[part])
+        scan = scans.pop(part)
+        assert scan.data is parts[part]
         key = sname.upper()
         targets: dict[tuple[int, int], bool] = {}  # cell → has its own <f>
         texts: dict[tuple[int, int], str] = {}
@@ -984,7 +1014,7 @@ def _recalculate(
                 continue
             targets[(cell.row, cell.col)] = True
             texts[(cell.row, cell.col)] = cell.formula_text
-            fa = _attrs(cell.formula)
+            fa = _attrs(cell.formula) if b"=" in cell.formula else _NO_ATTRS
             if fa.get(b"t") == b"array" and b"ref" in fa:
                 array_ref = fa[b"ref"].decode().upper().replace("$", "")
                 for rc in _range_cells(array_ref):

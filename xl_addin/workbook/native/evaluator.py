@@ -50,6 +50,7 @@ import numpy as np
 from defusedxml import DefusedXmlException
 
 from ..xmltext import excel_unescape
+from . import sheetread
 
 __all__ = [
     "NATIVE_FUNCTIONS",
@@ -434,6 +435,70 @@ class _Shapes:
 
     def __init__(self) -> None:
         self.trees: dict[tuple[Any, ...], Node] = {}
+        #: by (sheet, formula with its cell references cut out, the references relative to
+        #: the cell): the tree of the first cell and how to make each reference of another
+        #: cell (None: this shape is read token by token, as :meth:`tree` does)
+        self.plans: dict[tuple[Any, ...], tuple[Node, list[Any]] | None] = {}
+
+    def fast(
+        self, text: str, sheet: str, row: int, col: int, at: tuple[int, int] | None = None
+    ) -> Node | None:
+        """The tree of ``text`` on the cell (row, col) -- or, with ``at``, of the shared formula
+        ``text`` of (row, col) moved to ``at`` -- without tokenizing it when a formula of the
+        same shape was read before: its cell references are found by one regular expression
+        and made relative to the cell, and the other cells of a shape reuse the first one's
+        tree with their own references. None where this does not apply (text, quoted sheet
+        names, brackets; a shape whose references the tokenizer reads otherwise): the caller
+        tokenizes."""
+        if '"' in text or "'" in text or "[" in text or "{" in text:
+            return None
+        found = _FAST_REF.findall(text)
+        rel: list[Any] = [sheet, _FAST_REF.sub("\0", text)]
+        for ca, letters, ra, digits in found:
+            c = _COLUMNS.get(letters)
+            if c is None:
+                c = _COLUMNS[letters] = col_index(letters)
+            r = int(digits)
+            rel.append(c if ca else c - col)
+            rel.append(r if ra else r - row)
+            rel.append(ca)
+            rel.append(ra)
+        key = tuple(rel)
+        try:
+            got = self.plans[key]
+        except KeyError:
+            got = self.plans[key] = _plan(text, sheet, found, row, col)
+            if got is not None and at is None:
+                return got[0]
+        if got is None:
+            return None
+        template, plan = got
+        r0, c0 = at if at is not None else (row, col)
+        refs = []
+        for entry in plan:
+            if entry[0] is None:  # a whole column or row: the same on every cell of the shape
+                if at is not None:
+                    return None  # a shared formula moves it: the token path shifts it
+                refs.append(entry[1])
+                continue
+            rsheet, cv1, rv1, ca1, ra1, cv2, rv2, ca2, ra2 = entry
+            c1 = cv1 if ca1 else c0 + cv1
+            r1 = rv1 if ra1 else r0 + rv1
+            c2 = cv2 if ca2 else c0 + cv2
+            r2 = rv2 if ra2 else r0 + rv2
+            if at is not None and not (
+                1 <= r1 <= _MAX_ROW
+                and 1 <= r2 <= _MAX_ROW
+                and 1 <= c1 <= _MAX_COL
+                and 1 <= c2 <= _MAX_COL
+            ):
+                raise Unsupported("a shared formula moves a reference off the sheet")
+            if r1 > r2:
+                r1, r2 = r2, r1
+            if c1 > c2:
+                c1, c2 = c2, c1
+            refs.append(Ref(rsheet, r1, c1, r2, c2))
+        return _with_refs(template, iter(refs))
 
     def tree(self, tokens: list[Tok], sheet: str, row: int, col: int) -> Node:
         key = (sheet, *(_shape(t, row, col) for t in tokens))
@@ -444,6 +509,54 @@ class _Shapes:
             return template
         refs = iter([parser.ref(t) for t in tokens if t.kind == "ref"])
         return _with_refs(template, refs)
+
+
+#: A cell reference as the tokenizer reads one (not part of a name, a number or a function name)
+_FAST_REF = re.compile(r"(?<![\w.$\\])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w(!])")
+_COLUMNS: dict[str, int] = {}
+
+
+def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: int, col: int) -> Any:
+    """(tree, how to make each reference) for the first cell of a shape, or None when the
+    tokenizer does not read exactly the references the regular expression found (then every
+    cell of the shape is tokenized) or the formula cannot be read."""
+    try:
+        tokens = tokenize(text)
+        parser = _Parser(tokens, sheet)
+        tree = parser.parse()
+        refs = [parser.ref(t) for t in tokens if t.kind == "ref" and t.ref]
+    except Unsupported:
+        return None  # each cell says why, with its own text
+    cells = ["".join(f) for f in found]
+    plan: list[Any] = []
+    i = 0
+    for tok, ref in zip([t for t in tokens if t.kind == "ref" and t.ref], refs, strict=True):
+        assert tok.ref
+        _, a, b = tok.ref
+        if (
+            i < len(cells)
+            and cells[i] == a
+            and (b is None or (i + 1 < len(cells) and cells[i + 1] == b))
+        ):
+            ends = []
+            for k in (i, i + 1) if b is not None else (i, i):
+                ca, letters, ra, digits = found[k]
+                c, r = col_index(letters), int(digits)
+                ends.append((c if ca else c - col, r if ra else r - row, ca, ra))
+            i += 1 if b is None else 2
+            plan.append((ref.sheet, *ends[0], *ends[1]))
+        elif _WHOLE.fullmatch(tok.text):
+            plan.append((None, ref))
+        else:
+            return None
+    if i != len(cells):
+        return None
+    return tree, plan
+
+
+_WHOLE = re.compile(
+    r"(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?(?:\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\$?\d+:\$?\d+)"
+)
 
 
 def _shape(tok: Tok, row: int, col: int) -> Any:
@@ -539,59 +652,138 @@ class Workbook:
             self.names[(scope, name.upper())] = tree
 
     def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
-        root = parse_xml(part, data)
-        shared: dict[str, tuple[int, int, list[Tok]]] = {}
-        for row_el in root.iter(f"{_NS}row"):
-            for c in row_el.iter(f"{_NS}c"):
-                ref = c.get("r")
-                if ref is None:
-                    raise Unsupported("a cell without a reference")
-                m = _CELL.fullmatch(ref)
-                if not m:
-                    raise Unsupported(f"cell reference {ref!r}")
-                r, col = int(m.group(4)), col_index(m.group(2))
-                try:
-                    self.values[(sheet, r, col)] = _cell_value(c, strings)
-                except (ValueError, IndexError, TypeError):
-                    raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
-                f = c.find(f"{_NS}f")
-                if f is None:
-                    continue
-                kind = f.get("t", "normal")
-                text = excel_unescape(f.text or "")
-                if kind == "dataTable":
-                    raise Unsupported("data tables")
-                try:
-                    if kind == "shared":
-                        si = f.get("si", "")
-                        if text:
-                            shared[si] = (r, col, tokenize(text))
-                            tokens = shared[si][2]
-                        elif si in shared:
-                            r0, c0, base = shared[si]
-                            tokens = shift(base, r - r0, col - c0)
-                        else:
-                            raise Unsupported("a shared formula without its master")
-                    else:
-                        tokens = tokenize(text[1:] if text.startswith("=") else text)
-                    tree = self.shapes.tree(tokens, sheet, r, col)
-                except Unsupported as why:  # this cell is not computed, the others are
-                    tree = ("unsupported", str(why))
-                array = None
-                if kind == "array":
-                    span = f.get("ref", ref)
-                    a, _, b = span.partition(":")
-                    ma, mb = _CELL.fullmatch(a), _CELL.fullmatch(b or a)
-                    if not ma or not mb:
-                        raise Unsupported(f"array range {span!r}")
-                    array = Ref(
-                        sheet,
-                        int(ma.group(4)),
-                        col_index(ma.group(2)),
-                        int(mb.group(4)),
-                        col_index(mb.group(2)),
-                    )
-                self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+        shared: dict[str, tuple[int, int, list[Tok] | str]] = {}
+        fast = sheetread.cells(data)
+        if fast is None:  # what the one-pass reader does not promise to read: ElementTree
+            root = parse_xml(part, data)
+            for row_el in root.iter(f"{_NS}row"):
+                for c in row_el.iter(f"{_NS}c"):
+                    self._read_cell(sheet, part, c, strings, shared)
+            return
+        values, add = self.values, self._add_formula
+        for cattrs, fattrs, ftext, vtext, whole in fast:
+            if whole is not None:  # a layout the reader does not take apart
+                c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, whole, count=1))
+                self._read_cell(sheet, part, c, strings, shared)
+                continue
+            ref = cattrs.get("r")
+            if ref is None:
+                raise Unsupported("a cell without a reference")
+            r, col = _position(ref)
+            try:
+                values[(sheet, r, col)] = _value_of(cattrs.get("t", "n"), vtext, strings)
+            except (ValueError, IndexError, TypeError):
+                raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+            if fattrs is not None:
+                add(sheet, r, col, ref, fattrs, excel_unescape(ftext or ""), shared)
+
+    def _read_cell(
+        self,
+        sheet: str,
+        part: str,
+        c: ET.Element,
+        strings: list[str],
+        shared: dict[str, tuple[int, int, list[Tok] | str]],
+    ) -> None:
+        ref = c.get("r")
+        if ref is None:
+            raise Unsupported("a cell without a reference")
+        r, col = _position(ref)
+        try:
+            self.values[(sheet, r, col)] = _cell_value(c, strings)
+        except (ValueError, IndexError, TypeError):
+            raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+        f = c.find(f"{_NS}f")
+        if f is not None:
+            self._add_formula(sheet, r, col, ref, f.attrib, excel_unescape(f.text or ""), shared)
+
+    def _add_formula(
+        self,
+        sheet: str,
+        r: int,
+        col: int,
+        ref: str,
+        fattrs: dict[str, str],
+        text: str,
+        shared: dict[str, tuple[int, int, list[Tok] | str]],
+    ) -> None:
+        kind = fattrs.get("t", "normal")
+        if kind == "dataTable":
+            raise Unsupported("data tables")
+        try:
+            if kind == "shared":
+                si = fattrs.get("si", "")
+                if text:
+                    tree = self.shapes.fast(text, sheet, r, col)
+                    shared[si] = (r, col, text if tree is not None else tokenize(text))
+                    if tree is None:
+                        tree = self.shapes.tree(shared[si][2], sheet, r, col)  # type: ignore[arg-type]
+                elif si in shared:
+                    r0, c0, base = shared[si]
+                    tree = None
+                    if isinstance(base, str):  # the master's shape was read fast
+                        tree = self.shapes.fast(base, sheet, r0, c0, at=(r, col))
+                        if tree is None:
+                            base = tokenize(base)
+                    if tree is None:
+                        tree = self.shapes.tree(shift(base, r - r0, col - c0), sheet, r, col)
+                else:
+                    raise Unsupported("a shared formula without its master")
+            else:
+                body = text[1:] if text.startswith("=") else text
+                tree = self.shapes.fast(body, sheet, r, col)
+                if tree is None:
+                    tree = self.shapes.tree(tokenize(body), sheet, r, col)
+        except Unsupported as why:  # this cell is not computed, the others are
+            tree = ("unsupported", str(why))
+        array = None
+        if kind == "array":
+            span = fattrs.get("ref", ref)
+            a, _, b = span.partition(":")
+            ma, mb = _CELL.fullmatch(a), _CELL.fullmatch(b or a)
+            if not ma or not mb:
+                raise Unsupported(f"array range {span!r}")
+            array = Ref(
+                sheet,
+                int(ma.group(4)),
+                col_index(ma.group(2)),
+                int(mb.group(4)),
+                col_index(mb.group(2)),
+            )
+        self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+
+
+_NS_DECL = re.compile(rb"^<c\b")
+_MAIN_DECL = b'<c xmlns="' + sheetread.MAIN + b'"'
+
+
+def _position(ref: str) -> tuple[int, int]:
+    """``B3`` → (3, 2): a cell's own reference (``r``)."""
+    m = _CELL.fullmatch(ref)
+    if not m:
+        raise Unsupported(f"cell reference {ref!r}")
+    return int(m.group(4)), col_index(m.group(2))
+
+
+def _value_of(t: str, v: str | None, strings: list[str]) -> Any:
+    """A cell's value from its ``t`` attribute and ``<v>`` text (as :func:`_cell_value`)."""
+    if t == "inlineStr":
+        return ""  # no <is>: an inline string with <is> is read by _cell_value
+    if not v:
+        return None
+    if t == "n":
+        return float(v)
+    if t == "s":
+        return strings[int(v)]
+    if t == "b":
+        return v.strip() == "1"
+    if t == "e":
+        return Err(v.strip())
+    if t == "str":
+        return excel_unescape(v)
+    if t == "d":
+        return float((dt.date.fromisoformat(v[:10]) - _EPOCH).days)
+    return float(v)
 
 
 def _uses_1904(workbook_xml: bytes | None) -> bool:
