@@ -58,6 +58,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import gc
 import math
 import os
@@ -264,6 +265,8 @@ def _neutralized(element: bytes | None, prefix: bytes = b"") -> bytes:
 
 
 _NO_ATTRS: dict[bytes, bytes] = {}
+#: Sheet XML (bytes, all sheets) up to which the scans are kept from reading to writing.
+_KEEP_SCANS = 16 * 2**20
 
 
 def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes | None:
@@ -889,6 +892,21 @@ def recalculate(
         raise RecalcError(_located(src, f"cannot recalculate ({why})")) from exc
 
 
+def _write_value(
+    prefix: bytes,
+    element: bytes | None,
+    at: tuple[int, int],
+    edit: tuple[bytes, bytes | None, bool],
+) -> bytes:
+    """The cell ``element`` (None: a new cell at ``at``) holding the computed value ``edit``
+    (``<v>`` text, ``t`` attribute, whether the cell keeps its own ``<f>``)."""
+    v, t, has_f = edit
+    if element is None:
+        ref = f"{_col_letters(at[1])}{at[0]}"
+        element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
+    return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a workbook is recalculated (restored
@@ -980,9 +998,15 @@ def _recalculate(
     t1 = time.perf_counter()
     calc_parts = {p: d for p, d in parts.items() if d is not content[p]}
     foreign: dict[str, dict[tuple[int, int], str]] = {}  # part → cell → external reference
-    scans: dict[str, _Sheet] = {}  # each sheet scanned once: its values are written below
+    # each sheet scanned once, the scan reused to write its values -- unless the sheets are
+    # large: a scan takes ~370 bytes per cell, and kept through the evaluation it would add
+    # 185 MB to the peak at 500,000 formula cells, more than scanning again costs (~1 s)
+    scans: dict[str, _Sheet] = {}
+    keep = sum(len(parts[p]) for p in sheet_by_part) <= _KEEP_SCANS
     for part, sname in sheet_by_part.items():
-        scan = scans[part] = _scan_sheet(sname, part, parts[part])
+        scan = _scan_sheet(sname, part, parts[part])
+        if keep:
+            scans[part] = scan
         stripped = _calc_copy_part(scan, foreign.setdefault(part, {}))
         if stripped is not None:
             calc_parts[part] = stripped
@@ -1003,28 +1027,31 @@ def _recalculate(
     t2 = time.perf_counter()
     replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
     for part, sname in sheet_by_part.items():
-        scan = scans.pop(part)
-        assert scan.data is parts[part]
+        scan = scans.pop(part, None) or _scan_sheet(sname, part, parts[part])
         key = sname.upper()
-        targets: dict[tuple[int, int], bool] = {}  # cell → has its own <f>
-        texts: dict[tuple[int, int], str] = {}
+        # cell → the cell itself when it has its own <f>, None for the other cells of an
+        # array formula's range (whose formula text is that of the array's first cell)
+        targets: dict[tuple[int, int], _Cell | None] = {}
+        member_texts: dict[tuple[int, int], str] = {}
         arrays: dict[tuple[int, int], str] = {}  # cell → the ref of its array formula
         for cell in scan.cells():
             if cell.formula is None:
                 continue
-            targets[(cell.row, cell.col)] = True
-            texts[(cell.row, cell.col)] = cell.formula_text
+            targets[(cell.row, cell.col)] = cell
             fa = _attrs(cell.formula) if b"=" in cell.formula else _NO_ATTRS
             if fa.get(b"t") == b"array" and b"ref" in fa:
                 array_ref = fa[b"ref"].decode().upper().replace("$", "")
                 for rc in _range_cells(array_ref):
-                    targets.setdefault(rc, False)
-                    texts.setdefault(rc, cell.formula_text)
+                    targets.setdefault(rc, None)
+                    member_texts.setdefault(rc, cell.formula_text)
                     arrays[rc] = array_ref
             elif fa.get(b"t") == b"dataTable":
                 targets.pop((cell.row, cell.col))  # what-if tables: left as they are
-        edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
-        for (r, c), has_f in targets.items():
+        # cell → (<v> text, t attribute, keeps its <f>): tuples, not a function per cell
+        # (memory at 500,000 formula cells)
+        edits: dict[tuple[int, int], tuple[bytes, bytes | None, bool]] = {}
+        for (r, c), own in targets.items():
+            has_f = own is not None
             bad = foreign[part].get((r, c))
             if bad is not None:  # never followed: reported, the cell keeps Excel's cached value
                 report.errors.append(
@@ -1053,28 +1080,14 @@ def _recalculate(
                 not has_f and (r, c) in arrays and v == b"#N/A"
             ) or getattr(value, "message", None) == PADDING
             if t == b"e" and not padding:
+                text = own.formula_text if own is not None else member_texts.get((r, c))
                 msg = getattr(value, "message", None) or _describe(
-                    v.decode(), texts.get((r, c)), values.functions
+                    v.decode(), text, values.functions
                 )
                 report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", v.decode(), msg))
-            prefix = scan.prefix
-            ref = f"{_col_letters(c)}{r}"
-
-            def edit(
-                element: bytes | None,
-                v: bytes = v,
-                t: bytes | None = t,
-                has_f: bool = has_f,
-                ref: str = ref,
-                prefix: bytes = prefix,
-            ) -> bytes:
-                if element is None:
-                    element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
-                return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
-
-            edits[(r, c)] = edit
+            edits[(r, c)] = (v, t, has_f)
         report.cells += len(edits)
-        new = _apply(scan, edits)
+        new = _apply(scan, edits, functools.partial(_write_value, scan.prefix))
         if new != content[part]:
             replaced[part] = new
     timings["edit"] = time.perf_counter() - t2

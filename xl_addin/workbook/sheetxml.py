@@ -64,6 +64,11 @@ _REF_BYTES = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d+)")
 _COLUMNS: dict[bytes, int] = {}
 
 
+def _column(letters: bytes) -> int:
+    col = _COLUMNS[letters] = _col_index(letters.decode().upper())
+    return col
+
+
 def _split_ref_bytes(ref: bytes) -> tuple[int, int]:
     """:func:`_split_ref` of a cell's ``r`` attribute as bytes."""
     m = _REF_BYTES.fullmatch(ref)
@@ -130,13 +135,23 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
     if close < 0:
         raise RecalcError(f"{part}: unterminated <sheetData>")
     row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", re.S)
-    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+    # groups: the attributes, the content; the column letters and row of a plain r="B3"
+    # (read by the lookahead; otherwise from the attributes)
+    cell_re = re.compile(
+        rb"<"
+        + p
+        + rb"c\b(?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")?([^>]*?)(?:/>|>(.*?)</"
+        + p
+        + rb"c>)",
+        re.S,
+    )
     f_re = re.compile(rb"(<" + p + rb"f\b[^>]*?/?>)(?:(.*?)</" + p + rb"f>)?", re.S)
     rows: list[_Row] = []
     pos, row_no = m.end(), 0
     row_close = b"</" + prefix + b"row>"
     f_open = b"<" + prefix + b"f"
     ftags: dict[bytes, bytes] = {}  # one bytes object per distinct <f> tag (memory at scale)
+    columns = _COLUMNS
     while True:
         rm = row_re.search(data, pos, close)
         if not rm:
@@ -153,15 +168,20 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
         cells: list[_Cell] = []
         col_no = 0
         for cm in cell_re.finditer(data, rm.end(), row_end):
-            am = _R_ATTR.search(cm.group(1))
-            if am:
+            letters, digits, attrs, inner = cm.groups()
+            if letters is not None:
+                r = int(digits)
+                col_no = columns.get(letters) or _column(letters)
+                if r != row_no:
+                    ref = letters + digits
+                    raise RecalcError(f"{part}: cell {ref.decode()} in row {row_no}")
+            elif am := _R_ATTR.search(attrs):
                 ref = am.group(1) if am.group(1) is not None else am.group(2)
                 r, col_no = _split_ref_bytes(ref)
                 if r != row_no:
                     raise RecalcError(f"{part}: cell {ref.decode()} in row {row_no}")
             else:
                 col_no += 1
-            inner = cm.group(2)
             ftag = None
             ftext = ""
             if inner and f_open in inner:
@@ -182,6 +202,8 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
 
 def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
     """The ``<v>`` text and ``t`` attribute for a computed value."""
+    if type(value) is float and math.isfinite(value):  # the common case first
+        return _number_text(value).encode(), None
     if isinstance(value, Err):
         return value.code.encode(), b"e"
     if isinstance(value, (bool, np.bool_)):
@@ -286,9 +308,16 @@ def _input_cell_xml(
 
 
 def _apply(
-    sheet: _Sheet, new_cells: dict[tuple[int, int], Callable[[bytes | None], bytes]]
+    sheet: _Sheet,
+    new_cells: dict[tuple[int, int], Any],
+    make: Callable[[bytes | None, tuple[int, int], Any], bytes] | None = None,
 ) -> bytes:
-    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes."""
+    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes.
+    ``new_cells``: (row, col) → a function of the cell's element (None: the cell does not
+    exist) giving the new one; with ``make``, any value, the new element being
+    ``make(element, (row, col), value)``."""
+    if make is None:
+        make = _call
     data = sheet.data
     splices: list[tuple[int, int, bytes]] = []
     pending = dict(new_cells)
@@ -297,7 +326,8 @@ def _apply(
         for cell in row.cells:
             fn = pending.pop((cell.row, cell.col), None)
             if fn is not None:
-                splices.append((cell.start, cell.end, fn(data[cell.start : cell.end])))
+                element = data[cell.start : cell.end]
+                splices.append((cell.start, cell.end, make(element, (cell.row, cell.col), fn)))
     edited = len(splices)
     # cells that do not exist yet
     by_row: dict[int, list[int]] = {}
@@ -307,7 +337,7 @@ def _apply(
     new_rows: list[tuple[int, bytes]] = []
     for r, cols in sorted(by_row.items()):
         cols.sort()
-        made = {c: pending[(r, c)](None) for c in cols}
+        made = {c: make(None, (r, c), pending[(r, c)]) for c in cols}
         row = rows.get(r)
         if row is None:
             xml = b"<" + p + b'row r="' + str(r).encode() + b'">'
@@ -349,6 +379,10 @@ def _apply(
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+def _call(element: bytes | None, at: tuple[int, int], fn: Any) -> bytes:
+    return fn(element)  # type: ignore[no-any-return]
 
 
 def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:

@@ -405,7 +405,7 @@ def _excel_2007() -> frozenset[str]:
     return frozenset(n.upper() for n in FORMULAE)
 
 
-_EXCEL_2007 = _excel_2007()
+_EXCEL_2007: frozenset[str] | None = None  # read on first use: importing openpyxl costs ~0.1 s
 
 
 def _strip_prefix(name: str) -> str:
@@ -452,18 +452,19 @@ class _Shapes:
         tokenizes."""
         if '"' in text or "'" in text or "[" in text or "{" in text:
             return None
-        found = _FAST_REF.findall(text)
-        rel: list[Any] = [sheet, _FAST_REF.sub("\0", text)]
+        pieces = _FAST_REF.split(text)  # text, then $, letters, $, digits of each reference...
+        found = list(zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5], strict=True))
+        key: Any = [sheet, *pieces[0::5]]
+        columns = _COLUMNS
         for ca, letters, ra, digits in found:
-            c = _COLUMNS.get(letters)
+            c = columns.get(letters)
             if c is None:
-                c = _COLUMNS[letters] = col_index(letters)
+                c = columns[letters] = col_index(letters)
             r = int(digits)
-            rel.append(c if ca else c - col)
-            rel.append(r if ra else r - row)
-            rel.append(ca)
-            rel.append(ra)
-        key = tuple(rel)
+            # relative: the offset from the cell (|offset| < 2^20); absolute: above any offset
+            key.append(c + _ABSOLUTE if ca else c - col)
+            key.append(r + _ABSOLUTE if ra else r - row)
+        key = tuple(key)
         try:
             got = self.plans[key]
         except KeyError:
@@ -481,11 +482,16 @@ class _Shapes:
                     return None  # a shared formula moves it: the token path shifts it
                 refs.append(entry[1])
                 continue
-            rsheet, cv1, rv1, ca1, ra1, cv2, rv2, ca2, ra2 = entry
-            c1 = cv1 if ca1 else c0 + cv1
-            r1 = rv1 if ra1 else r0 + rv1
-            c2 = cv2 if ca2 else c0 + cv2
-            r2 = rv2 if ra2 else r0 + rv2
+            if len(entry) == 5:  # one cell (one int object for r1 and r2: memory at scale)
+                rsheet, cv1, rv1, ca1, ra1 = entry
+                c1 = c2 = cv1 if ca1 else c0 + cv1
+                r1 = r2 = rv1 if ra1 else r0 + rv1
+            else:
+                rsheet, cv1, rv1, ca1, ra1, cv2, rv2, ca2, ra2 = entry
+                c1 = cv1 if ca1 else c0 + cv1
+                r1 = rv1 if ra1 else r0 + rv1
+                c2 = cv2 if ca2 else c0 + cv2
+                r2 = rv2 if ra2 else r0 + rv2
             if at is not None and not (
                 1 <= r1 <= _MAX_ROW
                 and 1 <= r2 <= _MAX_ROW
@@ -514,6 +520,7 @@ class _Shapes:
 #: A cell reference as the tokenizer reads one (not part of a name, a number or a function name)
 _FAST_REF = re.compile(r"(?<![\w.$\\])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w(!])")
 _COLUMNS: dict[str, int] = {}
+_ABSOLUTE = 1 << 21
 
 
 def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: int, col: int) -> Any:
@@ -544,7 +551,7 @@ def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: in
                 c, r = col_index(letters), int(digits)
                 ends.append((c if ca else c - col, r if ra else r - row, ca, ra))
             i += 1 if b is None else 2
-            plan.append((ref.sheet, *ends[0], *ends[1]))
+            plan.append((ref.sheet, *ends[0]) if b is None else (ref.sheet, *ends[0], *ends[1]))
         elif _WHOLE.fullmatch(tok.text):
             plan.append((None, ref))
         else:
@@ -610,6 +617,31 @@ def references(node: Node) -> Iterator[tuple[str, Any]]:
             yield from references(a)
 
 
+_LEAVES = frozenset(("num", "str", "bool", "err", "miss", "array", "unsupported"))
+
+
+def _references(tree: Node) -> list[tuple[str, Any]]:
+    """:func:`references` as a list, walked without nested generators (the dependency order
+    of 500,000 formula cells); a node of another kind is left to :func:`references`."""
+    out: list[tuple[str, Any]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "ref" or kind == "name":
+            out.append((kind, node[1]))
+        elif kind == "bin":
+            stack.append(node[3])
+            stack.append(node[2])
+        elif kind == "call":
+            stack.extend(reversed(node[2]))
+        elif kind == "neg" or kind == "pct":
+            stack.append(node[1])
+        elif kind not in _LEAVES:
+            out.extend(references(node))
+    return out
+
+
 # ============================================================================== workbook
 @dataclass(slots=True)
 class Formula:
@@ -661,20 +693,22 @@ class Workbook:
                     self._read_cell(sheet, part, c, strings, shared)
             return
         values, add = self.values, self._add_formula
-        for cattrs, fattrs, ftext, vtext, whole in fast:
+        for r, col, ref, t, fattrs, ftext, vtext, whole in fast:
             if whole is not None:  # a layout the reader does not take apart
                 c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, whole, count=1))
                 self._read_cell(sheet, part, c, strings, shared)
                 continue
-            ref = cattrs.get("r")
-            if ref is None:
-                raise Unsupported("a cell without a reference")
-            r, col = _position(ref)
             try:
-                values[(sheet, r, col)] = _value_of(cattrs.get("t", "n"), vtext, strings)
+                if t is None and vtext and b"&" not in vtext:
+                    value: Any = float(vtext)  # a number, the common case
+                else:
+                    v = None if vtext is None else sheetread.text(vtext)
+                    value = _value_of(t or "n", v, strings)
             except (ValueError, IndexError, TypeError):
                 raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
-            if fattrs is not None:
+            if fattrs is None:
+                values[(sheet, r, col)] = value
+            else:  # a formula's cached value is never read (the formula is): not kept
                 add(sheet, r, col, ref, fattrs, excel_unescape(ftext or ""), shared)
 
     def _read_cell(
@@ -1024,10 +1058,11 @@ class Evaluator:
     # ---------------------------------------------------------------- order
     def _deps(self, f: Formula) -> set[tuple[str, int, int]]:
         out: set[tuple[str, int, int]] = set()
+        owner = self.owner
         stack = [f.tree]
         seen_names: set[tuple[str | None, str]] = set()
         while stack:
-            for kind, x in references(stack.pop()):
+            for kind, x in _references(stack.pop()):
                 if kind == "name":
                     key = self._name_key(x, f.sheet)
                     if key is None:
@@ -1037,6 +1072,11 @@ class Evaluator:
                         stack.append(self.book.names[key])
                     continue
                 ref: Ref = x
+                if ref.r1 == ref.r2 and ref.c1 == ref.c2:  # one cell: its formula, if any
+                    o = owner.get((ref.sheet, ref.r1, ref.c1))
+                    if o is not None:
+                        out.add(o)
+                    continue
                 for c in range(ref.c1, min(ref.c2, self.used(ref.sheet)[1]) + 1):
                     rows = self.index.get((ref.sheet, c))
                     if not rows:
@@ -1214,7 +1254,7 @@ class Evaluator:
             return np.array(node[1], dtype=object)
         if kind == "ref":
             ref: Ref = node[1]
-            if ref.shape == (1, 1):
+            if ref.r1 == ref.r2 and ref.c1 == ref.c2:
                 return self.cell(ref.sheet, ref.r1, ref.c1)
             return self.range(ref, full=array)
         if kind == "name":
@@ -1229,6 +1269,18 @@ class Evaluator:
         if kind == "bin":
             a = self.value(node[2], f, array)
             b = self.value(node[3], f, array)
+            op = node[1]
+            if type(a) is float and type(b) is float and node is not f.tree:
+                # two numbers (the common case), as _binary computes them
+                if op == "*":
+                    r = a * b
+                    return r if math.isfinite(r) else Err("#NUM!")
+                if op == "+":
+                    r = a + b
+                    return r if math.isfinite(r) else Err("#NUM!")
+                if op == "-":
+                    r = a - b
+                    return r if math.isfinite(r) else Err("#NUM!")
             if node is f.tree and node[1] in "+-" and not _wrapped(f.text):
                 return _elementwise(lambda x, y: _near_zero_is_zero(node[1], x, y), a, b)
             return _elementwise(lambda x, y: _binary(node[1], x, y), a, b)
@@ -1253,6 +1305,9 @@ class Evaluator:
             return native(self, args, f, array)
         fn = self.functions.get(name)
         if fn is None:
+            global _EXCEL_2007
+            if _EXCEL_2007 is None:
+                _EXCEL_2007 = _excel_2007()
             if name not in _EXCEL_2007 and not prefixed and not self.book.has_macros:
                 # not Excel's (a function newer than Excel 2007 is written _xlfn.NAME), not the
                 # add-in's, no VBA that could define it: Excel's own answer is #NAME?
@@ -2066,4 +2121,4 @@ def evaluate(
         assert f.array is not None
         a = f"{col_letters(f.array.c1)}{f.array.r1}:{col_letters(f.array.c2)}{f.array.r2}"
         ranges[(key[0], a)] = arr
-    return dict(ev.done), ranges
+    return ev.done, ranges  # not copied: the evaluator is not kept (memory at scale)

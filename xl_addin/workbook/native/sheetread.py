@@ -20,18 +20,25 @@ from collections.abc import Iterator
 
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
+#: A cell: its r="B3" (column letters, row) and t="..." when written plainly (lookaheads), its
+#: attributes, the <f> attributes and text, the <v> text, anything else inside.
 _CELL = re.compile(
-    rb"<c\b([^>]*?)(?:/>|>(?:<f\b([^>]*?)(?:/>|>([^<]*)</f>))?(?:<v>([^<]*)</v>)?(.*?)</c>)",
+    rb"<c\b(?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")?(?=[^>]*?\st=\"([A-Za-z]+)\")?([^>]*?)"
+    rb"(?:/>|>(?:<f\b([^>]*?)(?:/>|>([^<]*)</f>))?(?:<v>([^<]*)</v>)?(.*?)</c>)",
     re.S,
 )
+_COLUMNS: dict[bytes, int] = {}
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
-#: One cell: (attributes, <f> attributes or None, <f> text or None, <v> text or None, the
-#: whole element when its layout is not the common one, else None). Texts are decoded.
-Cell = tuple[dict[str, str], dict[str, str] | None, str | None, str | None, bytes | None]
+#: One cell: (row, column, its ``r``, its ``t`` or None, <f> attributes or None, <f> text or
+#: None, <v> text (bytes, as in the file) or None, None) -- or, when its layout is not the
+#: common one, (0, 0, "", None, None, None, None, the whole element).
+Cell = tuple[
+    int, int, str, str | None, dict[str, str] | None, str | None, bytes | None, bytes | None
+]
 
 
 def text(raw: bytes) -> str:
@@ -88,15 +95,29 @@ def cells(data: bytes) -> Iterator[Cell] | None:
 
 
 def _cells(data: bytes, start: int, end: int) -> Iterator[Cell]:
+    columns = _COLUMNS
     for m in _CELL.finditer(data, start, end):
-        cattrs, fattrs, ftext, vtext, rest = m.groups()
-        if rest:
-            yield attrs(cattrs), None, None, None, m.group(0)
+        letters, digits, t, cattrs, fattrs, ftext, vtext, rest = m.groups()
+        if rest or letters is None or (t is None and b"t" in cattrs):
+            yield 0, 0, "", None, None, None, None, m.group(0)
             continue
+        col = columns.get(letters)
+        if col is None:
+            col = columns[letters] = _column(letters.decode())
         yield (
-            attrs(cattrs),
-            None if fattrs is None else attrs(fattrs),
+            int(digits),
+            col,
+            (letters + digits).decode(),
+            None if t is None else t.decode(),
+            None if fattrs is None else (attrs(fattrs) if fattrs else {}),
             None if ftext is None else text(ftext),
-            None if vtext is None else text(vtext),
+            vtext,
             None,
         )
+
+
+def _column(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
