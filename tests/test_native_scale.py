@@ -176,3 +176,31 @@ def test_time_per_formula_cell_does_not_grow_with_the_workbook(tmp_path: Path) -
     small = _cpu_per_cell(tmp_path, 2_000)
     large = _cpu_per_cell(tmp_path, 20_000)
     assert large <= 2.5 * small, (large * 1e6, small * 1e6)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["scan kept", "large: scanned to write"])
+def test_links_and_array_blocks_on_the_large_sheet_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    """Sheets above recalc._KEEP_SCANS are not scanned before the evaluation unless they may
+    hold an array formula or a link: both still handled as on small sheets."""
+    import openpyxl
+
+    from xl_addin import recalc
+
+    if large:
+        monkeypatch.setattr(recalc, "_KEEP_SCANS", 0)
+    sheet = (
+        f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>'
+        '<row r="1"><c r="A1"><v>5</v></c><c r="B1"><f>[1]Other!A1</f><v>7</v></c>'
+        '<c r="C1"><f>B1*2</f><v>0</v></c>'
+        '<c r="D1"><f t="array" ref="D1:D2">A1:A2*3</f><v>0</v></c></row>'
+        '<row r="2"><c r="A2"><v>4</v></c><c r="D2"><v>999</v></c></row>'
+        "</sheetData></worksheet>"
+    )
+    out = tmp_path / "out.xlsx"
+    report = recalculate(_book(tmp_path / "b.xlsx", sheet), out, allow_errors=True)
+    assert [(e.cell, e.code) for e in report.errors] == [("B1", "not computed:")]
+    ws = openpyxl.load_workbook(out, data_only=True)["S"]
+    # the link is never followed: B1 keeps Excel's 7, C1 = 7*2; the array block = A1:A2*3
+    assert (ws["B1"].value, ws["C1"].value, ws["D1"].value, ws["D2"].value) == (7, 14, 15, 12)

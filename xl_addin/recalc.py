@@ -265,6 +265,14 @@ def _neutralized(element: bytes | None, prefix: bytes = b"") -> bytes:
 
 
 _NO_ATTRS: dict[bytes, bytes] = {}
+
+
+def _may_need_calc_copy(data: bytes) -> bool:
+    """Whether :func:`_calc_copy_part` may change a sheet: it holds an array formula or a
+    ``[`` or ``|`` (another workbook, a DDE link), possibly as a character reference."""
+    return any(x in data for x in (b"array", b"[", b"|", b"&#"))
+
+
 #: Sheet XML (bytes, all sheets) up to which the scans are kept from reading to writing.
 _KEEP_SCANS = 16 * 2**20
 
@@ -1004,6 +1012,9 @@ def _recalculate(
     scans: dict[str, _Sheet] = {}
     keep = sum(len(parts[p]) for p in sheet_by_part) <= _KEEP_SCANS
     for part, sname in sheet_by_part.items():
+        foreign[part] = {}
+        if not keep and not _may_need_calc_copy(parts[part]):
+            continue  # nothing to strip: the sheet is scanned once, to write its values
         scan = _scan_sheet(sname, part, parts[part])
         if keep:
             scans[part] = scan

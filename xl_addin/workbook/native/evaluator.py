@@ -534,6 +534,8 @@ def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: in
         refs = [parser.ref(t) for t in tokens if t.kind == "ref" and t.ref]
     except Unsupported:
         return None  # each cell says why, with its own text
+    if not _plain_tree(tree, refs):  # a node kind _with_refs does not rebuild: token path
+        return None
     cells = ["".join(f) for f in found]
     plan: list[Any] = []
     i = 0
@@ -559,6 +561,31 @@ def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: in
     if i != len(cells):
         return None
     return tree, plan
+
+
+_PLAIN_KINDS = frozenset(("num", "str", "bool", "err", "miss", "array", "name"))
+
+
+def _plain_tree(tree: Node, refs: list[Ref]) -> bool:
+    """Whether ``tree`` holds only the node kinds :func:`_with_refs` rebuilds, its references
+    being ``refs`` (plain :class:`Ref`), in order."""
+    leaves: list[Any] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "ref":
+            leaves.append(node[1])
+        elif kind == "bin":
+            stack.append(node[3])
+            stack.append(node[2])
+        elif kind == "call":
+            stack.extend(reversed(node[2]))
+        elif kind == "neg" or kind == "pct":
+            stack.append(node[1])
+        elif kind not in _PLAIN_KINDS:
+            return False
+    return leaves == refs and all(type(r) is Ref for r in refs)
 
 
 _WHOLE = re.compile(
