@@ -222,9 +222,14 @@ def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
     return b"0", None  # an empty result shows as 0, as in Excel
 
 
+_T_ATTR = re.compile(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')')
+
+
 def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
     """The cell's open tag with its ``t`` attribute set to ``t`` (removed when None)."""
-    m = re.search(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')', open_tag)
+    if t is None and b"t" not in open_tag[2:]:
+        return open_tag  # no t attribute, none wanted (the common case)
+    m = _T_ATTR.search(open_tag)
     if m:
         if t is None:
             return open_tag[: m.start()] + open_tag[m.end() :]
