@@ -204,3 +204,41 @@ def test_links_and_array_blocks_on_the_large_sheet_path(
     ws = openpyxl.load_workbook(out, data_only=True)["S"]
     # the link is never followed: B1 keeps Excel's 7, C1 = 7*2; the array block = A1:A2*3
     assert (ws["B1"].value, ws["C1"].value, ws["D1"].value, ws["D2"].value) == (7, 14, 15, 12)
+
+
+def test_file_order_first_dependency_order_when_a_formula_reads_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sheet whose formulas read only cells before them is evaluated in file order (no
+    dependency order worked out); one reading ahead, or a circular reference, takes the
+    dependency order, with the same values."""
+    calls = []
+    order = fastcalc.Evaluator.order
+
+    def counted(self: fastcalc.Evaluator) -> object:
+        calls.append(1)
+        return order(self)
+
+    monkeypatch.setattr(fastcalc.Evaluator, "order", counted)
+
+    def sheet(cells: str) -> str:
+        return f'<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{cells}</sheetData></worksheet>'  # noqa: E501
+
+    flows = (
+        '<row r="1"><c r="A1"><v>3</v></c><c r="B1"><f>A1+1</f></c><c r="C1"><f>B1*2</f></c></row>'
+    )
+    cells = _evaluate(_book(tmp_path / "a.xlsx", sheet(flows)))
+    assert (_cell(cells, "B1"), _cell(cells, "C1"), calls) == (4.0, 8.0, [])  # 3+1, 4*2
+
+    ahead = (
+        '<row r="1"><c r="A1"><f>B1*2</f></c><c r="B1"><f>C1+1</f></c><c r="C1"><v>3</v></c></row>'
+    )
+    cells = _evaluate(_book(tmp_path / "b.xlsx", sheet(ahead)))
+    assert (_cell(cells, "A1"), _cell(cells, "B1"), calls) == (8.0, 4.0, [1])  # (3+1)*2
+
+    circle = (
+        '<row r="1"><c r="A1"><v>3</v></c><c r="B1"><f>C1+A1</f></c><c r="C1"><f>B1</f></c></row>'
+    )
+    cells = _evaluate(_book(tmp_path / "c.xlsx", sheet(circle)))
+    b1 = _cell(cells, "B1")
+    assert isinstance(b1, NotComputed) and "circular" in b1.reason and calls == [1, 1]

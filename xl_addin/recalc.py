@@ -1061,9 +1061,10 @@ def _recalculate(
         # cell → (<v> text, t attribute, keeps its <f>): tuples, not a function per cell
         # (memory at 500,000 formula cells)
         edits: dict[tuple[int, int], tuple[bytes, bytes | None, bool]] = {}
+        foreign_here = foreign[part]
         for (r, c), own in targets.items():
             has_f = own is not None
-            bad = foreign[part].get((r, c))
+            bad = foreign_here.get((r, c)) if foreign_here else None
             if bad is not None:  # never followed: reported, the cell keeps Excel's cached value
                 report.errors.append(
                     CellError(
@@ -1087,9 +1088,10 @@ def _recalculate(
                 )
                 continue
             v, t = _v_and_t(value)
-            padding = (  # spare cells of an array block larger than the result show #N/A
-                not has_f and (r, c) in arrays and v == b"#N/A"
-            ) or getattr(value, "message", None) == PADDING
+            padding = t == b"e" and (  # spare cells of an array block larger than the result
+                (not has_f and (r, c) in arrays and v == b"#N/A")
+                or getattr(value, "message", None) == PADDING
+            )
             if t == b"e" and not padding:
                 text = own.formula_text if own is not None else member_texts.get((r, c))
                 msg = getattr(value, "message", None) or _describe(

@@ -1068,6 +1068,7 @@ class Evaluator:
         self.index: dict[tuple[str, int], list[int]] = {}
         self.owner: dict[tuple[str, int, int], tuple[str, int, int]] = {}
         self._used: dict[str, tuple[int, int]] | None = None
+        self._in_file_order = False  # see _run_in_file_order
         for key, f in book.formulas.items():
             cells = [key]
             if f.array is not None:
@@ -1177,12 +1178,17 @@ class Evaluator:
         owner = self.owner.get(key)
         if owner is not None:
             f = self.book.formulas[owner]
-            if f.array is not None:
-                arr = self.arrays[owner]
-                i, j = r - f.array.r1, c - f.array.c1
-                v = arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
-            else:
-                v = self.done[owner]
+            try:
+                if f.array is not None:
+                    arr = self.arrays[owner]
+                    i, j = r - f.array.r1, c - f.array.c1
+                    v = arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
+                else:
+                    v = self.done[owner]
+            except KeyError:
+                if self._in_file_order:
+                    raise _NotYet from None
+                raise
             if isinstance(v, NotComputed):
                 raise _DependsOn(self._ref(sheet, r, c), v)
             return v
@@ -1233,34 +1239,65 @@ class Evaluator:
         return {s.upper() for s in self.book.sheet_names}
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        if self._run_in_file_order(progress):
+            return
         order, circular = self.order()
         for done, key in enumerate(order):
             if progress is not None and done % 1000 == 0:
                 progress(done, len(order))
-            f = self.book.formulas[key]
-            try:
-                value = self.eval(f.tree, f, array=f.array is not None)
-            except (Unsupported, RecursionError) as why:
-                self._set_not_computed(key, _not_computed(why))
-                continue
-            if f.array is not None:
-                arr = value if _is_array(value) else np.array([[value]], dtype=object)
-                rows, cols = f.array.shape
-                full = np.empty((rows, cols), dtype=object)
-                for i in range(rows):
-                    for j in range(cols):
-                        ii = i if arr.shape[0] > 1 else 0
-                        jj = j if arr.shape[1] > 1 else 0
-                        ok = ii < arr.shape[0] and jj < arr.shape[1]
-                        full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
-                self.arrays[key] = full
-                self.done[key] = full[0, 0]
-            else:
-                if _is_array(value):  # a range: implicit intersection; an array: its first
-                    value = _implicit_intersection(value, f.tree, f)
-                self.done[key] = _scalar_out(value)
+            self._evaluate(key)
         for key, why in circular.items():
             self._set_not_computed(key, why)
+
+    def _run_in_file_order(self, progress: Callable[[int, int], None] | None) -> bool:
+        """Every formula evaluated in the order the sheets hold them, without working out the
+        dependency order first (a third of the time at 500,000 formula cells): where each
+        formula reads only cells computed before it (a model that flows down and across, as
+        copied-down formulas do), this is a dependency order. Gives up (False, nothing kept)
+        at the first read of a formula cell not yet computed -- a reference forward, a circular
+        reference -- and at the first cell not computed (the dependency order then decides
+        which cell is reported first, as before)."""
+        self._in_file_order = True
+        try:
+            total = len(self.book.formulas)
+            for done, key in enumerate(self.book.formulas):
+                if progress is not None and done % 1000 == 0:
+                    progress(done, total)
+                self._evaluate(key)
+                if isinstance(self.done[key], NotComputed):
+                    raise _NotYet
+        except _NotYet:
+            self.done.clear()
+            self.arrays.clear()
+            return False
+        finally:
+            self._in_file_order = False
+        return True
+
+    def _evaluate(self, key: tuple[str, int, int]) -> None:
+        """One formula's value into :attr:`done` (and :attr:`arrays`)."""
+        f = self.book.formulas[key]
+        try:
+            value = self.eval(f.tree, f, array=f.array is not None)
+        except (Unsupported, RecursionError) as why:
+            self._set_not_computed(key, _not_computed(why))
+            return
+        if f.array is not None:
+            arr = value if _is_array(value) else np.array([[value]], dtype=object)
+            rows, cols = f.array.shape
+            full = np.empty((rows, cols), dtype=object)
+            for i in range(rows):
+                for j in range(cols):
+                    ii = i if arr.shape[0] > 1 else 0
+                    jj = j if arr.shape[1] > 1 else 0
+                    ok = ii < arr.shape[0] and jj < arr.shape[1]
+                    full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
+            self.arrays[key] = full
+            self.done[key] = full[0, 0]
+        else:
+            if _is_array(value):  # a range: implicit intersection; an array: its first
+                value = _implicit_intersection(value, f.tree, f)
+            self.done[key] = _scalar_out(value)
 
     def _set_not_computed(self, key: tuple[str, int, int], why: NotComputed) -> None:
         f = self.book.formulas[key]
@@ -1353,6 +1390,10 @@ class Evaluator:
                 values[i] = _elementwise(_shift_serial(DAYS_1904), v)
         result = _call_addin(name, fn, values)
         return _elementwise(_shift_serial(-DAYS_1904), result) if date_result else result
+
+
+class _NotYet(Exception):  # noqa: N818 -- a signal, not an error
+    """A formula read a formula cell not yet computed (:meth:`Evaluator._run_in_file_order`)."""
 
 
 class _DependsOn(Unsupported):
