@@ -1062,6 +1062,7 @@ def _recalculate(
         # (memory at 500,000 formula cells)
         edits: dict[tuple[int, int], tuple[bytes, bytes | None, bool]] = {}
         foreign_here = foreign[part]
+        cells_get = values.cells.get
         for (r, c), own in targets.items():
             has_f = own is not None
             bad = foreign_here.get((r, c)) if foreign_here else None
@@ -1076,7 +1077,10 @@ def _recalculate(
                     )
                 )
                 continue
-            value = values.get(key, r, c, arrays.get((r, c)))
+            if arrays:
+                value = values.get(key, r, c, arrays.get((r, c)))
+            else:  # no array formula on the sheet: the cell's own value (as values.get)
+                value = cells_get((key, r, c), _MISSING)
             if value is _MISSING:
                 ref = f"{_col_letters(c)}{r}"
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
