@@ -31,3 +31,11 @@ def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
         if "LibreOffice" in reason or "soffice" in reason:
             report.outcome = "failed"
             report.longrepr = f"CI=true but skipped: {reason}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _libreoffice_profile_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The LibreOffice engine keeps a prepared profile between runs (XL_ADDIN_CACHE): the tests
+    keep theirs in a temporary directory, never in the user's ~/.cache."""
+    if "XL_ADDIN_CACHE" not in os.environ:
+        os.environ["XL_ADDIN_CACHE"] = str(tmp_path_factory.mktemp("xl-addin-cache"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction as F
 
+import numpy as np
 import pytest
 
 from xl_addin import udfs_exits as udf
@@ -474,3 +475,25 @@ def test_merger_conversion_into_what_the_common_receives() -> None:
         merger_consideration(1000, 12.31, 10, [[0.5], [3]])
     with pytest.raises(TermsError, match=r"per_common must be >= 0 \(got -3 in column 2\)"):
         merger_consideration(1000, 12.31, 10, [[0.5, -3]])
+
+
+def test_waterfall_column_with_labels_is_plain_rows_checked_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A column of exits is checked for NaN/infinity in one vectorised pass (excel.table), and
+    reaches the host as a plain list of rows: labels first when header is TRUE."""
+    from xl_addin import excel
+
+    pay = serial(ISSUE)
+    block = udf.WATERFALL([[15_000_000], [250_000_000]], CAP, 8_269_000, pay, None, None, True)
+    assert type(block) is list and all(type(r) is list for r in block)
+    assert block[0][:2] == ["A1 payout", "A2 payout"]
+    assert block[1][:3] == [10_000_000, 5_000_000, 0]  # as in the test above
+    assert block[2][:3] == [30_775_000, 12_500_000, 206_725_000]
+    # a non-finite cell anywhere in such a table is #NUM!, never shown as a number
+    monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
+    bad = np.array([[1.0, 2.0], [3.0, np.inf]])
+    wrapped = excel.excel_function(lambda x: excel.table(bad, ["a", "b"]))
+    assert wrapped([[1], [2]]).startswith("#NUM! result is beyond Excel's number range")
+    ok = excel.excel_function(lambda x: excel.table(bad[:1], ["a", "b"]))
+    assert ok([[1], [2]]) == [["a", "b"], [1.0, 2.0]]

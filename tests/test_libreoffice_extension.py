@@ -365,6 +365,110 @@ def test_no_soffice_is_left_behind(tmp_path: Path) -> None:
     assert str(profile) not in ps.stdout
 
 
+@needs_lo
+def test_a_prepared_profile_saves_two_starts_and_a_broken_one_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first engine starts LibreOffice twice (install the extension, then start again so
+    it runs in LibreOffice's process) and keeps that profile; the next starts once on a copy.
+    A kept profile that does not work is dropped and prepared again; the value is the same.
+    LIQPREF(1000, 12.31, 2000-06-15, 2001-06-15) = 1,000 x 12.31 x (1 + 0.10 x 365/365)
+    = 13,541 (basis 3, 365 days)."""
+    monkeypatch.setenv("XL_ADDIN_CACHE", str(tmp_path / "cache"))
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = "=LIQPREF(1000,12.31,DATE(2000,6,15),DATE(2001,6,15))"
+    path, copy = tmp_path / "pref.xlsx", tmp_path / "calc.xlsx"
+    wb.save(path)
+    assert lo.calc_copy(path, copy)
+
+    def run() -> int:
+        with lo.LibreOffice() as office:
+            assert office.values(copy) == {"S": {(1, 1): 13_541}}
+            return office._starts
+
+    assert run() == 2
+    (prepared,) = (tmp_path / "cache").glob("lo-profile-*")
+    assert (prepared / "xl-addin-ready").is_file()
+    assert run() == 1
+    for child in prepared.iterdir():  # broken: an empty profile that still says ready
+        if child.name != "xl-addin-ready":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    assert run() == 3  # the copy tried once, then the two starts of a first run
+    assert run() == 1  # prepared again
+    monkeypatch.setenv("XL_ADDIN_CACHE", "off")
+    assert run() == 2
+
+
+def test_excel_names_are_the_inverse_of_calc_names_outside_string_literals() -> None:
+    text = '=LIQPREF(A1,12.31)+LEN("LIQPREF(")&liqpref (B1)&_xludf.CONVSHARES(1,2,3)'
+    calc = lo.calc_formula(text)
+    assert calc == (
+        '=ORG.IFX.XLADDIN.XLADDIN.LIQPREF(A1,12.31)+LEN("LIQPREF(")'
+        "&ORG.IFX.XLADDIN.XLADDIN.LIQPREF (B1)&ORG.IFX.XLADDIN.XLADDIN.CONVSHARES(1,2,3)"
+    )
+    assert lo.excel_formula(calc) == (
+        '=LIQPREF(A1,12.31)+LEN("LIQPREF(")&LIQPREF (B1)&CONVSHARES(1,2,3)'
+    )
+    # another namespace's function of the same name, and a string, stay as they are
+    other = '=COM.EXAMPLE.LIQPREF(1)&"ORG.IFX.XLADDIN.XLADDIN.LIQPREF("'
+    assert lo.excel_formula(other) == other
+
+
+@needs_lo
+def test_a_workbook_calc_saved_as_xlsx_is_read_by_every_command(tmp_path: Path) -> None:
+    """Calc saves the add-in's calls in an .xlsx under their long names, with the values it
+    computed. The native engine and `values` recognise them; `--excel-workbook` writes the copy
+    Excel reads. LIQPREF(1000, 12.31, 2000-06-15, 2001-06-15) = 1,000 x 12.31 x 1.1 = 13,541
+    (365 days, basis 3); A2 = 2 x A1 = 27,082."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "S"
+    wb.active["A1"] = "=LIQPREF(1000,12.31,DATE(2000,6,15),DATE(2001,6,15))"
+    wb.active["A2"] = "=A1*2"
+    wb.active["A3"] = '=LEN("LIQPREF(")'
+    made, calc = tmp_path / "made.xlsx", tmp_path / "calc.xlsx"
+    wb.save(made)
+    assert lo.calc_copy(made, calc)
+    lo.LibreOffice().close()  # prepares the kept profile (XL_ADDIN_CACHE, see conftest)
+    oxt = tmp_path / "x.oxt"
+    oxt.write_bytes(ext.build())
+    prepared = lo._prepared_profile(oxt)
+    assert prepared is not None and (prepared / "xl-addin-ready").is_file()
+    profile = tmp_path / "profile"
+    shutil.copytree(prepared, profile)
+    office = lo.soffice()
+    assert office is not None
+    subprocess.run(
+        ["timeout", "-s", "KILL", "300", office, "--headless", "--norestore",
+         f"-env:UserInstallation={profile.as_uri()}", "--convert-to", "xlsx",
+         "--outdir", str(tmp_path / "saved"), str(calc)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    saved = tmp_path / "saved" / "calc.xlsx"
+    with zipfile.ZipFile(saved) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "ORG.IFX.XLADDIN.XLADDIN.LIQPREF(1000" in sheet
+    assert openpyxl.load_workbook(saved, data_only=True)["S"]["A1"].value == 13_541
+
+    out = tmp_path / "recalc.xlsx"
+    assert recalc.main([str(saved), "--engine", "native", "-o", str(out), "-q"]) == 0
+    got = openpyxl.load_workbook(out, data_only=True)["S"]
+    assert (got["A1"].value, got["A2"].value, got["A3"].value) == (13_541, 27_082, 8)
+
+    shared = tmp_path / "shared.xlsx"
+    assert cli.main(["values", str(saved), "-o", str(shared)]) == 0
+    plain = openpyxl.load_workbook(shared)["S"]
+    assert (plain["A1"].value, plain["A2"].value) == (13_541, "=A1*2")
+
+    excel = tmp_path / "excel.xlsx"
+    assert cli.main(["libreoffice", "--excel-workbook", str(saved), "-o", str(excel)]) == 0
+    back = openpyxl.load_workbook(excel)["S"]
+    assert back["A1"].value == "=LIQPREF(1000,12.31,DATE(2000,6,15),DATE(2001,6,15))"
+    assert back["A3"].value == '=LEN("LIQPREF(")'
+    assert cli.main(["libreoffice", "--excel-workbook", str(saved), "-o", str(excel)]) == 2
+    assert subprocess.run(["pgrep", "-f", str(profile)], capture_output=True).returncode == 1
+
+
 def _unprivileged() -> list[str] | None:
     """A command prefix running as an unprivileged user (unopkg refuses root without
     --shared), or [] when not root, None when not possible."""
@@ -443,3 +547,14 @@ def test_a_1904_workbook_refuses_the_functions_that_read_dates(office: Any, tmp_
     assert got[(sheet, 1, 1)].code == "#VALUE!"
     assert "1904" in got[(sheet, 1, 1)].message
     assert got[(sheet, 2, 1)] == 2238.0
+
+
+def test_soffice_lifetime_is_read_when_libreoffice_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`timeout` bounds every soffice; the corpus comparison's children set a shorter bound
+    (their own time limit + 30 s) after the module was imported, so it is read at each start."""
+    monkeypatch.delenv("XL_ADDIN_SOFFICE_SECONDS", raising=False)
+    assert lo._soffice_seconds() == lo.SOFFICE_SECONDS == 3600
+    monkeypatch.setenv("XL_ADDIN_SOFFICE_SECONDS", "630")
+    assert lo._soffice_seconds() == 630
+    monkeypatch.setenv("XL_ADDIN_SOFFICE_SECONDS", "soon")
+    assert lo._soffice_seconds() == 3600

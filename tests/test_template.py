@@ -212,6 +212,8 @@ def test_no_typed_constant_where_an_input_exists(wb: openpyxl.Workbook) -> None:
         bare = re.sub(r"('[^']*'|\w+)!", "", bare)  # sheet prefixes
         bare = re.sub(r"\$?\b[A-Z]{1,3}\$?\d+\b", "", bare)  # cell references
         bare = re.sub(r"\b[A-Za-z_][\w.]*", "", bare)  # names and functions
+        # INDEX(array result,1,1): a position in an array (its first cell), not a figure
+        bare = bare.replace(",1,1)", ")") if "INDEX(TRIGGERED(" in text else bare
         literals = {float(x) for x in re.findall(r"\d+(?:\.\d+)?", bare)}
         assert literals <= {0.0, 2.0}, (key, text, literals)
         assert not (literals - {0.0}) & inputs, (key, text)
@@ -449,6 +451,24 @@ def test_set_scenario_moves_the_waterfall(built: Path, tmp_path: Path) -> None:
     assert ws["C18"].value == pytest.approx(pref_ii, rel=1e-12)
     assert ws["D18"].value == pytest.approx(50_000_000 - 17_879_999.256 - pref_ii, rel=1e-12)
     assert ws["E18"].value == 0
+
+
+def test_waterfall_sheet_says_when_8a_applies(
+    values: openpyxl.Workbook, built: Path, tmp_path: Path
+) -> None:
+    """The sample violation log (Rights & Remedies): a 7(d) registration failure on 2001-04-02,
+    notice 2001-04-16, not cured within 30 days (deadline 2001-05-16): a Triggering Event from
+    2001-05-17, still continuing at the valuation date 2001-06-15. The 7(a) dividend default
+    (deadline 2001-03-02) was cured on 2001-03-15. So 8(a) applies on 2001-06-15 and on
+    2001-05-17, not on 2001-05-16; the payouts below it stay those of 3(a)/5(a)."""
+    applies = values["Waterfall"]["B13"].value
+    assert applies.startswith("Triggering Event continuing: 8(a) applies and is NOT in")
+    for day, expected in (("2001-05-16", "no Triggering Event"), ("2001-05-17", "Triggering")):
+        out = tmp_path / f"{day}.xlsx"
+        argv = [str(built), "-o", str(out), "--set", f"ValuationDate={day}", "-q"]
+        assert recalc.main(argv) == 0
+        ws = openpyxl.load_workbook(out, data_only=True)["Waterfall"]
+        assert ws["B13"].value.startswith(expected), day
 
 
 def test_cap_table_seeds_the_certificate_parties(wb: openpyxl.Workbook) -> None:

@@ -15,7 +15,8 @@
 * ``xl-addin values IN [-o OUT] [--force]`` writes a copy for colleagues without the add-in: every
   add-in formula replaced by its value (:mod:`xl_addin.workbook.values`).
 * ``xl-addin libreoffice [-o xl_addin.oxt] [--force]`` builds the LibreOffice Calc extension;
-  ``--workbook IN.xlsx`` writes a copy whose add-in calls use Calc's names
+  ``--workbook IN.xlsx`` writes a copy whose add-in calls use Calc's names, ``--excel-workbook
+  CALC.xlsx`` the copy of a Calc-saved .xlsx whose calls use Excel's names again
   (:mod:`xl_addin.hosts.libreoffice`).
 * ``xl-addin lite [-o DIR]`` writes ``main.py`` and ``requirements.txt`` for xlwings Lite
   (:mod:`xl_addin.hosts.lite`).
@@ -148,10 +149,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         ".xlsx whose add-in calls use Calc's names",
     )
     p_lo.add_argument(
-        "-o", "--output", type=Path, help="default: xl_addin.oxt (with --workbook: IN.calc.xlsx)"
+        "-o",
+        "--output",
+        type=Path,
+        help="default: xl_addin.oxt (with --workbook: IN.calc.xlsx; with --excel-workbook: "
+        "IN.excel.xlsx)",
     )
-    p_lo.add_argument(
+    which = p_lo.add_mutually_exclusive_group()
+    which.add_argument(
         "--workbook", type=Path, help="an .xlsx made for Excel, to open in LibreOffice Calc"
+    )
+    which.add_argument(
+        "--excel-workbook",
+        type=Path,
+        help="an .xlsx saved by LibreOffice Calc (the add-in under its long names): a copy for "
+        "Excel and xl-addin recalc",
     )
     p_lo.add_argument("--force", action="store_true", help="replace an existing output")
     args = parser.parse_args(argv)
@@ -265,13 +277,19 @@ def _lite(args: argparse.Namespace) -> int:
 
 
 def _libreoffice(args: argparse.Namespace) -> int:
-    from .hosts.libreoffice import write_calc_copy, write_extension
+    from .hosts.libreoffice import write_calc_copy, write_excel_copy, write_extension
 
     try:
         if args.workbook is not None:
             out = args.output or args.workbook.with_name(f"{args.workbook.stem}.calc.xlsx")
             count = write_calc_copy(args.workbook, out, force=args.force)
             print(f"wrote {out}: {count} formula(s) call the add-in under LibreOffice's names")
+            return 0
+        if args.excel_workbook is not None:
+            src = args.workbook = args.excel_workbook  # named in the error lines below
+            out = args.output or src.with_name(f"{src.stem}.excel.xlsx")
+            count = write_excel_copy(src, out, force=args.force)
+            print(f"wrote {out}: {count} formula(s) call the add-in under Excel's names")
             return 0
         out = args.output or Path("xl_addin.oxt")
         write_extension(out, force=args.force)

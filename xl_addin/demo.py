@@ -338,6 +338,7 @@ def _waterfall(wb: Any) -> list[str]:
     (header, body), (_, breaks) = exits[0], exits[1]
     lines = [
         "3. Waterfall at exit (Sections 3(a), 5(a)), from the Waterfall sheet",
+        *_wrap(f"Section 8(a): {ws['B13'].value}", "  ", "    "),
         "  Breakpoints (WFBREAKS): the exit values where the distribution changes",
     ]
     points = []

@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any, TypeVar
 
 from ._xlwings import arg, func
-from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized
+from .excel import BASIS_DOC, CATEGORY, RATE_DOC, excel_function, memoized, table
 from .terms.constants import (
     ACCRUAL_RATE,
     CLASS_I_STATED_VALUE,
@@ -130,13 +130,12 @@ def WATERFALL(
         shortfall,
         violation_log,
     )
-    if is_range(proceeds):
-        rows: list[list[Any]] = w.table(number_array(proceeds, "proceeds", minimum=0)).tolist()
-    else:
-        rows = [_floats(w.row(parse_number(proceeds, "proceeds", minimum=0)))]
-    if parse_bool(parse_optional(header, False), "header", False):
-        rows = [list(w.columns()), *rows]
-    return rows
+    labels = parse_bool(parse_optional(header, False), "header", False)
+    if is_range(proceeds):  # one vectorised check of the whole table (Table: not per cell)
+        values = w.table(number_array(proceeds, "proceeds", minimum=0))
+        return table(values, list(w.columns()) if labels else None)
+    rows = [_floats(w.row(parse_number(proceeds, "proceeds", minimum=0)))]
+    return [list(w.columns()), *rows] if labels else rows
 
 
 @func(category=CATEGORY)

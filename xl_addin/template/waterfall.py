@@ -74,6 +74,18 @@ def build(b: Builder, ws: Worksheet) -> None:
 
     ws["A12"] = "Liquidation Preference at the payment date (Section 3(a))"
     b.formula(ws, "E12", "=TotalLiqPref", MONEY)
+    # Section 8(a): these payouts follow 3(a)/5(a) only. When the violation log shows a
+    # Triggering Event continuing on the payment date, the sheet says so (8(a) then pays the
+    # Series A more: REMEDYEXIT on Rights & Remedies, or WATERFALL with the log).
+    ws["A13"] = "Section 8(a) on the payment date (violation log, Rights & Remedies)"
+    b.formula(
+        ws,
+        "B13",
+        '=IF(INDEX(TRIGGERED(RR_ViolationLog,B7),1,1),"Triggering Event continuing: 8(a) '
+        "applies and is NOT in these payouts (see REMEDYEXIT on Rights & Remedies, or pass "
+        'the log to WATERFALL)","no Triggering Event continuing: 8(a) does not apply")',
+        GENERAL,
+    )
     values = SAMPLE_FIGURES["exit_values"]
     first, last = WF_EXIT_FIRST, WF_EXIT_FIRST + len(values) - 1
     ws[f"A{first - 2}"] = "Payouts by exit value (WATERFALL, one array formula)"

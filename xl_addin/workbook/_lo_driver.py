@@ -6,6 +6,7 @@ Windows and macOS the ``python`` LibreOffice bundles). Standard library and ``un
 one JSON request per line on stdin with one JSON line on stdout:
 
 * ``{"op": "install", "oxt": PATH}``: adds the extension to the (fresh) user profile;
+* ``{"op": "installed", "id": ID}``: ``{"found": true}`` if the extension is in the profile;
 * ``{"op": "recalc", "path": PATH}``: loads the workbook hidden, recalculates every cell and
   returns every formula cell's value: ``{"sheets": [[name, [[row, col, kind, value], ...]], ...]}``
   with 1-based rows and columns, ``kind`` ``n`` (number), ``s`` (text), ``b`` (a 0/1 result
@@ -76,6 +77,17 @@ def install(ctx, oxt):  # type: ignore[no-untyped-def]
     manager = ctx.getValueByName("/singletons/com.sun.star.deployment.ExtensionManager")
     manager.addExtension(uno.systemPathToFileUrl(oxt), (), "user", None, _Environment())
     return {}
+
+
+def installed(ctx, identifier):  # type: ignore[no-untyped-def]
+    """Is the extension ``identifier`` deployed in the user profile LibreOffice started on?"""
+    manager = ctx.getValueByName("/singletons/com.sun.star.deployment.ExtensionManager")
+    found = False
+    for package in manager.getDeployedExtensions("user", None, _Environment()):
+        ident = package.getIdentifier()
+        if ident.IsPresent and ident.Value == identifier:
+            found = True
+    return {"found": found}
 
 
 def _boolean_cells(doc, sheet):  # type: ignore[no-untyped-def]
@@ -317,6 +329,8 @@ def main():  # type: ignore[no-untyped-def]
         try:
             if op == "install":
                 answer = install(ctx, request["oxt"])
+            elif op == "installed":
+                answer = installed(ctx, request["id"])
             elif op == "recalc":
                 answer = recalc(ctx, request["path"])
             elif op == "quit":

@@ -380,7 +380,12 @@ def _vm_size() -> int:
     return 0
 
 
-def _child(conn: Any, path: Path, engine: str, name: str, memory_bytes: int) -> None:
+def _child(
+    conn: Any, path: Path, engine: str, name: str, memory_bytes: int, seconds: float
+) -> None:
+    # a LibreOffice this child starts runs in its own process group, which killing the child
+    # does not reach: its `timeout` then ends it shortly after the child's own limit
+    os.environ["XL_ADDIN_SOFFICE_SECONDS"] = str(int(seconds) + 30)
     try:
         limit = _vm_size() + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -450,7 +455,8 @@ def compare(
     _preload(engine)
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, path, engine, name, limits.memory_bytes))
+    args = (child, path, engine, name, limits.memory_bytes, limits.seconds)
+    proc = ctx.Process(target=_child, args=args)
     proc.start()
     child.close()
     try:

@@ -5,10 +5,11 @@ the run through :func:`shared`), in a fresh, temporary user profile into which t
 extension (:mod:`xl_addin.hosts.libreoffice`) is installed first, so ``=LIQPREF(...)`` computes
 in Calc; LibreOffice is then started again on that profile, so that the extension's Python runs
 inside LibreOffice's own process (added to a running LibreOffice, it runs in a separate process
-and every add-in call crosses a pipe twice: ~25 times slower). For each workbook LibreOffice
-loads it hidden, recalculates every cell and the value of every formula cell is read back
-through UNO (by a small driver, :mod:`._lo_driver`, running under the Python that has
-LibreOffice's ``uno`` module). :mod:`xl_addin.recalc` then writes those
+and every add-in call crosses a pipe twice: ~25 times slower). That prepared profile is kept
+between runs (:func:`_prepared_profile`): later runs start once, on a fresh copy of it. For
+each workbook LibreOffice loads it hidden, recalculates every cell and the value of every
+formula cell is read back through UNO (by a small driver, :mod:`._lo_driver`, running under
+the Python that has LibreOffice's ``uno`` module). :mod:`xl_addin.recalc` then writes those
 values into the original file exactly as for the native engine: only cached values change.
 
 Safety: soffice always runs under ``timeout`` (:data:`SOFFICE_SECONDS`) in its own process group,
@@ -27,6 +28,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import hashlib
 import json
 import os
 import re
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,19 @@ __all__ = [
 ]
 
 #: Longest a LibreOffice process may live (``timeout``), whatever happens.
-SOFFICE_SECONDS = int(os.environ.get("XL_ADDIN_SOFFICE_SECONDS", "3600"))
+SOFFICE_SECONDS = 3600
+
+
+def _soffice_seconds() -> int:
+    """:data:`SOFFICE_SECONDS`, or ``XL_ADDIN_SOFFICE_SECONDS`` as set when LibreOffice starts
+    (the corpus comparison sets it in each child to the child's own time limit, so a child
+    killed for its time takes its LibreOffice with it soon after)."""
+    try:
+        return max(1, int(os.environ.get("XL_ADDIN_SOFFICE_SECONDS", SOFFICE_SECONDS)))
+    except ValueError:
+        return SOFFICE_SECONDS
+
+
 #: Longest one request (start, install, one workbook) may take.
 REQUEST_SECONDS = float(os.environ.get("XL_ADDIN_SOFFICE_REQUEST_SECONDS", "900"))
 
@@ -181,19 +196,34 @@ class LibreOffice:
         }
 
     def _start(self) -> None:
-        self._launch("start LibreOffice")
         oxt = self._oxt
         if oxt is None:
             from ..hosts.libreoffice import build
 
             oxt = self._dir / "xl_addin.oxt"
             oxt.write_bytes(build())
+        profile = self._dir / "profile"
+        prepared = _prepared_profile(oxt)
+        if prepared is not None and _copy_profile(prepared, profile):
+            # a copy of a profile this LibreOffice prepared with this very extension: one start
+            try:
+                self._launch("start LibreOffice with the extension")
+                if self.request({"op": "installed", "id": _extension_id()}, "check")["found"]:
+                    return
+            except LibreOfficeError:
+                pass
+            self._stop()  # a copy that does not work: forget it, prepare a profile again
+            shutil.rmtree(profile, ignore_errors=True)
+            shutil.rmtree(prepared, ignore_errors=True)
+        self._launch("start LibreOffice")
         self.request({"op": "install", "oxt": str(oxt)}, "install the extension")
         # An extension added to a running LibreOffice has its Python component run in a
         # separate process (uno.bin): every add-in call then crosses a pipe twice (~1 ms a
         # call, 25,000 LIQPREF cells 20 s). Started again on the same profile, LibreOffice
         # loads the extension at start-up, in its own process (2,500 cells: 0.12 s, was 2.9 s).
         self._stop()
+        if prepared is not None:
+            _keep_profile(profile, prepared)
         self._launch("start LibreOffice again with the extension")
 
     def _launch(self, what: str) -> None:
@@ -208,7 +238,7 @@ class LibreOffice:
                 "timeout",
                 "-s",
                 "KILL",
-                str(SOFFICE_SECONDS),
+                str(_soffice_seconds()),
                 office,
                 "--headless",
                 "--invisible",
@@ -327,6 +357,69 @@ class LibreOffice:
         self.close()
 
 
+def _extension_id() -> str:
+    from ..hosts.libreoffice import EXTENSION_ID
+
+    return EXTENSION_ID
+
+
+def _prepared_profile(oxt: Path) -> Path | None:
+    """Where a user profile prepared for this extension and this LibreOffice is kept between
+    runs (started once, the extension installed, LibreOffice ended): under
+    ``$XL_ADDIN_CACHE`` (default ``$XDG_CACHE_HOME/xl-addin``, else ``~/.cache/xl-addin``),
+    named by a hash of the extension's bytes and of the soffice program (path, size, time).
+    Every run starts on its own COPY of it (a fresh profile, removed at the end), saving two of
+    the three LibreOffice start-ups of a first run. ``XL_ADDIN_CACHE=off``: no cache."""
+    root = os.environ.get("XL_ADDIN_CACHE", "")
+    if root.strip().lower() in ("off", "0", "no", "false"):
+        return None
+    if not root:
+        xdg = os.environ.get("XDG_CACHE_HOME", "")
+        root = str(Path(xdg) / "xl-addin") if xdg else str(Path.home() / ".cache" / "xl-addin")
+    office = soffice()
+    try:
+        program = Path(office).resolve() if office else None
+        stat = program.stat() if program else None
+        digest = hashlib.sha256(oxt.read_bytes())
+    except OSError:
+        return None
+    digest.update(
+        f"{program}|{stat.st_size if stat else 0}|{stat.st_mtime_ns if stat else 0}".encode()
+    )
+    return Path(root) / f"lo-profile-{digest.hexdigest()[:20]}"
+
+
+_READY = "xl-addin-ready"  # written last into a prepared profile: the copy is complete
+
+
+def _copy_profile(prepared: Path, profile: Path) -> bool:
+    if not (prepared / _READY).is_file():
+        return False
+    try:
+        shutil.copytree(prepared, profile, symlinks=True)
+    except OSError:
+        shutil.rmtree(profile, ignore_errors=True)
+        return False
+    return True
+
+
+def _keep_profile(profile: Path, prepared: Path) -> None:
+    """Keep a copy of ``profile`` (LibreOffice ended, the extension installed) as ``prepared``:
+    copied beside it, marked complete, then renamed into place (atomic; a concurrent run that
+    got there first wins). A cache that cannot be written is no error: the next run prepares
+    its profile again."""
+    if prepared.exists():
+        return
+    tmp = prepared.with_name(f"{prepared.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        prepared.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(profile, tmp, symlinks=True)
+        (tmp / _READY).write_text("prepared by xl-addin\n", encoding="utf-8")
+        os.rename(tmp, prepared)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 _SHARED: list[LibreOffice] = []
 _SHARED_LOCK = threading.Lock()
 
@@ -381,12 +474,36 @@ def calc_formula(formula: str) -> str:
     return "".join(parts)
 
 
+_LONG: list[re.Pattern[str]] = []
+
+
+def excel_formula(formula: str) -> str:
+    """The inverse of :func:`calc_formula`: each add-in call Calc saved under its long
+    programmatic name (``ORG.IFX.XLADDIN.XLADDIN.LIQPREF(``) under its Excel name (``LIQPREF(``),
+    as Excel (xlwings) and the native engine know it; string literals are left alone."""
+    from ..hosts.libreoffice import long_name
+
+    if not _LONG:
+        from ..functions import table
+
+        prefix = re.escape(long_name("")[:-1])  # ORG.IFX.XLADDIN.XLADDIN (without the dot)
+        names = "|".join(sorted((f.name for f in table()), key=len, reverse=True))
+        _LONG.append(re.compile(rf"(?<![\w.]){prefix}\.({names})(\s*\()", re.IGNORECASE))
+    parts = re.split(r'("(?:[^"]|"")*"|&quot;(?:(?!&quot;).)*&quot;)', formula)
+    for i in range(0, len(parts), 2):  # outside string literals
+        parts[i] = _LONG[0].sub(lambda m: m.group(1).upper() + m.group(2), parts[i])
+    return "".join(parts)
+
+
 _FORMULA = re.compile(rb"(<(?:[\w.-]+:)?f\b[^>]*>)([^<]*)(</(?:[\w.-]+:)?f>)")
 
 
-def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
+def calc_parts(
+    src: Path, transform: Callable[[str], str] = calc_formula
+) -> tuple[list[tuple[Any, bytes]], int]:
     """The zip members of the workbook ``src`` with each sheet's formulas calling the add-in's
-    functions under Calc's names (:func:`calc_formula`), and how many formulas changed. The
+    functions under Calc's names (:func:`calc_formula`; or ``transform``, e.g. the inverse
+    :func:`excel_formula`), and how many formulas changed. The
     workbook is read with :mod:`xl_addin.recalc`'s guards (zip bombs, DTDs, corrupt parts)."""
     from ..recalc import _read_zip
 
@@ -398,7 +515,7 @@ def calc_parts(src: Path) -> tuple[list[tuple[Any, bytes]], int]:
             def fix(m: re.Match[bytes]) -> bytes:
                 nonlocal count
                 text = m.group(2).decode("utf-8")
-                new = calc_formula(text)
+                new = transform(text)
                 if new == text:
                     return m[0]
                 count += 1

@@ -18,8 +18,8 @@ tests/golden/corpus_figures.csv): the native engine computes no cell differently
 workbooks among them, with Excel's cached value kept). The ``formulas`` engine, run on every
 workbook, computed 1,637 cells differently: the functions it got wrong there are in
 :data:`FORMULAS_MEASURED_WRONG` (part of :data:`FORMULAS_KNOWN_WRONG`). It also gave ``FALSE``
-for ``=--("A"="B")`` (Excel: 0), a form no function list can catch: one more reason ``auto``
-prefers the native engine and LibreOffice.
+for ``=--("A"="B")`` (Excel: 0): that form, the double negation, is listed with the functions
+(:data:`DOUBLE_NEGATION`), so a workbook using it is never handed to ``formulas``.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 
 __all__ = [
+    "DOUBLE_NEGATION",
     "FORMULAS_KNOWN_WRONG",
     "FORMULAS_MEASURED_WRONG",
     "LIBREOFFICE_KNOWN_WRONG",
@@ -142,6 +143,7 @@ FORMULAS_KNOWN_WRONG = frozenset(
         "DDB",
         "SLN",
         "SYD",
+        "-- (double negation)",  # DOUBLE_NEGATION, a form (see below)
         *FORMULAS_MEASURED_WRONG,
     }
 )
@@ -162,12 +164,22 @@ _FORMULA = re.compile(rb"<(?:[\w.-]+:)?f\b[^>]*>(.*?)</(?:[\w.-]+:)?f>", re.S)
 _CALL = re.compile(rb"([A-Za-z_][\w.]*)\s*\(")
 
 
+#: A form, not a function, that ``formulas`` gets wrong: the double negation ``--x`` that turns
+#: a logical into a number (``=--("A"="B")`` gives FALSE for Excel's 0, ``=SUM(--(1=1))`` 0 for
+#: Excel's 1: it drops the pair of minus signs). :func:`functions_in` reports it under this name.
+DOUBLE_NEGATION = "-- (double negation)"
+_QUOTED_SHEET = re.compile(rb"'(?:[^']|'')*'")
+_DOUBLE_MINUS = re.compile(rb"-\s*-")
+
+
 def functions_in(sheet_xml: bytes) -> set[str]:
     """The names of the functions the formulas of a sheet part call (upper case, without the
-    ``_xlfn.`` prefix)."""
+    ``_xlfn.`` prefix), and :data:`DOUBLE_NEGATION` if a formula uses that form."""
     out: set[str] = set()
     for m in _FORMULA.finditer(sheet_xml):
         bare = _STRING.sub(b'""', m.group(1))
+        if _DOUBLE_MINUS.search(_QUOTED_SHEET.sub(b"''", bare)):
+            out.add(DOUBLE_NEGATION)
         for name in _CALL.findall(bare):
             text = name.decode("ascii", "replace").upper()
             out.add(text.removeprefix("_XLFN.").removeprefix("_XLWS."))

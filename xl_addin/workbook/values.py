@@ -69,8 +69,9 @@ def cached_values_on_load(workbook_xml: bytes) -> bytes:
 
 def _addin_pattern(names: Iterable[str]) -> re.Pattern[str]:
     alternatives = "|".join(sorted((re.escape(n) for n in names), key=len, reverse=True))
-    # a call NAME( -- also as written by other hosts: _xludf.NAME(, a namespace NS.NAME(
-    return re.compile(rf"(?<![\w.])(?:[A-Za-z_][\w]*\.)?(?:{alternatives})\s*\(", re.I)
+    # a call NAME( -- also as written by other hosts: _xludf.NAME(, a namespace NS.NAME(, the
+    # long name LibreOffice Calc saves in an .xlsx (ORG.IFX.XLADDIN.XLADDIN.NAME()
+    return re.compile(rf"(?<![\w.])(?:[A-Za-z_][\w]*\.)*(?:{alternatives})\s*\(", re.I)
 
 
 _PATTERN: list[re.Pattern[str]] = []

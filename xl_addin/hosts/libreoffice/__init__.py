@@ -22,7 +22,8 @@ extension, with the same name, arguments (same order, optional ones optional) an
 * Names in ``.xlsx`` files: Calc (7.4) binds an add-in function in an .xlsx only under its long
   programmatic name (:func:`long_name`) and writes that name back when it saves an .xlsx (the
   ``CompatibilityName`` each function carries in ``CalcAddIns.xcu`` does not change either, as
-  measured). :func:`write_calc_copy` writes the copy of a workbook that Calc reads; the
+  measured). :func:`write_calc_copy` writes the copy of a workbook that Calc reads,
+  :func:`write_excel_copy` the copy of a Calc-saved .xlsx that Excel reads; the
   LibreOffice engine does the same in a private copy (see the README, "LibreOffice Calc").
 * Category: Calc's Function Wizard has a fixed list of categories; the add-in's functions are
   under "Add-In" (the description of each starts with its section of the certificate).
@@ -46,6 +47,7 @@ __all__ = [
     "idl",
     "long_name",
     "write_calc_copy",
+    "write_excel_copy",
     "write_extension",
 ]
 
@@ -203,6 +205,22 @@ def write_extension(path: Path, *, force: bool = False) -> Path:
 
     write_atomically(path, build(), overwrite=force)
     return path
+
+
+def write_excel_copy(src: Path, dst: Path, *, force: bool = False) -> int:
+    """The inverse of :func:`write_calc_copy`, for an .xlsx that Calc saved: a copy in which
+    every formula calls the add-in's functions under their Excel names (``LIQPREF(``), so it
+    works in Excel (xlwings) and in ``xl-addin recalc``; returns how many formulas changed.
+    Everything else is copied byte for byte; ``src`` is not changed; an existing ``dst`` is
+    only replaced with ``force``."""
+    from ..._files import write_atomically, zip_bytes
+    from ...workbook.libreoffice import calc_parts, excel_formula
+
+    if dst.exists() and dst.resolve() == src.resolve():
+        raise ValueError(f"{dst}: would overwrite the input")
+    members, count = calc_parts(src, excel_formula)
+    write_atomically(dst, zip_bytes(members), overwrite=force)
+    return count
 
 
 def write_calc_copy(src: Path, dst: Path, *, force: bool = False) -> int:

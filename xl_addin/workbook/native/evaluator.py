@@ -18,9 +18,11 @@ The subset (what the template and ordinary models use):
   AND/OR/NOT, text, trigonometric and logarithmic functions ...), with the workbook's date
   system (1900 or 1904);
 * every function of the add-in (:mod:`xl_addin.udfs`), called with what xlwings would pass: single
-  cells as values, ranges as lists of rows, omitted arguments as ``None`` (so the default applies).
+  cells as values, ranges as lists of rows, omitted arguments as ``None`` (so the default applies);
+* 3-D references (``SUM(Sheet1:Sheet3!A1)``) in the functions Excel takes them in, structured
+  references to Excel tables and names pointing at tables (:mod:`.references`).
 
-Anything else -- another function, 3-D or structured references, the union operator, external
+Anything else -- another function, other 3-D/structured references, the union operator, external
 links, a circular reference, nesting deeper than :data:`MAX_NESTING` -- makes that cell (and the
 cells that depend on it) a :class:`NotComputed` value with the reason (``evaluate(...,
 partial=True)``; without it the first such cell raises :class:`Unsupported`). A part that is
@@ -50,6 +52,7 @@ import numpy as np
 from defusedxml import DefusedXmlException
 
 from ..xmltext import excel_unescape
+from . import references as _refs
 from . import sheetread
 
 __all__ = [
@@ -325,7 +328,9 @@ class _Parser:
             if nxt is not None and nxt.kind == "op" and nxt.text == "(":
                 self.take()
                 bare = _strip_prefix(name)
-                return ("call", bare, self.args(), bare != name)
+                call = ("call", bare, self.args(), bare != name)
+                _refs.check_call(call)  # 3-D references only where Excel takes them
+                return call
             if name in ("TRUE", "FALSE"):
                 return ("bool", name == "TRUE")
             if nxt is not None and nxt.kind == "op" and nxt.text in (":", "!"):
@@ -408,8 +413,12 @@ def _excel_2007() -> frozenset[str]:
 _EXCEL_2007: frozenset[str] | None = None  # read on first use: importing openpyxl costs ~0.1 s
 
 
+#: How LibreOffice Calc saves the add-in's calls in an .xlsx (xl_addin.hosts.libreoffice.long_name).
+_CALC_ADDIN = "ORG.IFX.XLADDIN.XLADDIN."
+
+
 def _strip_prefix(name: str) -> str:
-    for p in ("_XLFN.", "_XLWS.", "_XLL."):
+    for p in ("_XLFN.", "_XLWS.", "_XLL.", _CALC_ADDIN):
         if name.startswith(p):
             return name[len(p) :]
     return name
@@ -696,6 +705,7 @@ class Workbook:
         self.formulas: dict[tuple[str, int, int], Formula] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
         self.shapes = _Shapes()
+        self.tables = _refs.read_tables(parts, sheets)  # Excel tables, for structured references
         for name, part in sheets:
             self._read_sheet(name.upper(), part, parts[part], strings)
         self.names: dict[tuple[str | None, str], Node] = {}
@@ -705,7 +715,7 @@ class Workbook:
                 tree: Node = ("unsupported", f"name {name} refers to another workbook")
             else:
                 try:
-                    tree = parse(text, scope or "")
+                    tree = parse(_refs.rewrite(text, self.tables), scope or "")
                 except Unsupported as why:  # a table, a union...: reported where it is used
                     tree = ("unsupported", f"name {name}: {why}")
             self.names[(scope, name.upper())] = tree
@@ -772,6 +782,8 @@ class Workbook:
         if kind == "dataTable":
             raise Unsupported("data tables")
         try:
+            if _refs.maybe(text, self.tables):  # structured, 3-D references made plain
+                text = _refs.rewrite(text, self.tables, r, sheet, col, kind)
             if kind == "shared":
                 si = fattrs.get("si", "")
                 if text:
@@ -1090,7 +1102,7 @@ class Evaluator:
         stack = [f.tree]
         seen_names: set[tuple[str | None, str]] = set()
         while stack:
-            for kind, x in _references(stack.pop()):
+            for kind, x in _refs.expand(_references(stack.pop()), self.book.sheet_names):
                 if kind == "name":
                     key = self._name_key(x, f.sheet)
                     if key is None:
@@ -1318,6 +1330,8 @@ class Evaluator:
             return np.array(node[1], dtype=object)
         if kind == "ref":
             ref: Ref = node[1]
+            if ":" in ref.sheet:  # a 3-D reference outside SUM(...), COUNT(...)...: _flat
+                raise Unsupported(f"3-D references ({ref.sheet}) outside SUM, COUNT and the like")
             if ref.r1 == ref.r2 and ref.c1 == ref.c2:
                 return self.cell(ref.sheet, ref.r1, ref.c1)
             return self.range(ref, full=array)
@@ -1594,6 +1608,9 @@ def call_addin_function(name: str, fn: Callable[..., Any], args: list[Any]) -> A
 def _flat(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> list[Any]:
     out: list[Any] = []
     for a in args:
+        if a[0] == "ref" and ":" in a[1].sheet:  # a 3-D reference: every sheet's values
+            out.extend(_refs.values_3d(ev, a[1]))
+            continue
         v = ev.eval(a, f, array)
         if _is_array(v):
             out.extend(v.flat)
