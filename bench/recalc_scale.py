@@ -13,16 +13,18 @@ row) and measures, as whole processes, the same file:
   profile's OOXMLRecalcMode, a fresh profile warmed by one uncounted run), when installed.
 
 Wall time (median of ``--repeat`` runs, with min-max spread) and peak memory (max RSS of the
-process and the children it waits for). Cold/warm: the OS file cache is warm (one uncounted run
-of each command first); every counted run is a new process (no Python or LibreOffice state
-kept between runs). Ratios native/LibreOffice are printed per size with their spread (the
-ratio of the fastest runs and of the slowest runs).
+process and the children it waits for); the 1-minute load average before and after each size
+(the machine may be shared: read the ratios, not the seconds, when it is high). Cold/warm:
+the OS file cache is warm (one uncounted run of each command first); every counted run is a
+new process (no Python or LibreOffice state kept between runs). Ratios native/LibreOffice are
+printed per size with their spread (the ratio of the fastest runs and of the slowest runs).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -147,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             out = tmp / f"scale{n}.out.xlsx"
             ours_cmd = [sys.executable, "-m", "xl_addin.cli", "recalc", str(src), "-o", str(out)]
             row: dict[str, Any] = {"formulas": (n // 4) * 4, "runs": repeat}
+            row["load_before"] = os.getloadavg()[0]  # the machine may be shared: say so
             row["native"] = runs([*ours_cmd, "--engine", "native", "-q"], out, repeat)
             if soffice:
                 lo_cmd = [
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                 nat, lo = row["native"], row["libreoffice"]
                 row["ratio"] = nat["s"] / lo["s"]
                 row["ratio_spread"] = (nat["min_s"] / lo["min_s"], nat["max_s"] / lo["max_s"])
+            row["load_after"] = os.getloadavg()[0]
             rows.append(row)
             print(_line(row), flush=True)
     if args.json:
@@ -186,7 +190,8 @@ def _line(row: dict[str, Any]) -> str:
             f"  LibreOffice {lo_s:8.2f} s ({lo['min_s']:.2f}-{lo['max_s']:.2f}) "
             f"{lo['peak_mib']:7.0f} MiB  native/LO {ratio:5.2f} ({r1:.2f}-{r2:.2f})"
         )
-    return text + f"  [{row['runs']} run(s)]"
+    load = f"load {row['load_before']:.1f}-{row['load_after']:.1f}"
+    return text + f"  [{row['runs']} run(s); {load}]"
 
 
 if __name__ == "__main__":

@@ -58,6 +58,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
+import gc
 import math
 import os
 import posixpath
@@ -262,6 +264,19 @@ def _neutralized(element: bytes | None, prefix: bytes = b"") -> bytes:
     return element[: m.start()] + ftag + b">#REF!" + close + element[m.end() :]
 
 
+_NO_ATTRS: dict[bytes, bytes] = {}
+
+
+def _may_need_calc_copy(data: bytes) -> bool:
+    """Whether :func:`_calc_copy_part` may change a sheet: it holds an array formula or a
+    ``[`` or ``|`` (another workbook, a DDE link), possibly as a character reference."""
+    return any(x in data for x in (b"array", b"[", b"|", b"&#"))
+
+
+#: Sheet XML (bytes, all sheets) up to which the scans are kept from reading to writing.
+_KEEP_SCANS = 16 * 2**20
+
+
 def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes | None:
     """The sheet for the engine: cached values of the non-anchor cells of array formulas
     removed (formulas would otherwise take a stale cached value as a constant), and formulas
@@ -273,7 +288,7 @@ def _calc_copy_part(scan: _Sheet, foreign: dict[tuple[int, int], str]) -> bytes 
     edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
     for cell in scan.cells():
         if cell.formula is not None:
-            fa = _attrs(cell.formula)
+            fa = _attrs(cell.formula) if b"=" in cell.formula else _NO_ATTRS
             ref = None
             array = fa.get(b"t") == b"array" and b"ref" in fa
             if array:
@@ -618,16 +633,19 @@ class _Results:
 _MISSING = object()
 
 
-def _evaluate(path: Path, progress: bool, engine: str = "auto") -> _Results:
+def _evaluate(
+    path: Path, progress: bool, engine: str = "auto", parts: dict[str, bytes] | None = None
+) -> _Results:
     """Every formula's value: the native evaluator (:mod:`xl_addin.fastcalc`) when the workbook
     stays within its subset, else the formulas library (``engine`` says which, and why).
-    ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``."""
+    ``engine``: ``auto`` (that), ``native`` (no fallback) or ``formulas``. ``parts``: the
+    zip's parts when the caller has read them (the native evaluator then reads no file)."""
     if engine == "formulas":
         return _evaluate_with_formulas(path, progress)
     if engine == "libreoffice":
         return _evaluate_with_libreoffice(path)
     try:
-        results = _evaluate_fast(path, progress)
+        results = _evaluate_fast(path, progress, parts)
     except Unsupported as why:
         if engine == "native":
             raise RecalcError(
@@ -765,8 +783,11 @@ class _ProgressLine:
             sys.stderr.flush()
 
 
-def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
-    parts = {info.filename: data for info, data in _read_zip(path)}
+def _evaluate_fast(
+    path: Path, progress: bool = False, parts: dict[str, bytes] | None = None
+) -> _Results:
+    if parts is None:
+        parts = {info.filename: data for info, data in _read_zip(path)}
     sheets = _sheet_parts(parts)
     functions = _addin_plain_functions()
     try:
@@ -780,7 +801,9 @@ def _evaluate_fast(path: Path, progress: bool = False) -> _Results:
     except CorruptPart as exc:
         raise RecalcError(str(exc)) from None
     known = frozenset(functions) | NATIVE_FUNCTIONS
-    used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
+    used: frozenset[str] = frozenset()  # only asked about cells left not computed
+    if any(isinstance(v, NotComputed) for v in cells.values()):
+        used = frozenset().union(*(functions_in(parts[part]) for _, part in sheets))
     return _Results(cells, ranges, known, engine="native", used=used, date1904=date1904(parts))
 
 
@@ -862,9 +885,10 @@ def recalculate(
     """
     src = Path(src)
     try:
-        return _recalculate(
-            src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
-        )
+        with _collector_paused():
+            return _recalculate(
+                src, dst, in_place, overrides, allow_errors, progress, engine, overwrite=overwrite
+            )
     except OutputError:
         raise
     except RecalcError as exc:
@@ -874,6 +898,36 @@ def recalculate(
     except Exception as exc:  # a corrupt workbook the checks above did not foresee
         why = f"{type(exc).__name__}: {exc}"
         raise RecalcError(_located(src, f"cannot recalculate ({why})")) from exc
+
+
+def _write_value(
+    prefix: bytes,
+    element: bytes | None,
+    at: tuple[int, int],
+    edit: tuple[bytes, bytes | None, bool],
+) -> bytes:
+    """The cell ``element`` (None: a new cell at ``at``) holding the computed value ``edit``
+    (``<v>`` text, ``t`` attribute, whether the cell keeps its own ``<f>``)."""
+    v, t, has_f = edit
+    if element is None:
+        ref = f"{_col_letters(at[1])}{at[0]}"
+        element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
+    return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a workbook is recalculated (restored
+    after): a recalculation makes millions of small objects (cells, trees, values) that form
+    no reference cycles, and the collector's passes over them took a third of the CPU time
+    at 500,000 formula cells (issue #11 item 5). Memory is still freed by reference counting."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _located(path: Path, message: str) -> str:
@@ -952,8 +1006,18 @@ def _recalculate(
     t1 = time.perf_counter()
     calc_parts = {p: d for p, d in parts.items() if d is not content[p]}
     foreign: dict[str, dict[tuple[int, int], str]] = {}  # part → cell → external reference
+    # each sheet scanned once, the scan reused to write its values -- unless the sheets are
+    # large: a scan takes ~370 bytes per cell, and kept through the evaluation it would add
+    # 185 MB to the peak at 500,000 formula cells, more than scanning again costs (~1 s)
+    scans: dict[str, _Sheet] = {}
+    keep = sum(len(parts[p]) for p in sheet_by_part) <= _KEEP_SCANS
     for part, sname in sheet_by_part.items():
+        foreign[part] = {}
+        if not keep and not _may_need_calc_copy(parts[part]):
+            continue  # nothing to strip: the sheet is scanned once, to write its values
         scan = _scan_sheet(sname, part, parts[part])
+        if keep:
+            scans[part] = scan
         stripped = _calc_copy_part(scan, foreign.setdefault(part, {}))
         if stripped is not None:
             calc_parts[part] = stripped
@@ -966,7 +1030,7 @@ def _recalculate(
         if calc_parts:
             calc_path = Path(tmpdir) / ("input" + (src.suffix or ".xlsx"))
             _write_zip(calc_path, members, calc_parts)
-        values = _evaluate(calc_path, progress, engine)
+        values = _evaluate(calc_path, progress, engine, {**content, **calc_parts})
     report.engine = values.engine
     timings["evaluate"] = time.perf_counter() - t1
 
@@ -974,28 +1038,34 @@ def _recalculate(
     t2 = time.perf_counter()
     replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
     for part, sname in sheet_by_part.items():
-        scan = _scan_sheet(sname, part, parts[part])
+        scan = scans.pop(part, None) or _scan_sheet(sname, part, parts[part])
         key = sname.upper()
-        targets: dict[tuple[int, int], bool] = {}  # cell → has its own <f>
-        texts: dict[tuple[int, int], str] = {}
+        # cell → the cell itself when it has its own <f>, None for the other cells of an
+        # array formula's range (whose formula text is that of the array's first cell)
+        targets: dict[tuple[int, int], _Cell | None] = {}
+        member_texts: dict[tuple[int, int], str] = {}
         arrays: dict[tuple[int, int], str] = {}  # cell → the ref of its array formula
         for cell in scan.cells():
             if cell.formula is None:
                 continue
-            targets[(cell.row, cell.col)] = True
-            texts[(cell.row, cell.col)] = cell.formula_text
-            fa = _attrs(cell.formula)
+            targets[(cell.row, cell.col)] = cell
+            fa = _attrs(cell.formula) if b"=" in cell.formula else _NO_ATTRS
             if fa.get(b"t") == b"array" and b"ref" in fa:
                 array_ref = fa[b"ref"].decode().upper().replace("$", "")
                 for rc in _range_cells(array_ref):
-                    targets.setdefault(rc, False)
-                    texts.setdefault(rc, cell.formula_text)
+                    targets.setdefault(rc, None)
+                    member_texts.setdefault(rc, cell.formula_text)
                     arrays[rc] = array_ref
             elif fa.get(b"t") == b"dataTable":
                 targets.pop((cell.row, cell.col))  # what-if tables: left as they are
-        edits: dict[tuple[int, int], Callable[[bytes | None], bytes]] = {}
-        for (r, c), has_f in targets.items():
-            bad = foreign[part].get((r, c))
+        # cell → (<v> text, t attribute, keeps its <f>): tuples, not a function per cell
+        # (memory at 500,000 formula cells)
+        edits: dict[tuple[int, int], tuple[bytes, bytes | None, bool]] = {}
+        foreign_here = foreign[part]
+        cells_get = values.cells.get
+        for (r, c), own in targets.items():
+            has_f = own is not None
+            bad = foreign_here.get((r, c)) if foreign_here else None
             if bad is not None:  # never followed: reported, the cell keeps Excel's cached value
                 report.errors.append(
                     CellError(
@@ -1007,7 +1077,10 @@ def _recalculate(
                     )
                 )
                 continue
-            value = values.get(key, r, c, arrays.get((r, c)))
+            if arrays:
+                value = values.get(key, r, c, arrays.get((r, c)))
+            else:  # no array formula on the sheet: the cell's own value (as values.get)
+                value = cells_get((key, r, c), _MISSING)
             if value is _MISSING:
                 ref = f"{_col_letters(c)}{r}"
                 report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
@@ -1019,32 +1092,19 @@ def _recalculate(
                 )
                 continue
             v, t = _v_and_t(value)
-            padding = (  # spare cells of an array block larger than the result show #N/A
-                not has_f and (r, c) in arrays and v == b"#N/A"
-            ) or getattr(value, "message", None) == PADDING
+            padding = t == b"e" and (  # spare cells of an array block larger than the result
+                (not has_f and (r, c) in arrays and v == b"#N/A")
+                or getattr(value, "message", None) == PADDING
+            )
             if t == b"e" and not padding:
+                text = own.formula_text if own is not None else member_texts.get((r, c))
                 msg = getattr(value, "message", None) or _describe(
-                    v.decode(), texts.get((r, c)), values.functions
+                    v.decode(), text, values.functions
                 )
                 report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", v.decode(), msg))
-            prefix = scan.prefix
-            ref = f"{_col_letters(c)}{r}"
-
-            def edit(
-                element: bytes | None,
-                v: bytes = v,
-                t: bytes | None = t,
-                has_f: bool = has_f,
-                ref: str = ref,
-                prefix: bytes = prefix,
-            ) -> bytes:
-                if element is None:
-                    element = b"<" + prefix + b'c r="' + ref.encode() + b'"/>'
-                return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
-
-            edits[(r, c)] = edit
+            edits[(r, c)] = (v, t, has_f)
         report.cells += len(edits)
-        new = _apply(scan, edits)
+        new = _apply(scan, edits, functools.partial(_write_value, scan.prefix))
         if new != content[part]:
             replaced[part] = new
     timings["edit"] = time.perf_counter() - t2

@@ -18,7 +18,7 @@ import numpy as np
 from .errors import RecalcError
 from .native.evaluator import Err
 from .native.evaluator import col_index as _col_index
-from .xmltext import _attrs, _unescape, excel_text, needs_preserve
+from .xmltext import _unescape, excel_text, needs_preserve
 
 _EPOCH = dt.date(1899, 12, 30)
 
@@ -56,6 +56,29 @@ def _split_ref(ref: str) -> tuple[int, int]:
     if not m:
         raise RecalcError(f"not a cell reference: {ref!r}")
     return int(m.group(2)), _col_index(m.group(1).upper())
+
+
+#: The ``r`` attribute of a tag's attributes (``_attrs(...)[b"r"]``, without building the dict)
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF_BYTES = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d+)")
+_COLUMNS: dict[bytes, int] = {}
+
+
+def _column(letters: bytes) -> int:
+    col = _COLUMNS[letters] = _col_index(letters.decode().upper())
+    return col
+
+
+def _split_ref_bytes(ref: bytes) -> tuple[int, int]:
+    """:func:`_split_ref` of a cell's ``r`` attribute as bytes."""
+    m = _REF_BYTES.fullmatch(ref)
+    if not m:
+        raise RecalcError(f"not a cell reference: {ref.decode(errors='replace')!r}")
+    letters = m.group(1)
+    col = _COLUMNS.get(letters)
+    if col is None:
+        col = _COLUMNS[letters] = _col_index(letters.decode().upper())
+    return int(m.group(2)), col
 
 
 def _range_cells(ref: str) -> list[tuple[int, int]]:
@@ -112,41 +135,66 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
     if close < 0:
         raise RecalcError(f"{part}: unterminated <sheetData>")
     row_re = re.compile(rb"<" + p + rb"row\b([^>]*?)(/?)>", re.S)
-    cell_re = re.compile(rb"<" + p + rb"c\b([^>]*?)(?:/>|>(.*?)</" + p + rb"c>)", re.S)
+    # groups: the attributes, the content; the column letters and row of a plain r="B3"
+    # (read by the lookahead; otherwise from the attributes)
+    cell_re = re.compile(
+        rb"<"
+        + p
+        + rb"c\b(?=[^>]*?\sr=\"([A-Z]{1,3})([0-9]+)\")?([^>]*?)(?:/>|>(.*?)</"
+        + p
+        + rb"c>)",
+        re.S,
+    )
     f_re = re.compile(rb"(<" + p + rb"f\b[^>]*?/?>)(?:(.*?)</" + p + rb"f>)?", re.S)
     rows: list[_Row] = []
     pos, row_no = m.end(), 0
+    row_close = b"</" + prefix + b"row>"
+    f_open = b"<" + prefix + b"f"
+    ftags: dict[bytes, bytes] = {}  # one bytes object per distinct <f> tag (memory at scale)
+    columns = _COLUMNS
     while True:
         rm = row_re.search(data, pos, close)
         if not rm:
             break
-        attrs = _attrs(rm.group(1))
-        row_no = int(attrs[b"r"]) if b"r" in attrs else row_no + 1
+        am = _R_ATTR.search(rm.group(1))
+        row_no = int(am.group(1) or am.group(2)) if am else row_no + 1
         if rm.group(2):
             rows.append(_Row(row_no, rm.start(), rm.end(), -1, []))
             pos = rm.end()
             continue
-        row_end = data.find(b"</" + prefix + b"row>", rm.end(), close)
+        row_end = data.find(row_close, rm.end(), close)
         if row_end < 0:
             raise RecalcError(f"{part}: unterminated <row>")
         cells: list[_Cell] = []
         col_no = 0
         for cm in cell_re.finditer(data, rm.end(), row_end):
-            cattrs = _attrs(cm.group(1))
-            if b"r" in cattrs:
-                r, col_no = _split_ref(cattrs[b"r"].decode())
+            letters, digits, attrs, inner = cm.groups()
+            if letters is not None:
+                r = int(digits)
+                col_no = columns.get(letters) or _column(letters)
                 if r != row_no:
-                    raise RecalcError(f"{part}: cell {cattrs[b'r'].decode()} in row {row_no}")
+                    ref = letters + digits
+                    raise RecalcError(f"{part}: cell {ref.decode()} in row {row_no}")
+            elif am := _R_ATTR.search(attrs):
+                ref = am.group(1) if am.group(1) is not None else am.group(2)
+                r, col_no = _split_ref_bytes(ref)
+                if r != row_no:
+                    raise RecalcError(f"{part}: cell {ref.decode()} in row {row_no}")
             else:
                 col_no += 1
-            inner = cm.group(2) or b""
-            fm = f_re.search(inner)
-            ftag = fm.group(1) if fm else None
+            ftag = None
             ftext = ""
-            if fm and not ftag.endswith(b"/>") and fm.group(2):
-                ftext = _unescape(fm.group(2).decode("utf-8", "replace"))
+            if inner and f_open in inner:
+                fm = f_re.search(inner)
+                if fm:
+                    ftag = fm.group(1)
+                    ftag = ftags.setdefault(ftag, ftag)
+                    if not ftag.endswith(b"/>") and fm.group(2):
+                        ftext = fm.group(2).decode("utf-8", "replace")
+                        if "&" in ftext:
+                            ftext = _unescape(ftext)
             cells.append(_Cell(row_no, col_no, cm.start(), cm.end(), ftag, ftext))
-        end = row_end + len(b"</" + prefix + b"row>")
+        end = row_end + len(row_close)
         rows.append(_Row(row_no, rm.start(), end, row_end, cells))
         pos = end
     return _Sheet(name, part, data, prefix, rows, open_span, close)
@@ -154,6 +202,8 @@ def _scan_sheet(name: str, part: str, data: bytes) -> _Sheet:
 
 def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
     """The ``<v>`` text and ``t`` attribute for a computed value."""
+    if type(value) is float and math.isfinite(value):  # the common case first
+        return _number_text(value).encode(), None
     if isinstance(value, Err):
         return value.code.encode(), b"e"
     if isinstance(value, (bool, np.bool_)):
@@ -172,9 +222,14 @@ def _v_and_t(value: Any) -> tuple[bytes, bytes | None]:
     return b"0", None  # an empty result shows as 0, as in Excel
 
 
+_T_ATTR = re.compile(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')')
+
+
 def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
     """The cell's open tag with its ``t`` attribute set to ``t`` (removed when None)."""
-    m = re.search(rb'\st\s*=\s*("[^"]*"|\'[^\']*\')', open_tag)
+    if t is None and b"t" not in open_tag[2:]:
+        return open_tag  # no t attribute, none wanted (the common case)
+    m = _T_ATTR.search(open_tag)
     if m:
         if t is None:
             return open_tag[: m.start()] + open_tag[m.end() :]
@@ -185,10 +240,17 @@ def _set_t(open_tag: bytes, t: bytes | None) -> bytes:
     return open_tag[:cut].rstrip() + b' t="' + t + b'"' + open_tag[cut:]
 
 
+_FORMULA_CELL = re.compile(rb"(<c\b[^>]*>)(<f\b[^>]*?(?:/>|>[^<]*</f>))(?:<v>[^<]*</v>)?</c>")
+
+
 def _rewrite_cell(
     element: bytes, prefix: bytes, v: bytes, t: bytes | None, *, keep_f: bool
 ) -> bytes:
     """``element`` (a whole ``<c>``) with its cached value replaced; ``keep_f`` keeps ``<f>``."""
+    if keep_f and not prefix:  # the common layout, <c ...><f ...>...</f>[<v>...</v>]</c>
+        m = _FORMULA_CELL.fullmatch(element)
+        if m is not None:
+            return _set_t(m.group(1), t) + m.group(2) + b"<v>" + v + b"</v></c>"
     p = re.escape(prefix)
     om = re.match(rb"<" + p + rb"c\b[^>]*?(/?)>", element)
     assert om is not None
@@ -251,9 +313,16 @@ def _input_cell_xml(
 
 
 def _apply(
-    sheet: _Sheet, new_cells: dict[tuple[int, int], Callable[[bytes | None], bytes]]
+    sheet: _Sheet,
+    new_cells: dict[tuple[int, int], Any],
+    make: Callable[[bytes | None, tuple[int, int], Any], bytes] | None = None,
 ) -> bytes:
-    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes."""
+    """Apply cell rewrites (existing cells) and insertions (missing cells) to the sheet bytes.
+    ``new_cells``: (row, col) → a function of the cell's element (None: the cell does not
+    exist) giving the new one; with ``make``, any value, the new element being
+    ``make(element, (row, col), value)``."""
+    if make is None:
+        make = _call
     data = sheet.data
     splices: list[tuple[int, int, bytes]] = []
     pending = dict(new_cells)
@@ -262,7 +331,9 @@ def _apply(
         for cell in row.cells:
             fn = pending.pop((cell.row, cell.col), None)
             if fn is not None:
-                splices.append((cell.start, cell.end, fn(data[cell.start : cell.end])))
+                element = data[cell.start : cell.end]
+                splices.append((cell.start, cell.end, make(element, (cell.row, cell.col), fn)))
+    edited = len(splices)
     # cells that do not exist yet
     by_row: dict[int, list[int]] = {}
     for r, c in pending:
@@ -271,7 +342,7 @@ def _apply(
     new_rows: list[tuple[int, bytes]] = []
     for r, cols in sorted(by_row.items()):
         cols.sort()
-        made = {c: pending[(r, c)](None) for c in cols}
+        made = {c: make(None, (r, c), pending[(r, c)]) for c in cols}
         row = rows.get(r)
         if row is None:
             xml = b"<" + p + b'row r="' + str(r).encode() + b'">'
@@ -303,7 +374,8 @@ def _apply(
             splices.append((s, e, opened + xml + b"</" + p + b"sheetData>"))
     # one forward pass: the bytes between edits copied once (no shifting per edit); several
     # insertions at one offset keep their order (stable sort)
-    splices.sort(key=lambda x: (x[0], x[1]))
+    if len(splices) > edited:  # insertions: put them in place (the edits are in file order)
+        splices.sort(key=lambda x: (x[0], x[1]))
     pieces: list[bytes] = []
     pos = 0
     for start, end, repl in _merge_same_offset(splices):
@@ -312,6 +384,10 @@ def _apply(
         pos = end
     pieces.append(data[pos:])
     return b"".join(pieces)
+
+
+def _call(element: bytes | None, at: tuple[int, int], fn: Any) -> bytes:
+    return fn(element)  # type: ignore[no-any-return]
 
 
 def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int, int, bytes]]:

@@ -53,6 +53,7 @@ from defusedxml import DefusedXmlException
 
 from ..xmltext import excel_unescape
 from . import references as _refs
+from . import sheetread
 
 __all__ = [
     "NATIVE_FUNCTIONS",
@@ -409,7 +410,7 @@ def _excel_2007() -> frozenset[str]:
     return frozenset(n.upper() for n in FORMULAE)
 
 
-_EXCEL_2007 = _excel_2007()
+_EXCEL_2007: frozenset[str] | None = None  # read on first use: importing openpyxl costs ~0.1 s
 
 
 #: How LibreOffice Calc saves the add-in's calls in an .xlsx (xl_addin.hosts.libreoffice.long_name).
@@ -443,6 +444,76 @@ class _Shapes:
 
     def __init__(self) -> None:
         self.trees: dict[tuple[Any, ...], Node] = {}
+        #: by (sheet, formula with its cell references cut out, the references relative to
+        #: the cell): the tree of the first cell and how to make each reference of another
+        #: cell (None: this shape is read token by token, as :meth:`tree` does)
+        self.plans: dict[tuple[Any, ...], tuple[Node, list[Any]] | None] = {}
+
+    def fast(
+        self, text: str, sheet: str, row: int, col: int, at: tuple[int, int] | None = None
+    ) -> Node | None:
+        """The tree of ``text`` on the cell (row, col) -- or, with ``at``, of the shared formula
+        ``text`` of (row, col) moved to ``at`` -- without tokenizing it when a formula of the
+        same shape was read before: its cell references are found by one regular expression
+        and made relative to the cell, and the other cells of a shape reuse the first one's
+        tree with their own references. None where this does not apply (text, quoted sheet
+        names, brackets; a shape whose references the tokenizer reads otherwise): the caller
+        tokenizes."""
+        if '"' in text or "'" in text or "[" in text or "{" in text:
+            return None
+        pieces = _FAST_REF.split(text)  # text, then $, letters, $, digits of each reference...
+        found = list(zip(pieces[1::5], pieces[2::5], pieces[3::5], pieces[4::5], strict=True))
+        key: Any = [sheet, *pieces[0::5]]
+        columns = _COLUMNS
+        for ca, letters, ra, digits in found:
+            c = columns.get(letters)
+            if c is None:
+                c = columns[letters] = col_index(letters)
+            r = int(digits)
+            # relative: the offset from the cell (|offset| < 2^20); absolute: above any offset
+            key.append(c + _ABSOLUTE if ca else c - col)
+            key.append(r + _ABSOLUTE if ra else r - row)
+        key = tuple(key)
+        try:
+            got = self.plans[key]
+        except KeyError:
+            got = self.plans[key] = _plan(text, sheet, found, row, col)
+            if got is not None and at is None:
+                return got[0]
+        if got is None:
+            return None
+        template, plan = got
+        r0, c0 = at if at is not None else (row, col)
+        refs = []
+        for entry in plan:
+            if entry[0] is None:  # a whole column or row: the same on every cell of the shape
+                if at is not None:
+                    return None  # a shared formula moves it: the token path shifts it
+                refs.append(entry[1])
+                continue
+            if len(entry) == 5:  # one cell (one int object for r1 and r2: memory at scale)
+                rsheet, cv1, rv1, ca1, ra1 = entry
+                c1 = c2 = cv1 if ca1 else c0 + cv1
+                r1 = r2 = rv1 if ra1 else r0 + rv1
+            else:
+                rsheet, cv1, rv1, ca1, ra1, cv2, rv2, ca2, ra2 = entry
+                c1 = cv1 if ca1 else c0 + cv1
+                r1 = rv1 if ra1 else r0 + rv1
+                c2 = cv2 if ca2 else c0 + cv2
+                r2 = rv2 if ra2 else r0 + rv2
+            if at is not None and not (
+                1 <= r1 <= _MAX_ROW
+                and 1 <= r2 <= _MAX_ROW
+                and 1 <= c1 <= _MAX_COL
+                and 1 <= c2 <= _MAX_COL
+            ):
+                raise Unsupported("a shared formula moves a reference off the sheet")
+            if r1 > r2:
+                r1, r2 = r2, r1
+            if c1 > c2:
+                c1, c2 = c2, c1
+            refs.append(Ref(rsheet, r1, c1, r2, c2))
+        return _with_refs(template, iter(refs))
 
     def tree(self, tokens: list[Tok], sheet: str, row: int, col: int) -> Node:
         key = (sheet, *(_shape(t, row, col) for t in tokens))
@@ -453,6 +524,82 @@ class _Shapes:
             return template
         refs = iter([parser.ref(t) for t in tokens if t.kind == "ref"])
         return _with_refs(template, refs)
+
+
+#: A cell reference as the tokenizer reads one (not part of a name, a number or a function name)
+_FAST_REF = re.compile(r"(?<![\w.$\\])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![\w(!])")
+_COLUMNS: dict[str, int] = {}
+_ABSOLUTE = 1 << 21
+
+
+def _plan(text: str, sheet: str, found: list[tuple[str, str, str, str]], row: int, col: int) -> Any:
+    """(tree, how to make each reference) for the first cell of a shape, or None when the
+    tokenizer does not read exactly the references the regular expression found (then every
+    cell of the shape is tokenized) or the formula cannot be read."""
+    try:
+        tokens = tokenize(text)
+        parser = _Parser(tokens, sheet)
+        tree = parser.parse()
+        refs = [parser.ref(t) for t in tokens if t.kind == "ref" and t.ref]
+    except Unsupported:
+        return None  # each cell says why, with its own text
+    if not _plain_tree(tree, refs):  # a node kind _with_refs does not rebuild: token path
+        return None
+    cells = ["".join(f) for f in found]
+    plan: list[Any] = []
+    i = 0
+    for tok, ref in zip([t for t in tokens if t.kind == "ref" and t.ref], refs, strict=True):
+        assert tok.ref
+        _, a, b = tok.ref
+        if (
+            i < len(cells)
+            and cells[i] == a
+            and (b is None or (i + 1 < len(cells) and cells[i + 1] == b))
+        ):
+            ends = []
+            for k in (i, i + 1) if b is not None else (i, i):
+                ca, letters, ra, digits = found[k]
+                c, r = col_index(letters), int(digits)
+                ends.append((c if ca else c - col, r if ra else r - row, ca, ra))
+            i += 1 if b is None else 2
+            plan.append((ref.sheet, *ends[0]) if b is None else (ref.sheet, *ends[0], *ends[1]))
+        elif _WHOLE.fullmatch(tok.text):
+            plan.append((None, ref))
+        else:
+            return None
+    if i != len(cells):
+        return None
+    return tree, plan
+
+
+_PLAIN_KINDS = frozenset(("num", "str", "bool", "err", "miss", "array", "name"))
+
+
+def _plain_tree(tree: Node, refs: list[Ref]) -> bool:
+    """Whether ``tree`` holds only the node kinds :func:`_with_refs` rebuilds, its references
+    being ``refs`` (plain :class:`Ref`), in order."""
+    leaves: list[Any] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "ref":
+            leaves.append(node[1])
+        elif kind == "bin":
+            stack.append(node[3])
+            stack.append(node[2])
+        elif kind == "call":
+            stack.extend(reversed(node[2]))
+        elif kind == "neg" or kind == "pct":
+            stack.append(node[1])
+        elif kind not in _PLAIN_KINDS:
+            return False
+    return leaves == refs and all(type(r) is Ref for r in refs)
+
+
+_WHOLE = re.compile(
+    r"(?:(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!)?(?:\$?[A-Za-z]{1,3}:\$?[A-Za-z]{1,3}|\$?\d+:\$?\d+)"
+)
 
 
 def _shape(tok: Tok, row: int, col: int) -> Any:
@@ -506,6 +653,31 @@ def references(node: Node) -> Iterator[tuple[str, Any]]:
             yield from references(a)
 
 
+_LEAVES = frozenset(("num", "str", "bool", "err", "miss", "array", "unsupported"))
+
+
+def _references(tree: Node) -> list[tuple[str, Any]]:
+    """:func:`references` as a list, walked without nested generators (the dependency order
+    of 500,000 formula cells); a node of another kind is left to :func:`references`."""
+    out: list[tuple[str, Any]] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "ref" or kind == "name":
+            out.append((kind, node[1]))
+        elif kind == "bin":
+            stack.append(node[3])
+            stack.append(node[2])
+        elif kind == "call":
+            stack.extend(reversed(node[2]))
+        elif kind == "neg" or kind == "pct":
+            stack.append(node[1])
+        elif kind not in _LEAVES:
+            out.extend(references(node))
+    return out
+
+
 # ============================================================================== workbook
 @dataclass(slots=True)
 class Formula:
@@ -549,61 +721,142 @@ class Workbook:
             self.names[(scope, name.upper())] = tree
 
     def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
-        root = parse_xml(part, data)
-        shared: dict[str, tuple[int, int, list[Tok]]] = {}
-        for row_el in root.iter(f"{_NS}row"):
-            for c in row_el.iter(f"{_NS}c"):
-                ref = c.get("r")
-                if ref is None:
-                    raise Unsupported("a cell without a reference")
-                m = _CELL.fullmatch(ref)
-                if not m:
-                    raise Unsupported(f"cell reference {ref!r}")
-                r, col = int(m.group(4)), col_index(m.group(2))
-                try:
-                    self.values[(sheet, r, col)] = _cell_value(c, strings)
-                except (ValueError, IndexError, TypeError):
-                    raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
-                f = c.find(f"{_NS}f")
-                if f is None:
-                    continue
-                kind = f.get("t", "normal")
-                text = excel_unescape(f.text or "")
-                if kind == "dataTable":
-                    raise Unsupported("data tables")
-                try:
-                    if _refs.maybe(text, self.tables):  # structured, 3-D references made plain
-                        text = _refs.rewrite(text, self.tables, r, sheet, col, kind)
-                    if kind == "shared":
-                        si = f.get("si", "")
-                        if text:
-                            shared[si] = (r, col, tokenize(text))
-                            tokens = shared[si][2]
-                        elif si in shared:
-                            r0, c0, base = shared[si]
-                            tokens = shift(base, r - r0, col - c0)
-                        else:
-                            raise Unsupported("a shared formula without its master")
-                    else:
-                        tokens = tokenize(text[1:] if text.startswith("=") else text)
-                    tree = self.shapes.tree(tokens, sheet, r, col)
-                except Unsupported as why:  # this cell is not computed, the others are
-                    tree = ("unsupported", str(why))
-                array = None
-                if kind == "array":
-                    span = f.get("ref", ref)
-                    a, _, b = span.partition(":")
-                    ma, mb = _CELL.fullmatch(a), _CELL.fullmatch(b or a)
-                    if not ma or not mb:
-                        raise Unsupported(f"array range {span!r}")
-                    array = Ref(
-                        sheet,
-                        int(ma.group(4)),
-                        col_index(ma.group(2)),
-                        int(mb.group(4)),
-                        col_index(mb.group(2)),
-                    )
-                self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+        shared: dict[str, tuple[int, int, list[Tok] | str]] = {}
+        fast = sheetread.cells(data)
+        if fast is None:  # what the one-pass reader does not promise to read: ElementTree
+            root = parse_xml(part, data)
+            for row_el in root.iter(f"{_NS}row"):
+                for c in row_el.iter(f"{_NS}c"):
+                    self._read_cell(sheet, part, c, strings, shared)
+            return
+        values, add = self.values, self._add_formula
+        for r, col, ref, t, fattrs, ftext, vtext, whole in fast:
+            if whole is not None:  # a layout the reader does not take apart
+                c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, whole, count=1))
+                self._read_cell(sheet, part, c, strings, shared)
+                continue
+            try:
+                if t is None and vtext and b"&" not in vtext:
+                    value: Any = float(vtext)  # a number, the common case
+                else:
+                    v = None if vtext is None else sheetread.text(vtext)
+                    value = _value_of(t or "n", v, strings)
+            except (ValueError, IndexError, TypeError):
+                raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+            if fattrs is None:
+                values[(sheet, r, col)] = value
+            else:  # a formula's cached value is never read (the formula is): not kept
+                add(sheet, r, col, ref, fattrs, excel_unescape(ftext or ""), shared)
+
+    def _read_cell(
+        self,
+        sheet: str,
+        part: str,
+        c: ET.Element,
+        strings: list[str],
+        shared: dict[str, tuple[int, int, list[Tok] | str]],
+    ) -> None:
+        ref = c.get("r")
+        if ref is None:
+            raise Unsupported("a cell without a reference")
+        r, col = _position(ref)
+        try:
+            self.values[(sheet, r, col)] = _cell_value(c, strings)
+        except (ValueError, IndexError, TypeError):
+            raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+        f = c.find(f"{_NS}f")
+        if f is not None:
+            self._add_formula(sheet, r, col, ref, f.attrib, excel_unescape(f.text or ""), shared)
+
+    def _add_formula(
+        self,
+        sheet: str,
+        r: int,
+        col: int,
+        ref: str,
+        fattrs: dict[str, str],
+        text: str,
+        shared: dict[str, tuple[int, int, list[Tok] | str]],
+    ) -> None:
+        kind = fattrs.get("t", "normal")
+        if kind == "dataTable":
+            raise Unsupported("data tables")
+        try:
+            if _refs.maybe(text, self.tables):  # structured, 3-D references made plain
+                text = _refs.rewrite(text, self.tables, r, sheet, col, kind)
+            if kind == "shared":
+                si = fattrs.get("si", "")
+                if text:
+                    tree = self.shapes.fast(text, sheet, r, col)
+                    shared[si] = (r, col, text if tree is not None else tokenize(text))
+                    if tree is None:
+                        tree = self.shapes.tree(shared[si][2], sheet, r, col)  # type: ignore[arg-type]
+                elif si in shared:
+                    r0, c0, base = shared[si]
+                    tree = None
+                    if isinstance(base, str):  # the master's shape was read fast
+                        tree = self.shapes.fast(base, sheet, r0, c0, at=(r, col))
+                        if tree is None:
+                            base = tokenize(base)
+                    if tree is None:
+                        tree = self.shapes.tree(shift(base, r - r0, col - c0), sheet, r, col)
+                else:
+                    raise Unsupported("a shared formula without its master")
+            else:
+                body = text[1:] if text.startswith("=") else text
+                tree = self.shapes.fast(body, sheet, r, col)
+                if tree is None:
+                    tree = self.shapes.tree(tokenize(body), sheet, r, col)
+        except Unsupported as why:  # this cell is not computed, the others are
+            tree = ("unsupported", str(why))
+        array = None
+        if kind == "array":
+            span = fattrs.get("ref", ref)
+            a, _, b = span.partition(":")
+            ma, mb = _CELL.fullmatch(a), _CELL.fullmatch(b or a)
+            if not ma or not mb:
+                raise Unsupported(f"array range {span!r}")
+            array = Ref(
+                sheet,
+                int(ma.group(4)),
+                col_index(ma.group(2)),
+                int(mb.group(4)),
+                col_index(mb.group(2)),
+            )
+        self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+
+
+_NS_DECL = re.compile(rb"^<c\b")
+_MAIN_DECL = b'<c xmlns="' + sheetread.MAIN + b'"'
+
+
+def _position(ref: str) -> tuple[int, int]:
+    """``B3`` → (3, 2): a cell's own reference (``r``)."""
+    m = _CELL.fullmatch(ref)
+    if not m:
+        raise Unsupported(f"cell reference {ref!r}")
+    return int(m.group(4)), col_index(m.group(2))
+
+
+def _value_of(t: str, v: str | None, strings: list[str]) -> Any:
+    """A cell's value from its ``t`` attribute and ``<v>`` text (as :func:`_cell_value`)."""
+    if t == "inlineStr":
+        return ""  # no <is>: an inline string with <is> is read by _cell_value
+    if not v:
+        return None
+    if t == "n":
+        return float(v)
+    if t == "s":
+        return strings[int(v)]
+    if t == "b":
+        return v.strip() == "1"
+    if t == "e":
+        return Err(v.strip())
+    if t == "str":
+        return excel_unescape(v)
+    if t == "d":
+        return float((dt.date.fromisoformat(v[:10]) - _EPOCH).days)
+    return float(v)
 
 
 def _uses_1904(workbook_xml: bytes | None) -> bool:
@@ -827,6 +1080,7 @@ class Evaluator:
         self.index: dict[tuple[str, int], list[int]] = {}
         self.owner: dict[tuple[str, int, int], tuple[str, int, int]] = {}
         self._used: dict[str, tuple[int, int]] | None = None
+        self._in_file_order = False  # see _run_in_file_order
         for key, f in book.formulas.items():
             cells = [key]
             if f.array is not None:
@@ -844,10 +1098,11 @@ class Evaluator:
     # ---------------------------------------------------------------- order
     def _deps(self, f: Formula) -> set[tuple[str, int, int]]:
         out: set[tuple[str, int, int]] = set()
+        owner = self.owner
         stack = [f.tree]
         seen_names: set[tuple[str | None, str]] = set()
         while stack:
-            for kind, x in _refs.expand(references(stack.pop()), self.book.sheet_names):
+            for kind, x in _refs.expand(_references(stack.pop()), self.book.sheet_names):
                 if kind == "name":
                     key = self._name_key(x, f.sheet)
                     if key is None:
@@ -857,6 +1112,11 @@ class Evaluator:
                         stack.append(self.book.names[key])
                     continue
                 ref: Ref = x
+                if ref.r1 == ref.r2 and ref.c1 == ref.c2:  # one cell: its formula, if any
+                    o = owner.get((ref.sheet, ref.r1, ref.c1))
+                    if o is not None:
+                        out.add(o)
+                    continue
                 for c in range(ref.c1, min(ref.c2, self.used(ref.sheet)[1]) + 1):
                     rows = self.index.get((ref.sheet, c))
                     if not rows:
@@ -930,12 +1190,17 @@ class Evaluator:
         owner = self.owner.get(key)
         if owner is not None:
             f = self.book.formulas[owner]
-            if f.array is not None:
-                arr = self.arrays[owner]
-                i, j = r - f.array.r1, c - f.array.c1
-                v = arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
-            else:
-                v = self.done[owner]
+            try:
+                if f.array is not None:
+                    arr = self.arrays[owner]
+                    i, j = r - f.array.r1, c - f.array.c1
+                    v = arr[i, j] if i < arr.shape[0] and j < arr.shape[1] else Err("#N/A")
+                else:
+                    v = self.done[owner]
+            except KeyError:
+                if self._in_file_order:
+                    raise _NotYet from None
+                raise
             if isinstance(v, NotComputed):
                 raise _DependsOn(self._ref(sheet, r, c), v)
             return v
@@ -986,34 +1251,65 @@ class Evaluator:
         return {s.upper() for s in self.book.sheet_names}
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        if self._run_in_file_order(progress):
+            return
         order, circular = self.order()
         for done, key in enumerate(order):
             if progress is not None and done % 1000 == 0:
                 progress(done, len(order))
-            f = self.book.formulas[key]
-            try:
-                value = self.eval(f.tree, f, array=f.array is not None)
-            except (Unsupported, RecursionError) as why:
-                self._set_not_computed(key, _not_computed(why))
-                continue
-            if f.array is not None:
-                arr = value if _is_array(value) else np.array([[value]], dtype=object)
-                rows, cols = f.array.shape
-                full = np.empty((rows, cols), dtype=object)
-                for i in range(rows):
-                    for j in range(cols):
-                        ii = i if arr.shape[0] > 1 else 0
-                        jj = j if arr.shape[1] > 1 else 0
-                        ok = ii < arr.shape[0] and jj < arr.shape[1]
-                        full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
-                self.arrays[key] = full
-                self.done[key] = full[0, 0]
-            else:
-                if _is_array(value):  # a range: implicit intersection; an array: its first
-                    value = _implicit_intersection(value, f.tree, f)
-                self.done[key] = _scalar_out(value)
+            self._evaluate(key)
         for key, why in circular.items():
             self._set_not_computed(key, why)
+
+    def _run_in_file_order(self, progress: Callable[[int, int], None] | None) -> bool:
+        """Every formula evaluated in the order the sheets hold them, without working out the
+        dependency order first (a third of the time at 500,000 formula cells): where each
+        formula reads only cells computed before it (a model that flows down and across, as
+        copied-down formulas do), this is a dependency order. Gives up (False, nothing kept)
+        at the first read of a formula cell not yet computed -- a reference forward, a circular
+        reference -- and at the first cell not computed (the dependency order then decides
+        which cell is reported first, as before)."""
+        self._in_file_order = True
+        try:
+            total = len(self.book.formulas)
+            for done, key in enumerate(self.book.formulas):
+                if progress is not None and done % 1000 == 0:
+                    progress(done, total)
+                self._evaluate(key)
+                if isinstance(self.done[key], NotComputed):
+                    raise _NotYet
+        except _NotYet:
+            self.done.clear()
+            self.arrays.clear()
+            return False
+        finally:
+            self._in_file_order = False
+        return True
+
+    def _evaluate(self, key: tuple[str, int, int]) -> None:
+        """One formula's value into :attr:`done` (and :attr:`arrays`)."""
+        f = self.book.formulas[key]
+        try:
+            value = self.eval(f.tree, f, array=f.array is not None)
+        except (Unsupported, RecursionError) as why:
+            self._set_not_computed(key, _not_computed(why))
+            return
+        if f.array is not None:
+            arr = value if _is_array(value) else np.array([[value]], dtype=object)
+            rows, cols = f.array.shape
+            full = np.empty((rows, cols), dtype=object)
+            for i in range(rows):
+                for j in range(cols):
+                    ii = i if arr.shape[0] > 1 else 0
+                    jj = j if arr.shape[1] > 1 else 0
+                    ok = ii < arr.shape[0] and jj < arr.shape[1]
+                    full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
+            self.arrays[key] = full
+            self.done[key] = full[0, 0]
+        else:
+            if _is_array(value):  # a range: implicit intersection; an array: its first
+                value = _implicit_intersection(value, f.tree, f)
+            self.done[key] = _scalar_out(value)
 
     def _set_not_computed(self, key: tuple[str, int, int], why: NotComputed) -> None:
         f = self.book.formulas[key]
@@ -1036,7 +1332,7 @@ class Evaluator:
             ref: Ref = node[1]
             if ":" in ref.sheet:  # a 3-D reference outside SUM(...), COUNT(...)...: _flat
                 raise Unsupported(f"3-D references ({ref.sheet}) outside SUM, COUNT and the like")
-            if ref.shape == (1, 1):
+            if ref.r1 == ref.r2 and ref.c1 == ref.c2:
                 return self.cell(ref.sheet, ref.r1, ref.c1)
             return self.range(ref, full=array)
         if kind == "name":
@@ -1051,6 +1347,18 @@ class Evaluator:
         if kind == "bin":
             a = self.value(node[2], f, array)
             b = self.value(node[3], f, array)
+            op = node[1]
+            if type(a) is float and type(b) is float and node is not f.tree:
+                # two numbers (the common case), as _binary computes them
+                if op == "*":
+                    r = a * b
+                    return r if math.isfinite(r) else Err("#NUM!")
+                if op == "+":
+                    r = a + b
+                    return r if math.isfinite(r) else Err("#NUM!")
+                if op == "-":
+                    r = a - b
+                    return r if math.isfinite(r) else Err("#NUM!")
             if node is f.tree and node[1] in "+-" and not _wrapped(f.text):
                 return _elementwise(lambda x, y: _near_zero_is_zero(node[1], x, y), a, b)
             return _elementwise(lambda x, y: _binary(node[1], x, y), a, b)
@@ -1075,6 +1383,9 @@ class Evaluator:
             return native(self, args, f, array)
         fn = self.functions.get(name)
         if fn is None:
+            global _EXCEL_2007
+            if _EXCEL_2007 is None:
+                _EXCEL_2007 = _excel_2007()
             if name not in _EXCEL_2007 and not prefixed and not self.book.has_macros:
                 # not Excel's (a function newer than Excel 2007 is written _xlfn.NAME), not the
                 # add-in's, no VBA that could define it: Excel's own answer is #NAME?
@@ -1093,6 +1404,10 @@ class Evaluator:
                 values[i] = _elementwise(_shift_serial(DAYS_1904), v)
         result = _call_addin(name, fn, values)
         return _elementwise(_shift_serial(-DAYS_1904), result) if date_result else result
+
+
+class _NotYet(Exception):  # noqa: N818 -- a signal, not an error
+    """A formula read a formula cell not yet computed (:meth:`Evaluator._run_in_file_order`)."""
 
 
 class _DependsOn(Unsupported):
@@ -1891,4 +2206,4 @@ def evaluate(
         assert f.array is not None
         a = f"{col_letters(f.array.c1)}{f.array.r1}:{col_letters(f.array.c2)}{f.array.r2}"
         ranges[(key[0], a)] = arr
-    return dict(ev.done), ranges
+    return ev.done, ranges  # not copied: the evaluator is not kept (memory at scale)
