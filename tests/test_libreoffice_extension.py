@@ -590,8 +590,10 @@ def test_a_corpus_comparison_child_leaves_no_libreoffice_behind(
         close(self)
 
     monkeypatch.setattr(lo.LibreOffice, "close", slow_close)
+    parent = lo.shared()  # this process's own LibreOffice: the child neither uses nor ends it
     before = _engine_soffices()
     src = Path(__file__).parent / "corpus" / "xlcalculator" / "ABS.xlsx"
     figures = cmp.compare(src, "libreoffice", limits=cmp.Limits(seconds=120))
     assert figures.formula_cells == figures.matched == 1
     assert not (_engine_soffices() - before)
+    assert lo.shared() is parent and parent.values(src) == {"Sheet1": {(1, 1): 4}}  # ABS(-4)

@@ -446,6 +446,18 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
+def _forget_in_child() -> None:
+    """In a forked child: the parent's LibreOffice is not this process's to use or to end (its
+    driver is the parent's child); the child starts its own if it needs one."""
+    global _SHARED_LOCK
+    _SHARED.clear()
+    _SHARED_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
+
+
 _NAMES: list[re.Pattern[str]] = []
 
 
