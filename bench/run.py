@@ -638,11 +638,24 @@ def per_row_sentence(rows: list[dict[str, Any]]) -> str:
     ]
     if not parts:
         return "no array form was compared in this run."
+    plain = [
+        r["scalar_us"]["median"]
+        for r in rows
+        if "ms" in r and "scalar_us" in r and r["function"] in _PLAIN_SCALARS
+    ]
+    if not plain:
+        return "; ".join(parts) + "."
+    lo, hi = min(plain), max(plain)
     return (
         "; ".join(parts)
-        + ". A 100× speed-up over a 2-3 µs scalar call would need 20-30 ns per row, less than "
-        "reading one column of cells costs."
+        + f". A 100× speed-up over a {lo:,.1f}-{hi:,.1f} µs scalar call (the functions of plain "
+        f"numbers) would need {lo * 10:,.0f}-{hi * 10:,.0f} ns per row, less than reading one "
+        "column of cells and building one list per result row cost."
     )
+
+
+#: The scalar functions of plain numbers, whose calls cost a few µs (see per_row_sentence).
+_PLAIN_SCALARS = ("LIQPREF", "CONVSHARES", "CASHINLIEU", "ADJPRICE")
 
 
 def readme(results: dict[str, Any]) -> str:
