@@ -429,22 +429,31 @@ def _plain_tree(tree: Node, refs: list[Ref]) -> bool:
     """Whether ``tree`` holds only the node kinds :func:`_with_refs` rebuilds, its references
     being ``refs`` (plain :class:`Ref`), in order."""
     leaves: list[Any] = []
+    for node in _operands(tree):
+        kind = node[0]
+        if kind == "ref":
+            leaves.append(node[1])
+        elif kind not in _PLAIN_KINDS:
+            return False
+    return leaves == refs and all(type(r) is Ref for r in refs)
+
+
+def _operands(tree: Node) -> Iterator[Node]:
+    """The nodes below the operators and function calls of ``tree``, left to right, walked with
+    one stack (no nested generators: the trees of 500,000 formula cells)."""
     stack = [tree]
     while stack:
         node = stack.pop()
         kind = node[0]
-        if kind == "ref":
-            leaves.append(node[1])
-        elif kind == "bin":
+        if kind == "bin":
             stack.append(node[3])
             stack.append(node[2])
         elif kind == "call":
             stack.extend(reversed(node[2]))
         elif kind == "neg" or kind == "pct":
             stack.append(node[1])
-        elif kind not in _PLAIN_KINDS:
-            return False
-    return leaves == refs and all(type(r) is Ref for r in refs)
+        else:
+            yield node
 
 
 _WHOLE = re.compile(
@@ -510,19 +519,10 @@ def _references(tree: Node) -> list[tuple[str, Any]]:
     """:func:`references` as a list, walked without nested generators (the dependency order
     of 500,000 formula cells); a node of another kind is left to :func:`references`."""
     out: list[tuple[str, Any]] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
+    for node in _operands(tree):
         kind = node[0]
         if kind == "ref" or kind == "name":
             out.append((kind, node[1]))
-        elif kind == "bin":
-            stack.append(node[3])
-            stack.append(node[2])
-        elif kind == "call":
-            stack.extend(reversed(node[2]))
-        elif kind == "neg" or kind == "pct":
-            stack.append(node[1])
         elif kind not in _LEAVES:
             out.extend(references(node))
     return out
