@@ -447,11 +447,12 @@ def _libreoffice_fills(path: Path, results: _Results) -> bool:
     left = {k: v for k, v in left.items() if cause(v).startswith(_LIBREOFFICE_CAN)}
     if (
         not left
-        or libreoffice.available() is not None
-        # a formula that cannot be read or an unknown function: no program is started
+        # a formula that cannot be read or an unknown function: no program is started (not
+        # even the probe for LibreOffice's Python below)
         or any(libreoffice.not_for(c) for c in causes)
         # a function LibreOffice computes differently from Excel: its cells stay reported
         or results.used & LIBREOFFICE_KNOWN_WRONG
+        or libreoffice.available() is not None
     ):
         return False
     reasons = {v.reason for v in left.values()}
