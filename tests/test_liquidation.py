@@ -162,3 +162,19 @@ def test_array_path_agrees_with_exact_path(shares, sv, start, span, basis) -> No
     )
     assert float(arr[0, 0]) == pytest.approx(float(exact), rel=1e-13, abs=1e-9)
     assert isinstance(arr, np.ndarray)
+
+
+def test_liqpref_to_the_last_day_of_excels_calendar_on_basis_1() -> None:
+    """Basis 1 to 9999-12-31 (serial 2,958,465) from 2000-01-01 (36,526): YEARFRAC =
+    2,921,939 x 8,000 / 2,921,940 (the 8,000 years 2000-9999 hold 2,921,940 days); one share at
+    12.31 accrues 10% of that: 12.31 x (1 + 0.1 x YEARFRAC). It used to be an internal error
+    (Python has no year 10000 for the day after)."""
+    from fractions import Fraction
+
+    from xl_addin import udfs
+
+    yf = Fraction(2_921_939 * 8_000, 2_921_940)
+    expected = float(Fraction("12.31") * (1 + Fraction(1, 10) * yf))
+    assert udfs.LIQPREF(1, 12.31, 36_526, 2_958_465, 0, 0.1, 1) == pytest.approx(
+        expected, rel=1e-15
+    )

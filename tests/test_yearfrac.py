@@ -68,6 +68,9 @@ HAND = [
     ("2000-01-01", "2003-01-01", 1, Fraction(1096 * 4, 1461), "1096 days / (1461/4)"),
     ("2001-06-26", "2000-06-26", 3, Fraction(1), "reversed dates are swapped"),
     ("2000-06-26", "2000-06-26", 1, Fraction(0), "same day"),
+    # the last day of Excel's calendar: 2,921,939 days over 8,000 years (2000-9999) that hold
+    # 2,921,940 days (1 January 2000, serial 36,526, to 1 January 10000, serial 2,958,466)
+    ("2000-01-01", "9999-12-31", 1, Fraction(2_921_939 * 8_000, 2_921_940), "to 9999-12-31"),
 ]
 
 

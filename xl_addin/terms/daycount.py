@@ -98,7 +98,9 @@ def yearfrac(start: int, end: int, basis: int) -> Fraction:
     if basis == 1:
         if _more_than_a_year(d1, d2):
             years = d2.year - d1.year + 1
-            total = (dt.date(d2.year + 1, 1, 1) - dt.date(d1.year, 1, 1)).days
+            # days from 1 January of the first year to 1 January after the last (9999-12-31
+            # included: the last day of Excel's calendar has no next year in Python's)
+            total = (dt.date(d2.year, 12, 31) - dt.date(d1.year, 1, 1)).days + 1
             return Fraction(days * years, total)
         return Fraction(days, 366 if _counts_feb29(d1, d2) else 365)
     raise ValueError(f"basis must be 0-4 (got {basis})")  # callers parse the basis first
