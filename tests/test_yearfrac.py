@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from xl_addin.terms import TermsError, yearfrac, yearfrac_array
+from xl_addin.terms.daycount import yearfrac_float
 from xl_addin.terms.parse import parse_date
 
 GOLDEN = Path(__file__).parent / "golden" / "yearfrac_libreoffice.csv"
@@ -109,3 +110,24 @@ def test_vector_and_exact_agree(start: int, end: int, basis: int) -> None:
     got = yearfrac_array(np.array([start]), np.array([end]), np.array([basis]))[0]
     exact = float(yearfrac(start, end, basis))
     assert abs(got - exact) <= 2 * np.spacing(max(abs(exact), 1e-300))
+
+
+@given(
+    st.one_of(st.integers(61, 80_000), st.integers(2_950_000, 2_958_465)),
+    st.one_of(st.integers(61, 80_000), st.integers(2_950_000, 2_958_465)),
+    st.integers(0, 4),
+)
+def test_scalar_float_is_the_vectorised_result_bit_for_bit(
+    start: int, end: int, basis: int
+) -> None:
+    """yearfrac_float (the native engine's YEARFRAC, one cell at a time) repeats
+    yearfrac_array's float operations: the same bits, to the end of Excel's calendar."""
+    vector = yearfrac_array(np.array([start]), np.array([end]), np.array([basis]))[0]
+    assert yearfrac_float(start, end, basis).hex() == float(vector).hex()
+
+
+def test_scalar_float_equals_libreoffice_bit_for_bit() -> None:
+    """Every row of the LibreOffice-computed golden file, one call each."""
+    for r in golden_rows():
+        got = yearfrac_float(serial(r["start"]), serial(r["end"]), int(r["basis"]))
+        assert got == float(r["yearfrac"]), r

@@ -45,7 +45,7 @@ import numpy.typing as npt
 
 from .parse import EXCEL_EPOCH
 
-__all__ = ["serial_to_date", "yearfrac", "yearfrac_array"]
+__all__ = ["serial_to_date", "yearfrac", "yearfrac_array", "yearfrac_float"]
 
 
 def serial_to_date(serial: int) -> dt.date:
@@ -120,6 +120,47 @@ def _counts_feb29(d1: dt.date, d2: dt.date) -> bool:
     if _is_leap(d2.year):
         return d2.month > 2 or (d2.month == 2 and d2.day == 29)
     return False
+
+
+def yearfrac_float(start: int, end: int, basis: int) -> float:
+    """:func:`yearfrac_array` for one pair of serials: the same float operations in the same
+    order, so the same bits (Excel's), without numpy's cost per call (a spreadsheet's YEARFRAC
+    cells are computed one at a time)."""
+    lo, hi = (start, end) if start <= end else (end, start)
+    if lo == hi:
+        return 0.0
+    days = float(hi - lo)
+    if basis == 2:
+        return days / 360.0
+    if basis == 3:
+        return days / 365.0
+    a, z = serial_to_date(lo), serial_to_date(hi)
+    y1, m1, d1, y2, m2, d2 = a.year, a.month, a.day, z.year, z.month, z.day
+    base360 = (y2 - y1) * 360 + (m2 - m1) * 30
+    if basis == 4:
+        return (base360 + min(d2, 30) - min(d1, 30)) / 360.0
+    if basis == 0:
+        feb_end1 = m1 == 2 and d1 == (29 if _is_leap(y1) else 28)
+        feb_end2 = m2 == 2 and d2 == (29 if _is_leap(y2) else 28)
+        both31 = d1 == 31 and d2 == 31
+        only31 = d1 == 31 and not both31
+        thirty31 = d1 == 30 and d2 == 31
+        feb = not both31 and not only31 and not thirty31 and feb_end1
+        u1 = 30 if (both31 or only31 or feb) else d1
+        u2 = 30 if (both31 or thirty31 or (feb and feb_end2)) else d2
+        return (base360 + u2 - u1) / 360.0
+    if basis == 1:
+        more = y1 != y2 and (y1 + 1 != y2 or (m1 * 100 + d1) < (m2 * 100 + d2))
+        if more:
+            years = float(y2 - y1 + 1)
+            total = float((dt.date(y2, 12, 31) - dt.date(y1, 1, 1)).days + 1)
+            return days / (total / years)  # the average year length as a double, as Excel
+        if _is_leap(y1):
+            feb29 = y1 == y2 or m1 <= 2
+        else:
+            feb29 = _is_leap(y2) and (m2 > 2 or (m2 == 2 and d2 == 29))
+        return days / (366.0 if feb29 else 365.0)
+    raise ValueError(f"basis must be 0-4 (got {basis})")  # callers parse the basis first
 
 
 # --------------------------------------------------------------------------- vectorised

@@ -363,7 +363,7 @@ def _excel_int(x: float) -> float:
 
 
 def _yearfrac(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
-    from ...terms.daycount import yearfrac_array
+    from ...terms.daycount import yearfrac_float
 
     if not 2 <= len(args) <= 3:
         return Err("#VALUE!")
@@ -379,10 +379,7 @@ def _yearfrac(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
             ns, ne = ns + DAYS_1904, ne + DAYS_1904
         if min(ns, ne) < 0 or max(ns, ne) >= 2_958_466 or not 0 <= int(nb) <= 4:
             return Err("#NUM!")
-        res = yearfrac_array(
-            np.array([math.floor(ns)]), np.array([math.floor(ne)]), np.array([int(nb)])
-        )
-        return float(res[0])
+        return yearfrac_float(math.floor(ns), math.floor(ne), int(nb))
 
     return _elementwise(one, *vals)
 
