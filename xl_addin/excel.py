@@ -113,10 +113,7 @@ def to_excel(result: Any) -> Any:
     if isinstance(result, np.ndarray):
         if result.size == 1:
             return _finite(float(result.reshape(-1)[0]))
-        floats = result.astype(float)
-        if not np.isfinite(floats).all():  # one vectorised check, not one per cell
-            raise TermsError(_TOO_LARGE, code=NUM)
-        return _rows(floats)
+        return list(table(result))  # one vectorised check, not one per cell
     if isinstance(result, np.generic):
         result = result.item()
     if type(result) is Table:  # checked when it was built

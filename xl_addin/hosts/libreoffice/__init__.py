@@ -38,6 +38,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ... import __version__
 from ...functions import Function, table
+from ..calc_names import EXTENSION_ID, IMPLEMENTATION, long_name
 
 __all__ = [
     "EXTENSION_ID",
@@ -51,19 +52,11 @@ __all__ = [
     "write_extension",
 ]
 
-#: The extension's identifier (Extension Manager) and the UNO names of the add-in.
-EXTENSION_ID = "org.ifx.xladdin"
+#: The UNO names of the add-in's interface (its identifier and implementation: ..calc_names).
 IDL_MODULE = ("org", "ifx", "xladdin")
 INTERFACE = "XXlAddin"
-IMPLEMENTATION = "org.ifx.xladdin.XlAddin"
 COMPONENT_FILE = "xl_addin_calc.py"
 IDL_FILE = "XlAddin.idl"
-
-
-def long_name(function: str) -> str:
-    """The programmatic name Calc gives an add-in function (e.g. in ODF files):
-    the implementation name and the method, ``ORG.IFX.XLADDIN.XLADDIN.LIQPREF``."""
-    return f"{IMPLEMENTATION}.{function}".upper()
 
 
 def _param(i: int) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ...hosts.calc_names import long_name
 from . import references as _refs
 from .cells import (
     _CELL,
@@ -263,8 +264,9 @@ def _excel_2007() -> frozenset[str]:
 _EXCEL_2007: frozenset[str] | None = None  # read on first use: importing openpyxl costs ~0.1 s
 
 
-#: How LibreOffice Calc saves the add-in's calls in an .xlsx (xl_addin.hosts.libreoffice.long_name).
-_CALC_ADDIN = "ORG.IFX.XLADDIN.XLADDIN."
+#: How LibreOffice Calc saves the add-in's calls in an .xlsx (its long programmatic names,
+#: :func:`xl_addin.hosts.calc_names.long_name`): ``ORG.IFX.XLADDIN.XLADDIN.LIQPREF(``.
+_CALC_ADDIN = long_name("")
 
 
 def _strip_prefix(name: str) -> str:
