@@ -72,6 +72,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -90,10 +91,12 @@ from .workbook.native.evaluator import (
     Unsupported,
     defined_names,
 )
+from .workbook.native.evaluator import col_index as _col_index
 from .workbook.native.evaluator import col_letters as _col_letters
 from .workbook.native.evaluator import evaluate as fast_evaluate
 from .workbook.results import _MISSING as _MISSING
 from .workbook.results import _Results as _Results
+from .workbook.sheetxml import _PLAIN_STRIDE, PlainSheet, number_values, plain_sheet
 from .workbook.sheetxml import _apply as _apply
 from .workbook.sheetxml import _Cell as _Cell
 from .workbook.sheetxml import _input_cell_xml as _input_cell_xml
@@ -102,6 +105,7 @@ from .workbook.sheetxml import _range_cells as _range_cells
 from .workbook.sheetxml import _rewrite_cell as _rewrite_cell
 from .workbook.sheetxml import _scan_sheet as _scan_sheet
 from .workbook.sheetxml import _serial as _serial
+from .workbook.sheetxml import _set_t as _set_t
 from .workbook.sheetxml import _Sheet as _Sheet
 from .workbook.sheetxml import _split_ref as _split_ref
 from .workbook.sheetxml import _v_and_t as _v_and_t
@@ -599,6 +603,107 @@ def _write_value(
     return _rewrite_cell(element, prefix, v, t, keep_f=has_f)
 
 
+def _value_edit(
+    value: Any,
+    sname: str,
+    r: int,
+    c: int,
+    text: Callable[[], str | None],
+    values: _Results,
+    report: RecalcReport,
+    *,
+    member: bool = False,
+) -> tuple[bytes, bytes | None] | None:
+    """The ``<v>`` text and ``t`` attribute a formula cell's computed ``value`` is written as,
+    or None when the cell keeps its cached value (not evaluated, not computed); the cell
+    reported in ``report.errors`` when it is an error or was not computed. ``text``: the
+    cell's formula (for an error's message); ``member``: a cell of an array formula's range
+    other than the first (a ``#N/A`` there is the padding of a block larger than the result)."""
+    if value is _MISSING:
+        report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", "#N/A", "not evaluated"))
+        return None
+    if isinstance(value, NotComputed):  # reported; the cell keeps its cached value
+        report.errors.append(
+            CellError(
+                sname, f"{_col_letters(c)}{r}", "not computed:", value.reason, not_computed=True
+            )
+        )
+        return None
+    v, t = _v_and_t(value)
+    padding = t == b"e" and (  # spare cells of an array block larger than the result
+        (member and v == b"#N/A") or getattr(value, "message", None) == PADDING
+    )
+    if t == b"e" and not padding:
+        msg = getattr(value, "message", None) or _describe(v.decode(), text(), values.functions)
+        report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", v.decode(), msg))
+    return v, t
+
+
+def _write_plain(
+    plain: PlainSheet, data: bytes, sname: str, values: _Results, report: RecalcReport
+) -> bytes:
+    """The sheet ``data`` (of the common layout, cut by :func:`plain_sheet`) with the computed
+    values written into its formula cells: what the scan and :func:`_apply` write, with the
+    same cells reported, in one pass -- the values looked up, formatted and joined by C code
+    (one Python step per cell only for a value other than a finite number)."""
+    n, pieces, step = plain.count, plain.pieces, _PLAIN_STRIDE
+    letters = plain.letters()
+    columns = {x: _col_index(x.decode()) for x in set(letters)}
+    rows = plain.rows()
+    keys = zip(repeat(sname.upper()), map(int, rows), map(columns.__getitem__, letters))
+    cells = list(map(values.cells.get, keys, repeat(_MISSING)))
+    heads: list[bytes] = pieces[1::step]  # type: ignore[assignment]
+    ts = pieces[4::step]  # the t attribute of the open tag, None if it has none
+    tails: list[bytes] = pieces[6::step]  # type: ignore[assignment]
+    numbers = number_values(cells)
+    if numbers is not None:  # finite numbers (all of them): no error, no t attribute
+        edited, tails = n, numbers
+        if ts.count(None) != n:
+            heads = [h if t is None else _set_t(h, None) for h, t in zip(heads, ts, strict=True)]
+    else:
+        edited = 0
+        by_number: dict[float, bytes] = {}  # <v>..</v></c> of a value seen before
+        by_text: dict[str, bytes] = {}
+        for i, value in enumerate(cells):
+            kind = type(value)
+            if kind is float:
+                vt, t = by_number.get(value), None
+            elif kind is str:
+                vt, t = by_text.get(value), b"str"
+            else:
+                vt = None
+            if vt is None:
+                edit = _value_edit(
+                    value,
+                    sname,
+                    int(rows[i]),
+                    columns[letters[i]],
+                    functools.partial(plain.formula_text, i),
+                    values,
+                    report,
+                )
+                if edit is None:
+                    continue  # the cell keeps its cached value
+                v, t = edit
+                vt = b"<v>" + v + b"</v></c>"
+                if kind is float and t is None:
+                    by_number[value] = vt
+                elif kind is str and t == b"str":
+                    by_text[value] = vt
+            tails[i] = vt
+            edited += 1
+            if t is not None or ts[i] is not None:
+                heads[i] = _set_t(heads[i], t)
+    report.cells += edited
+    empty = [b""] * n
+    pieces[1::step] = heads
+    pieces[2::step] = pieces[3::step] = pieces[4::step] = empty  # inside the open tag
+    pieces[6::step] = tails
+    pieces.insert(0, data[: plain.start])
+    pieces.append(data[plain.end :])
+    return b"".join(pieces)  # type: ignore[arg-type]  # every None replaced above
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused while a workbook is recalculated (restored
@@ -722,6 +827,13 @@ def _recalculate(
     t2 = time.perf_counter()
     replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
     for part, sname in sheet_by_part.items():
+        plain = None if foreign[part] else plain_sheet(parts[part])
+        if plain is not None:  # the common layout: one pass of regular expressions
+            scans.pop(part, None)
+            new = _write_plain(plain, parts[part], sname, values, report)
+            if new != content[part]:
+                replaced[part] = new
+            continue
         scan = scans.pop(part, None) or _scan_sheet(sname, part, parts[part])
         key = sname.upper()
         # cell → the cell itself when it has its own <f>, None for the other cells of an
@@ -765,28 +877,19 @@ def _recalculate(
                 value = values.get(key, r, c, arrays.get((r, c)))
             else:  # no array formula on the sheet: the cell's own value (as values.get)
                 value = cells_get((key, r, c), _MISSING)
-            if value is _MISSING:
-                ref = f"{_col_letters(c)}{r}"
-                report.errors.append(CellError(sname, ref, "#N/A", "not evaluated"))
-                continue
-            if isinstance(value, NotComputed):  # reported; the cell keeps its cached value
-                ref = f"{_col_letters(c)}{r}"
-                report.errors.append(
-                    CellError(sname, ref, "not computed:", value.reason, not_computed=True)
-                )
-                continue
-            v, t = _v_and_t(value)
-            padding = t == b"e" and (  # spare cells of an array block larger than the result
-                (not has_f and (r, c) in arrays and v == b"#N/A")
-                or getattr(value, "message", None) == PADDING
+            own_text = own.formula_text if own is not None else None
+            edit = _value_edit(
+                value,
+                sname,
+                r,
+                c,
+                lambda o=own_text, rc=(r, c), m=member_texts: o if o is not None else m.get(rc),
+                values,
+                report,
+                member=not has_f and (r, c) in arrays,
             )
-            if t == b"e" and not padding:
-                text = own.formula_text if own is not None else member_texts.get((r, c))
-                msg = getattr(value, "message", None) or _describe(
-                    v.decode(), text, values.functions
-                )
-                report.errors.append(CellError(sname, f"{_col_letters(c)}{r}", v.decode(), msg))
-            edits[(r, c)] = (v, t, has_f)
+            if edit is not None:
+                edits[(r, c)] = (edit[0], edit[1], has_f)
         report.cells += len(edits)
         new = _apply(scan, edits, functools.partial(_write_value, scan.prefix))
         if new != content[part]:

@@ -398,3 +398,118 @@ def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int,
         else:
             merged.append((s, e, r))
     return merged
+
+
+# =============================================================================================
+# The fast lane for writing values: a sheet of the common layout edited by regular expressions
+# over the whole <sheetData> (no _Cell per cell, no dict of all cells; issue #11 item 5)
+# =============================================================================================
+#: The ``<sheetData>`` open tag, as :func:`_scan_sheet` finds it.
+_SHEETDATA = re.compile(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>")
+#: Attributes: white space, a name, a double-quoted value without ``<`` or ``>``.
+_P_ATTRS = rb'(?:\s+[\w:.-]+="[^"<>]*+")*+\s*'
+#: The content of an inline string (``<is>``): text and tags other than c, f, is, row, v.
+_P_IS = rb"(?:[^<]++|<(?!/?(?:c|f|is|row|v)\b)[^<>]*+>)*+"
+#: A cell of the common layout in the row captured as group 1: ``r="<letters><that row>"``
+#: first, then an optional ``<f>``, an optional ``<v>``, an optional ``<is>``.
+_P_CELL = (
+    rb'<c r="[A-Z]{1,3}\1"'
+    + _P_ATTRS
+    + rb"(?:/>|>(?:<f"
+    + _P_ATTRS
+    + rb"(?:/>|>[^<]*+</f>))?+(?:<v>[^<]*+</v>|<v/>)?+(?:<is>"
+    + _P_IS
+    + rb"</is>)?+</c>)\s*+"
+)
+#: The content of a ``<sheetData>`` of the common layout: rows with ``r`` (no leading zero)
+#: holding only such cells, white space between elements.
+_PLAIN_SHEETDATA = re.compile(
+    rb'\s*+(?:<row r="([1-9][0-9]*)"'
+    + _P_ATTRS
+    + rb"(?:/>|>\s*+(?:"
+    + _P_CELL
+    + rb")*+</row>)\s*+)*+"
+)
+#: A formula cell of the common layout, as :data:`_FORMULA_CELL` reads it, its pieces as
+#: groups: the open tag (with, inside it, the column letters, the row and the ``t`` attribute),
+#: the ``<f>`` element, the old cached value with the end tag. Attribute values without ``=``
+#: (so ``_set_t`` finds no ``t=`` inside one).
+_PLAIN_FORMULA = re.compile(
+    rb'(<c r="([A-Z]{1,3})([0-9]+)"(?: (?:t="([^"=<>]*)"|(?!t=)[\w:.-]+="[^"=<>]*"))*>)'
+    rb"(<f\b[^>]*?(?:/>|>[^<]*</f>))"
+    rb"((?:<v>[^<]*</v>)?</c>)"
+)
+_PLAIN_STRIDE = 7  # the text before a match, then the six groups
+#: Every cell's reference (on a sheet of the common layout).
+_PLAIN_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"')
+_PLAIN_F = re.compile(rb"(<f\b[^>]*?/?>)(?:(.*?)</f>)?", re.S)  # as in _scan_sheet
+
+
+@dataclass
+class PlainSheet:
+    """A sheet of the common layout, cut at its formula cells (``pieces``: the bytes between
+    formula cells, then each formula cell's six pieces, see :data:`_PLAIN_FORMULA`)."""
+
+    pieces: list[bytes | None]
+    start: int  # the <sheetData> content in the part
+    end: int
+    count: int  # formula cells
+
+    def letters(self) -> list[bytes]:
+        return self.pieces[2::_PLAIN_STRIDE]  # type: ignore[return-value]
+
+    def rows(self) -> list[bytes]:
+        return self.pieces[3::_PLAIN_STRIDE]  # type: ignore[return-value]
+
+    def formula_text(self, i: int) -> str:
+        """The formula of the ``i``-th formula cell, unescaped (as ``_Cell.formula_text``)."""
+        fm = _PLAIN_F.match(self.pieces[5 + _PLAIN_STRIDE * i] or b"")
+        assert fm is not None
+        if fm.group(1).endswith(b"/>") or not fm.group(2):
+            return ""
+        text = fm.group(2).decode("utf-8", "replace")
+        return _unescape(text) if "&" in text else text
+
+
+def plain_sheet(data: bytes) -> PlainSheet | None:
+    """The sheet cut at its formula cells when it has the common layout, else None (the caller
+    then takes :func:`_scan_sheet`'s path). The common layout, where both paths find the same
+    cells and the same formula cells and :func:`_rewrite_cell` writes each formula cell the way
+    the one-pass substitution does: no namespace prefix; ``<sheetData>`` holding only rows with
+    ``r`` holding only cells whose ``r`` is first and in that row (:data:`_PLAIN_SHEETDATA`,
+    where :func:`_scan_sheet` would accept the same rows and cells); no cell reference twice;
+    no array formula or data table (no ``array`` or ``dataTable`` anywhere in the sheet: no
+    cell to insert, every cell's value its own); and every ``<f`` of the sheet data inside a
+    formula cell of the shape :data:`_FORMULA_CELL` reads (``<c r=".." ..><f ..>..</f>
+    [<v>..</v>]</c>``, attributes with one space before them and double quotes): the number
+    of ``<f`` equals the number of such cells, so no formula cell is left out."""
+    m = _SHEETDATA.search(data)
+    if m is None or m.group(1) or m.group(2):
+        return None  # a prefix; no <sheetData> or an empty one: today's path
+    start = m.end()
+    end = data.find(b"</sheetData>", start)
+    if end < 0 or b"array" in data or b"dataTable" in data:
+        return None
+    if _PLAIN_SHEETDATA.fullmatch(data, start, end) is None:
+        return None
+    pieces: list[bytes | None] = _PLAIN_FORMULA.split(data[start:end])
+    count = (len(pieces) - 1) // _PLAIN_STRIDE
+    if data.count(b"<f", start, end) != count:
+        return None  # a formula cell of another shape
+    refs = _PLAIN_REF.findall(data, start, end)
+    if len(set(refs)) != len(refs):
+        return None  # a cell twice: today's path edits the first one only
+    return PlainSheet(pieces, start, end, count)
+
+
+def number_values(values: list[float]) -> list[bytes] | None:
+    """``<v>..</v></c>`` for each value, in one pass over C code, as :func:`_v_and_t` writes a
+    number: None unless every value is a finite float (any other value: one at a time)."""
+    if not values:
+        return []
+    if set(map(type, values)) != {float} or not math.isfinite(sum(values)):
+        return None  # a NaN or an infinity makes the sum one
+    text = "<v>" + "</v></c>\x00<v>".join(map(float.__repr__, values)) + "</v></c>"
+    # _number_text: "3.0" -> "3", "-0.0" -> "-0" -> "0"
+    text = text.replace(".0</v>", "</v>").replace("<v>-0</v>", "<v>0</v>")
+    return text.encode("ascii").split(b"\x00")

@@ -1,0 +1,128 @@
+"""Does a change to ``xl-addin recalc`` change what it writes? -- a script, not a test.
+
+    python scripts/recalc_output_diff.py BASE_TREE [WORKBOOK ...]
+
+Recalculates each workbook (default: every workbook of tests/corpus and workbook_templates)
+twice, in child processes, once with the ``xl_addin`` of ``BASE_TREE`` (a checkout of the
+commit to compare with, e.g. ``git archive main | tar -x -C /tmp/base``) and once with this
+tree's, with ``allow_errors=True`` and each engine of ``--engines`` (default: native), and
+compares: the report (error cells and their messages, cells written, engine, warnings, or
+the error refusing the workbook) and the output zip part by part (names, order, content).
+Prints one line per workbook and engine, and ``identical``/``DIFFERENT`` totals; the exit
+status is 1 when anything differs. Zip-level identity (the compressed bytes) is reported too,
+as information: a change of compression level changes it without changing any part.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_WORKER = """
+import json, sys, time
+from xl_addin import recalc
+src, out, engine = sys.argv[1:4]
+overrides = json.loads(sys.argv[4])
+t = time.perf_counter()
+try:
+    r = recalc.recalculate(src, out, allow_errors=True, engine=engine, overrides=overrides)
+except Exception as exc:
+    print(json.dumps({"refused": f"{type(exc).__name__}: {exc}"}))
+    raise SystemExit(0)
+print(json.dumps({
+    "errors": [[str(e), e.not_computed] for e in r.errors],
+    "cells": r.cells, "engine": r.engine, "warnings": r.warnings, "written": r.written,
+    "overrides": r.overrides, "timings": r.timings,
+}))
+"""
+
+
+def run(tree: Path, src: Path, out: Path, engine: str, overrides: dict[str, str]) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    proc = subprocess.run(
+        [sys.executable, "-c", _WORKER, str(src), str(out), engine, json.dumps(overrides)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tree,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"crashed": proc.stderr.strip().splitlines()[-1:]}
+    report: dict = json.loads(proc.stdout.strip().splitlines()[-1])
+    return report
+
+
+def parts(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as z:
+        return [(i.filename, z.read(i)) for i in z.infolist()]
+
+
+def workbooks() -> list[Path]:
+    found = sorted((ROOT / "tests" / "corpus").rglob("*.xls[xm]"))
+    found += sorted((ROOT / "workbook_templates").glob("*.xlsx"))
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", type=Path, help="the tree to compare with (its xl_addin/)")
+    parser.add_argument("workbooks", type=Path, nargs="*")
+    parser.add_argument("--engines", nargs="+", default=["native"])
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE"
+    )
+    args = parser.parse_args()
+    overrides = dict(x.split("=", 1) for x in args.overrides)
+    base = args.base.resolve()
+    different = same = 0
+    with tempfile.TemporaryDirectory(prefix="recalc-diff-") as tmp:
+        for wb in args.workbooks or workbooks():
+            for engine in args.engines:
+                a, b = Path(tmp) / "base.xlsx", Path(tmp) / "new.xlsx"
+                for p in (a, b):
+                    p.unlink(missing_ok=True)
+                ra = run(base, wb, a, engine, overrides)
+                rb = run(ROOT, wb, b, engine, overrides)
+                ta, tb = ra.pop("timings", {}), rb.pop("timings", {})
+                why = []
+                if ra != rb:
+                    why.append(f"report differs: {ra} != {rb}")
+                if a.exists() != b.exists():
+                    why.append(f"written: {a.exists()} != {b.exists()}")
+                zip_same = None
+                if a.exists() and b.exists():
+                    pa, pb = parts(a), parts(b)
+                    if [n for n, _ in pa] != [n for n, _ in pb]:
+                        why.append("part names or order differ")
+                    for (n, x), (_, y) in zip(pa, pb, strict=False):
+                        if x != y:
+                            why.append(f"part {n} differs")
+                    zip_same = a.read_bytes() == b.read_bytes()
+                name = wb.relative_to(ROOT) if wb.is_relative_to(ROOT) else wb
+                edit = (
+                    f"edit+write {ta.get('edit', 0) + ta.get('write', 0):.2f} s -> "
+                    f"{tb.get('edit', 0) + tb.get('write', 0):.2f} s"
+                )
+                what = "refused" if "refused" in ra else f"{ra.get('cells', 0)} cells"
+                zipped = {None: "", True: ", zip identical", False: ", zip bytes differ"}
+                if why:
+                    different += 1
+                    print(f"DIFFERENT {name} [{engine}]: " + "; ".join(why))
+                else:
+                    same += 1
+                    print(f"identical {name} [{engine}] ({what}{zipped[zip_same]}; {edit})")
+    print(f"{same} identical, {different} DIFFERENT")
+    return 1 if different else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
