@@ -91,12 +91,17 @@ from .workbook.native.evaluator import (
     Unsupported,
     defined_names,
 )
-from .workbook.native.evaluator import col_index as _col_index
 from .workbook.native.evaluator import col_letters as _col_letters
 from .workbook.native.evaluator import evaluate as fast_evaluate
 from .workbook.results import _MISSING as _MISSING
 from .workbook.results import _Results as _Results
-from .workbook.sheetxml import _PLAIN_STRIDE, PlainSheet, number_values, plain_sheet
+from .workbook.sheetxml import (
+    _PLAIN_STRIDE,
+    PlainSheet,
+    number_values,
+    plain_set_t,
+    plain_sheet,
+)
 from .workbook.sheetxml import _apply as _apply
 from .workbook.sheetxml import _Cell as _Cell
 from .workbook.sheetxml import _input_cell_xml as _input_cell_xml
@@ -105,7 +110,6 @@ from .workbook.sheetxml import _range_cells as _range_cells
 from .workbook.sheetxml import _rewrite_cell as _rewrite_cell
 from .workbook.sheetxml import _scan_sheet as _scan_sheet
 from .workbook.sheetxml import _serial as _serial
-from .workbook.sheetxml import _set_t as _set_t
 from .workbook.sheetxml import _Sheet as _Sheet
 from .workbook.sheetxml import _split_ref as _split_ref
 from .workbook.sheetxml import _v_and_t as _v_and_t
@@ -646,20 +650,18 @@ def _write_plain(
     values written into its formula cells: what the scan and :func:`_apply` write, with the
     same cells reported, in one pass -- the values looked up, formatted and joined by C code
     (one Python step per cell only for a value other than a finite number)."""
-    n, pieces, step = plain.count, plain.pieces, _PLAIN_STRIDE
-    letters = plain.letters()
-    columns = {x: _col_index(x.decode()) for x in set(letters)}
-    rows = plain.rows()
-    keys = zip(repeat(sname.upper()), map(int, rows), map(columns.__getitem__, letters))
+    pieces, step, keys = plain.pieces, _PLAIN_STRIDE, plain.keys
+    n = len(keys)
     cells = list(map(values.cells.get, keys, repeat(_MISSING)))
     heads: list[bytes] = pieces[1::step]  # type: ignore[assignment]
     ts = pieces[4::step]  # the t attribute of the open tag, None if it has none
-    tails: list[bytes] = pieces[6::step]  # type: ignore[assignment]
+    tails: list[bytes] = pieces[5::step]  # type: ignore[assignment]
     numbers = number_values(cells)
     if numbers is not None:  # finite numbers (all of them): no error, no t attribute
         edited, tails = n, numbers
         if ts.count(None) != n:
-            heads = [h if t is None else _set_t(h, None) for h, t in zip(heads, ts, strict=True)]
+            pairs = zip(heads, ts, strict=True)
+            heads = [h if t is None else plain_set_t(h, None) for h, t in pairs]
     else:
         edited = 0
         by_number: dict[float, bytes] = {}  # <v>..</v></c> of a value seen before
@@ -676,8 +678,8 @@ def _write_plain(
                 edit = _value_edit(
                     value,
                     sname,
-                    int(rows[i]),
-                    columns[letters[i]],
+                    keys[i][1],
+                    keys[i][2],
                     functools.partial(plain.formula_text, i),
                     values,
                     report,
@@ -693,12 +695,12 @@ def _write_plain(
             tails[i] = vt
             edited += 1
             if t is not None or ts[i] is not None:
-                heads[i] = _set_t(heads[i], t)
+                heads[i] = plain_set_t(heads[i], t)
     report.cells += edited
     empty = [b""] * n
     pieces[1::step] = heads
     pieces[2::step] = pieces[3::step] = pieces[4::step] = empty  # inside the open tag
-    pieces[6::step] = tails
+    pieces[5::step] = tails
     pieces.insert(0, data[: plain.start])
     pieces.append(data[plain.end :])
     return b"".join(pieces)  # type: ignore[arg-type]  # every None replaced above
@@ -827,7 +829,7 @@ def _recalculate(
     t2 = time.perf_counter()
     replaced: dict[str, bytes] = {p: d for p, d in parts.items() if d is not content[p]}
     for part, sname in sheet_by_part.items():
-        plain = None if foreign[part] else plain_sheet(parts[part])
+        plain = None if foreign[part] else plain_sheet(parts[part], sname.upper())
         if plain is not None:  # the common layout: one pass of regular expressions
             scans.pop(part, None)
             new = _write_plain(plain, parts[part], sname, values, report)

@@ -8,9 +8,11 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice, repeat
 from typing import Any
 
 import numpy as np
@@ -431,39 +433,35 @@ _PLAIN_SHEETDATA = re.compile(
     + rb")*+</row>)\s*+)*+"
 )
 #: A formula cell of the common layout, as :data:`_FORMULA_CELL` reads it, its pieces as
-#: groups: the open tag (with, inside it, the column letters, the row and the ``t`` attribute),
-#: the ``<f>`` element, the old cached value with the end tag. Attribute values without ``=``
-#: (so ``_set_t`` finds no ``t=`` inside one).
+#: groups: the open tag and the ``<f>`` element (with, inside, the column letters, the row and
+#: the ``t`` attribute of the open tag), then the old cached value with the end tag. Attribute
+#: values without ``=`` (so ``_set_t`` finds no ``t=`` inside one) nor ``>`` (the open tag
+#: ends at the first ``>``).
 _PLAIN_FORMULA = re.compile(
-    rb'(<c r="([A-Z]{1,3})([0-9]+)"(?: (?:t="([^"=<>]*)"|(?!t=)[\w:.-]+="[^"=<>]*"))*>)'
-    rb"(<f\b[^>]*?(?:/>|>[^<]*</f>))"
+    rb'(<c r="([A-Z]{1,3})([0-9]+)"(?: (?:t="([^"=<>]*)"|(?!t=)[\w:.-]+="[^"=<>]*"))*>'
+    rb"<f\b[^>]*?(?:/>|>[^<]*</f>))"
     rb"((?:<v>[^<]*</v>)?</c>)"
 )
-_PLAIN_STRIDE = 7  # the text before a match, then the six groups
-#: Every cell's reference (on a sheet of the common layout).
-_PLAIN_REF = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"')
+_PLAIN_STRIDE = 6  # the bytes before a match, then the five groups
 _PLAIN_F = re.compile(rb"(<f\b[^>]*?/?>)(?:(.*?)</f>)?", re.S)  # as in _scan_sheet
 
 
 @dataclass
 class PlainSheet:
-    """A sheet of the common layout, cut at its formula cells (``pieces``: the bytes between
-    formula cells, then each formula cell's six pieces, see :data:`_PLAIN_FORMULA`)."""
+    """A sheet of the common layout, cut at its formula cells: ``pieces`` holds the bytes
+    before the first formula cell, then for each formula cell the five groups of
+    :data:`_PLAIN_FORMULA` and the bytes up to the next one."""
 
     pieces: list[bytes | None]
     start: int  # the <sheetData> content in the part
     end: int
-    count: int  # formula cells
-
-    def letters(self) -> list[bytes]:
-        return self.pieces[2::_PLAIN_STRIDE]  # type: ignore[return-value]
-
-    def rows(self) -> list[bytes]:
-        return self.pieces[3::_PLAIN_STRIDE]  # type: ignore[return-value]
+    keys: list[tuple[str, int, int]]  # (sheet key, row, column) of each formula cell
 
     def formula_text(self, i: int) -> str:
         """The formula of the ``i``-th formula cell, unescaped (as ``_Cell.formula_text``)."""
-        fm = _PLAIN_F.match(self.pieces[5 + _PLAIN_STRIDE * i] or b"")
+        head = self.pieces[1 + _PLAIN_STRIDE * i]
+        assert head is not None
+        fm = _PLAIN_F.match(head, head.index(b">") + 1)
         assert fm is not None
         if fm.group(1).endswith(b"/>") or not fm.group(2):
             return ""
@@ -471,18 +469,26 @@ class PlainSheet:
         return _unescape(text) if "&" in text else text
 
 
-def plain_sheet(data: bytes) -> PlainSheet | None:
+def plain_set_t(head: bytes, t: bytes | None) -> bytes:
+    """A formula cell's open tag and ``<f>`` (group 1 of :data:`_PLAIN_FORMULA`) with the
+    open tag's ``t`` attribute set as :func:`_set_t` sets it."""
+    cut = head.index(b">") + 1
+    return _set_t(head[:cut], t) + head[cut:]
+
+
+def plain_sheet(data: bytes, key: str = "") -> PlainSheet | None:
     """The sheet cut at its formula cells when it has the common layout, else None (the caller
     then takes :func:`_scan_sheet`'s path). The common layout, where both paths find the same
     cells and the same formula cells and :func:`_rewrite_cell` writes each formula cell the way
     the one-pass substitution does: no namespace prefix; ``<sheetData>`` holding only rows with
     ``r`` holding only cells whose ``r`` is first and in that row (:data:`_PLAIN_SHEETDATA`,
-    where :func:`_scan_sheet` would accept the same rows and cells); no cell reference twice;
-    no array formula or data table (no ``array`` or ``dataTable`` anywhere in the sheet: no
-    cell to insert, every cell's value its own); and every ``<f`` of the sheet data inside a
-    formula cell of the shape :data:`_FORMULA_CELL` reads (``<c r=".." ..><f ..>..</f>
-    [<v>..</v>]</c>``, attributes with one space before them and double quotes): the number
-    of ``<f`` equals the number of such cells, so no formula cell is left out."""
+    where :func:`_scan_sheet` would accept the same rows and cells); no formula cell's
+    reference twice; no array formula or data table (no ``array`` or ``dataTable`` anywhere in
+    the sheet: no cell to insert, every cell's value its own); and every ``<f`` of the sheet
+    data inside a formula cell of the shape :data:`_FORMULA_CELL` reads (``<c r=".." ..>
+    <f ..>..</f>[<v>..</v>]</c>``, attributes with one space before them and double quotes):
+    the number of ``<f`` equals the number of such cells, so no formula cell is left out.
+    ``key``: the first item of each of :attr:`PlainSheet.keys` (the engine's sheet key)."""
     m = _SHEETDATA.search(data)
     if m is None or m.group(1) or m.group(2):
         return None  # a prefix; no <sheetData> or an empty one: today's path
@@ -496,10 +502,16 @@ def plain_sheet(data: bytes) -> PlainSheet | None:
     count = (len(pieces) - 1) // _PLAIN_STRIDE
     if data.count(b"<f", start, end) != count:
         return None  # a formula cell of another shape
-    refs = _PLAIN_REF.findall(data, start, end)
-    if len(set(refs)) != len(refs):
-        return None  # a cell twice: today's path edits the first one only
-    return PlainSheet(pieces, start, end, count)
+    letters: list[bytes] = pieces[2::_PLAIN_STRIDE]  # type: ignore[assignment]
+    columns = {x: _col_index(x.decode()) for x in set(letters)}
+    rows = map(int, pieces[3::_PLAIN_STRIDE])  # type: ignore[arg-type]
+    keys = list(zip(repeat(key), rows, map(columns.__getitem__, letters)))
+    # no formula cell twice (today's path writes the first one only): in file order, each
+    # after the one before (one pass of C code); cells out of order, a set
+    ascending = sorted(keys) == keys and not any(map(operator.eq, keys, islice(keys, 1, None)))
+    if not ascending and len(set(keys)) != len(keys):
+        return None
+    return PlainSheet(pieces, start, end, keys)
 
 
 def number_values(values: list[float]) -> list[bytes] | None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import copy
 import posixpath
 import zipfile
 from pathlib import Path
@@ -24,6 +25,11 @@ MAX_PART_BYTES = 256 * 2**20
 MAX_TOTAL_BYTES = 512 * 2**20
 #: Most members a workbook may have.
 MAX_MEMBERS = 20_000
+#: A member written larger than this is deflated at level 1, not zlib's default 6 (issue #11
+#: item 5): the 42 MB sheet of 500,000 formula cells deflates in 0.3 s instead of 1.1-1.6 s,
+#: into 10.4 MB instead of 8.8 MB. Smaller members (a sheet of up to ~200,000 such formula
+#: cells) are written as before, byte for byte.
+FAST_DEFLATE_BYTES = 16 * 2**20
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
@@ -218,11 +224,23 @@ def _write_zip(
     ``signals_interrupt``) no temporary file is left and ``dst`` is as it was.
     A write failure, or an existing ``dst`` without ``overwrite``, is an :class:`OutputError`;
     a device, FIFO or socket is never replaced."""
-    data = _files.zip_bytes((info, replaced.get(info.filename, body)) for info, body in members)
+    data = _files.zip_bytes(
+        _deflated(info, replaced.get(info.filename, body)) for info, body in members
+    )
     try:
         _files.write_atomically(dst, data, overwrite=overwrite)
     except OSError as exc:
         raise OutputError(f"{dst}: cannot write ({exc.strerror or exc})") from exc
+
+
+def _deflated(info: zipfile.ZipInfo, data: bytes) -> tuple[zipfile.ZipInfo, bytes]:
+    """The member as written: past :data:`FAST_DEFLATE_BYTES`, deflated at level 1 (a copy of
+    its ``ZipInfo``: name, date, attributes kept)."""
+    if info.compress_type != zipfile.ZIP_DEFLATED or len(data) <= FAST_DEFLATE_BYTES:
+        return info, data
+    fast = copy.copy(info)
+    fast._compresslevel = 1  # type: ignore[attr-defined]  # what writestr(compresslevel=) sets
+    return fast, data
 
 
 def date1904(members: dict[str, bytes]) -> bool:
