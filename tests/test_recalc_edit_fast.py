@@ -304,3 +304,27 @@ def test_large_members_deflated_at_level_1(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(zipio, "FAST_DEFLATE_BYTES", len(body))
     zipio._write_zip(out, members, {})
     assert deflated(body, 6) in out.read_bytes()
+
+
+def test_a_value_cell_with_a_formula_cells_reference_the_one_difference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A corrupt sheet (a reference twice, a value cell first): the fast lane writes the value
+    into the formula cell, the scan into the first cell of that reference (see plain_sheet)."""
+    sheet = _sheet('<row r="1"><c r="A1"><v>5</v></c><c r="A1"><f>1+1</f><v>0</v></c></row>')
+    fast, errors, cells = _recalc(tmp_path, sheet, monkeypatch, fast=True)
+    assert (errors, cells) == ([], 1)
+    # 1+1 = 2
+    assert (
+        fast
+        == _sheet(
+            '<row r="1"><c r="A1"><v>5</v></c><c r="A1"><f>1+1</f><v>2</v></c></row>'
+        ).encode()
+    )
+    scan, _, _ = _recalc(tmp_path, sheet, monkeypatch, fast=False)
+    assert (
+        scan
+        == _sheet(
+            '<row r="1"><c r="A1"><v>2</v></c><c r="A1"><f>1+1</f><v>0</v></c></row>'
+        ).encode()
+    )

@@ -488,7 +488,13 @@ def plain_sheet(data: bytes, key: str = "") -> PlainSheet | None:
     data inside a formula cell of the shape :data:`_FORMULA_CELL` reads (``<c r=".." ..>
     <f ..>..</f>[<v>..</v>]</c>``, attributes with one space before them and double quotes):
     the number of ``<f`` equals the number of such cells, so no formula cell is left out.
-    ``key``: the first item of each of :attr:`PlainSheet.keys` (the engine's sheet key)."""
+    ``key``: the first item of each of :attr:`PlainSheet.keys` (the engine's sheet key).
+
+    One difference, on a corrupt sheet only: a value cell with the reference of a formula cell
+    before it (a reference twice; Excel repairs such a file) is not looked for (a set of every
+    cell's reference would cost more than the rest of the check). The fast lane writes the
+    formula cell's value into the formula cell, where the scan writes it into the first cell
+    of that reference, the value cell."""
     m = _SHEETDATA.search(data)
     if m is None or m.group(1) or m.group(2):
         return None  # a prefix; no <sheetData> or an empty one: today's path
