@@ -514,7 +514,7 @@ def plain_sheet(data: bytes, key: str = "") -> PlainSheet | None:
     keys = list(zip(repeat(key), rows, map(columns.__getitem__, letters)))
     # no formula cell twice (today's path writes the first one only): in file order, each
     # after the one before (one pass of C code); cells out of order, a set
-    ascending = sorted(keys) == keys and not any(map(operator.eq, keys, islice(keys, 1, None)))
+    ascending = all(map(operator.lt, keys, islice(keys, 1, None)))
     if not ascending and len(set(keys)) != len(keys):
         return None
     return PlainSheet(pieces, start, end, keys)
