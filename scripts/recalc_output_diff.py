@@ -26,10 +26,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: What each child may take (the formulas library on whole-column references would take
+#: tens of GB): past it, the run is "not finished" (the same in both trees counts as the same).
+MEMORY_BYTES = 3 * 2**30
+SECONDS = 300
+
 _WORKER = """
-import json, sys, time
+import json, resource, sys, time
 from xl_addin import recalc
 src, out, engine = sys.argv[1:4]
+limit = int(sys.argv[5])
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 overrides = json.loads(sys.argv[4])
 t = time.perf_counter()
 try:
@@ -47,16 +54,26 @@ print(json.dumps({
 
 def run(tree: Path, src: Path, out: Path, engine: str, overrides: dict[str, str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run(
-        [sys.executable, "-c", _WORKER, str(src), str(out), engine, json.dumps(overrides)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tree,
-        check=False,
-    )
+    args = [str(src), str(out), engine, json.dumps(overrides), str(MEMORY_BYTES)]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _WORKER, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tree,
+            check=False,
+            timeout=SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        out.unlink(missing_ok=True)
+        return {"not finished": f"past {SECONDS} s"}
     if proc.returncode != 0:
-        return {"crashed": proc.stderr.strip().splitlines()[-1:]}
+        out.unlink(missing_ok=True)
+        last = proc.stderr.strip().splitlines()[-1:]
+        if last and "MemoryError" in last[0]:
+            return {"not finished": f"past {MEMORY_BYTES // 2**30} GiB"}
+        return {"crashed": last}
     report: dict = json.loads(proc.stdout.strip().splitlines()[-1])
     return report
 
@@ -112,7 +129,8 @@ def main() -> int:
                     f"edit+write {ta.get('edit', 0) + ta.get('write', 0):.2f} s -> "
                     f"{tb.get('edit', 0) + tb.get('write', 0):.2f} s"
                 )
-                what = "refused" if "refused" in ra else f"{ra.get('cells', 0)} cells"
+                what = next((k for k in ("refused", "not finished") if k in ra), "")
+                what = what or f"{ra.get('cells', 0)} cells"
                 zipped = {None: "", True: ", zip identical", False: ", zip bytes differ"}
                 if why:
                     different += 1
