@@ -537,5 +537,5 @@ class Formula:
     row: int
     col: int
     text: str
-    tree: Node
+    tree: Node | None  # None: made when needed (Workbook.tree_of)
     array: Ref | None  # the range of a legacy array formula
