@@ -179,7 +179,8 @@ class Workbook:
         last_r, last_c = self.extent.get(sheet, (1, 1))
         values, add = self.values, self._add_formula
         formulas, plain = self.formulas, []
-        tables, lazy = self.tables, self.columns
+        tables = self.tables
+        lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
         columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
         # one loop over the <c> elements (sheetread.cells, inlined: 750,000 cells at scale)
         for m in sheetread.CELL.finditer(data, *at):
@@ -196,8 +197,10 @@ class Workbook:
             if col > last_c:
                 last_c = col
             try:
-                if t is None and vtext and b"&" not in vtext:
-                    value: Any = float(vtext)  # a number, the common case
+                if vtext is None and t is None:
+                    value: Any = None  # a formula without a cached value, an empty cell
+                elif t is None and vtext and b"&" not in vtext:
+                    value = float(vtext)  # a number, the common case
                 else:
                     v = None if vtext is None else text_of(vtext)
                     value = _value_of(t.decode() if t else "n", v, strings)
@@ -219,7 +222,6 @@ class Workbook:
             if (
                 lazy
                 and not fattrs
-                and (tables is None or not tables)
                 and "[" not in text
                 and ("!" not in text or not _refs.maybe(text, tables))
             ):
