@@ -77,21 +77,22 @@ def find_runs(
             got = by_col[c] = ([], [])
         got[0].append(r)
         got[1].append(text)
+    runs = runs_of_columns(sheet, by_col)
+    inside = {(run.col, r) for run in runs for r in range(run.r0, run.r1 + 1)}
+    return runs, [(r, c, t) for r, c, t in cells if (c, r) not in inside]
+
+
+def runs_of_columns(sheet: str, by_col: dict[int, tuple[list[int], list[str]]]) -> list[Run]:
+    """The runs of a sheet's plain formula cells, given by column: (rows, texts), file order."""
     runs: list[Run] = []
-    alone: list[tuple[int, int, str]] = []
     for col, (rows, texts) in by_col.items():
-        blocks = _blocks(rows, texts) if len(rows) >= MIN_RUN else []
-        taken = 0
-        for i, j in blocks:
-            alone.extend((rows[k], col, texts[k]) for k in range(taken, i))
+        if len(rows) < MIN_RUN:
+            continue
+        for i, j in _blocks(rows, texts):
             run = _run(sheet, col, rows[i], rows[j - 1], texts[i])
-            if run is None:
-                alone.extend((rows[k], col, texts[k]) for k in range(i, j))
-            else:
+            if run is not None:
                 runs.append(run)
-            taken = j
-        alone.extend((rows[k], col, texts[k]) for k in range(taken, len(rows)))
-    return runs, alone
+    return runs
 
 
 def _blocks(rows: list[int], texts: list[str]) -> list[tuple[int, int]]:
@@ -105,36 +106,37 @@ def _blocks(rows: list[int], texts: list[str]) -> list[tuple[int, int]]:
     digits = _DIGITS.findall(joined)
     if digits and max(map(len, digits)) > 9:  # a long number: not compared as an integer here
         return []
-    counts = np.fromiter((x.count(_MARK) for x in shapes), dtype=np.int64, count=len(texts))
-    starts = np.cumsum(counts) - counts
     values = np.array(digits, dtype=np.int64) if digits else np.zeros(0, dtype=np.int64)
-    out: list[tuple[int, int]] = []
     n = len(texts)
-    i = 0
-    while i < n:
-        j = i + 1
-        shape = shapes[i]
-        while j < n and shapes[j] == shape and rows[j] == rows[j - 1] + 1:
-            j += 1
-        k = int(counts[i])
+    rows_a = np.array(rows, dtype=np.int64)
+    # the same shape as the cell above, one row below it
+    same = np.fromiter(map(str.__eq__, shapes[1:], shapes[:-1]), dtype=bool, count=n - 1)
+    same &= np.diff(rows_a) == 1
+    edges = [0, *(np.flatnonzero(~same) + 1).tolist(), n]
+    out: list[tuple[int, int]] = []
+    offset = 0  # where the block's digits start (every cell of a block has as many)
+    for i, j in itertools.pairwise(edges):
+        k = shapes[i].count(_MARK)
+        start, offset = offset, offset + k * (j - i)
+        if j - i < MIN_RUN:
+            continue
         moving = _moving_digits(texts[i], k)
-        if j - i >= MIN_RUN and moving is not None:
-            start = int(starts[i])
-            block = values[start : start + k * (j - i)].reshape(j - i, k)
-            own = np.array(rows[i:j], dtype=np.int64)
-            moved = block - own[:, None] * moving[None, :]
-            # a new run where a relative reference's offset or any other digit changes
-            change = (moved[1:] != moved[:-1]).any(axis=1)
-            if k and moving.any():
-                refs = block[:, moving]
-                if (refs < 1).any() or (refs > _MAX_ROW).any():
-                    i = j
-                    continue
-            cuts = [0, *(np.flatnonzero(change) + 1).tolist(), j - i]
-            for a, b in itertools.pairwise(cuts):
-                if b - a >= MIN_RUN:
-                    out.append((i + a, i + b))
-        i = j
+        if moving is None:
+            continue
+        block = values[start : start + k * (j - i)].reshape(j - i, k)
+        if moving.any():
+            refs = block[:, moving]
+            if (refs < 1).any() or (refs > _MAX_ROW).any():
+                continue
+        moved = block - rows_a[i:j, None] * moving[None, :]
+        # a new run where a relative reference's offset or any other digit changes
+        change = (moved[1:] != moved[:-1]).any(axis=1)
+        cuts = [0, *(np.flatnonzero(change) + 1).tolist(), j - i]
+        for a, b in itertools.pairwise(cuts):
+            if b - a >= MIN_RUN:
+                out.append((i + a, i + b))
+    if offset != len(digits):  # the digits were not counted as found: take no run
+        return []
     return out
 
 
@@ -521,4 +523,12 @@ def formula_rows_counter(
     return count
 
 
-__all__ = ["MIN_RUN", "Run", "evaluate_run", "find_runs", "formula_rows_counter", "references"]
+__all__ = [
+    "MIN_RUN",
+    "Run",
+    "evaluate_run",
+    "find_runs",
+    "formula_rows_counter",
+    "references",
+    "runs_of_columns",
+]

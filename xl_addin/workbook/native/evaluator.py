@@ -178,7 +178,8 @@ class Workbook:
             return
         last_r, last_c = self.extent.get(sheet, (1, 1))
         values, add = self.values, self._add_formula
-        formulas, plain = self.formulas, []
+        formulas = self.formulas
+        plain: dict[int, tuple[list[int], list[str]]] = {}  # column → (rows, texts)
         tables = self.tables
         lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
         columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
@@ -228,13 +229,16 @@ class Workbook:
                 # a plain formula: its tree is made when it is needed (a run's rows are
                 # evaluated a column at a time, from one tree)
                 formulas[(sheet, r, col)] = Formula(sheet, r, col, text, None, None)
-                plain.append((r, col, text))
+                got = plain.get(col)
+                if got is None:
+                    got = plain[col] = ([], [])
+                got[0].append(r)
+                got[1].append(text)
             else:
                 ref = (letters + digits).decode()
                 add(sheet, r, col, ref, attrs(fattrs) if fattrs else {}, text, shared)
         if plain:
-            runs, _ = _columns.find_runs(sheet, plain)
-            self.runs.extend(runs)
+            self.runs.extend(_columns.runs_of_columns(sheet, plain))
         got = self.extent.get(sheet, (1, 1))  # with the cells _read_cell read
         self.extent[sheet] = (max(got[0], last_r), max(got[1], last_c))
 
