@@ -150,6 +150,12 @@ def _moving_digits(text: str, k: int) -> np.ndarray | None:
     return np.array([at in rows for at in spans], dtype=bool)
 
 
+def make_run(sheet: str, col: int, r0: int, r1: int, text: str) -> Run | None:
+    """The run of ``text`` (the formula of row ``r0``) down to row ``r1``, or None where it
+    is not one this module evaluates."""
+    return _run(sheet, col, r0, r1, text)
+
+
 def _run(sheet: str, col: int, r0: int, r1: int, text: str) -> Run | None:
     body = text[1:] if text.startswith("=") else text
     if '"' in body or "'" in body or "[" in body or "{" in body:
@@ -529,6 +535,7 @@ __all__ = [
     "evaluate_run",
     "find_runs",
     "formula_rows_counter",
+    "make_run",
     "references",
     "runs_of_columns",
 ]

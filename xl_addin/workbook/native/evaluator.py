@@ -148,6 +148,10 @@ class Workbook:
         #: copied-down formulas evaluated a column at a time (columns.py); False: cell by cell
         self.columns = columns
         self.runs: list[_columns.Run] = []
+        self._failed_masters: set[tuple[str, int, int]] = set()  # shared formulas unread
+        self._shared_texts: dict[tuple[str, str], str] = {}  # (sheet, si) → master's text
+        #: (sheet, si) → (row, column, text) of a shared formula's master read without a tree
+        self._lazy_masters: dict[tuple[str, str], tuple[int, int, str]] = {}
         #: the last row and column of each sheet holding a cell (a value or a formula)
         self.extent: dict[str, tuple[int, int]] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
@@ -180,6 +184,10 @@ class Workbook:
         values, add = self.values, self._add_formula
         formulas = self.formulas
         plain: dict[int, tuple[list[int], list[str]]] = {}  # column → (rows, texts)
+        # shared formulas whose master was read without a tree: si → (row, column, text, the
+        # rows of the master's column holding it); <f> attributes as read, by their bytes
+        groups: dict[str, tuple[int, int, str, list[int]]] = {}
+        fcache: dict[bytes, dict[str, str]] = {}
         tables = self.tables
         lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
         columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
@@ -220,12 +228,34 @@ class Workbook:
                 text = ftext.decode()
             if "_x" in text:
                 text = excel_unescape(text)
-            if (
-                lazy
-                and not fattrs
-                and "[" not in text
-                and ("!" not in text or not _refs.maybe(text, tables))
-            ):
+            plain_text = "[" not in text and ("!" not in text or not _refs.maybe(text, tables))
+            if lazy and fattrs and b"shared" in fattrs:
+                fa = fcache.get(fattrs)
+                if fa is None:
+                    fa = fcache[fattrs] = attrs(fattrs)
+                si = fa.get("si")
+                if fa.get("t") == "shared" and si is not None and set(fa) <= _SHARED_ATTRS:
+                    if text:  # a master (read by _add_formula: it is the master from now on)
+                        groups.pop(si, None)
+                        self._lazy_masters.pop((sheet, si), None)
+                        if plain_text and not text.startswith("="):
+                            groups[si] = (r, col, text, [r])
+                            self._lazy_masters[(sheet, si)] = (r, col, text)
+                            formulas[(sheet, r, col)] = Formula(
+                                sheet, r, col, text, None, None, (r, col)
+                            )
+                            continue
+                    else:
+                        group = groups.get(si)
+                        if group is not None:  # its master was read without a tree
+                            r0, c0, master, rows = group
+                            formulas[(sheet, r, col)] = Formula(
+                                sheet, r, col, master, None, None, (r0, c0)
+                            )
+                            if col == c0:
+                                rows.append(r)
+                            continue
+            if lazy and not fattrs and plain_text:
                 # a plain formula: its tree is made when it is needed (a run's rows are
                 # evaluated a column at a time, from one tree)
                 formulas[(sheet, r, col)] = Formula(sheet, r, col, text, None, None)
@@ -239,6 +269,16 @@ class Workbook:
                 add(sheet, r, col, ref, attrs(fattrs) if fattrs else {}, text, shared)
         if plain:
             self.runs.extend(_columns.runs_of_columns(sheet, plain))
+        for r0, c0, master, rows in groups.values():  # shared formulas down their column
+            last = r0
+            for r in rows[1:]:
+                if r != last + 1:
+                    break
+                last = r
+            if last - r0 + 1 >= _columns.MIN_RUN:
+                run = _columns.make_run(sheet, c0, r0, last, master)
+                if run is not None:
+                    self.runs.append(run)
         got = self.extent.get(sheet, (1, 1))  # with the cells _read_cell read
         self.extent[sheet] = (max(got[0], last_r), max(got[1], last_c))
 
@@ -246,15 +286,36 @@ class Workbook:
         """The tree of ``f``, made now if it was read without one (a plain formula: as
         :meth:`_add_formula` makes it)."""
         tree = f.tree
-        if tree is None:
-            body = f.text[1:] if f.text.startswith("=") else f.text
-            try:
-                tree = self.shapes.fast(body, f.sheet, f.row, f.col)
+        if tree is not None:
+            return tree
+        sheet, row, col = f.sheet, f.row, f.col
+        try:
+            if f.origin is None:
+                body = f.text[1:] if f.text.startswith("=") else f.text
+                tree = self.shapes.fast(body, sheet, row, col)
                 if tree is None:
-                    tree = self.shapes.tree(tokenize(body), f.sheet, f.row, f.col)
-            except Unsupported as why:  # this cell is not computed, the others are
-                tree = ("unsupported", str(why))
-            f.tree = tree
+                    tree = self.shapes.tree(tokenize(body), sheet, row, col)
+            elif f.origin == (row, col):  # a shared formula's master
+                try:
+                    tree = self.shapes.fast(f.text, sheet, row, col)
+                    if tree is None:
+                        tree = self.shapes.tree(tokenize(f.text), sheet, row, col)
+                except Unsupported:
+                    self._failed_masters.add((sheet, row, col))
+                    raise
+            else:  # another cell of a shared formula: the master's moved here
+                r0, c0 = f.origin
+                master = self.formulas[(sheet, r0, c0)]
+                self.tree_of(master)
+                if (sheet, r0, c0) in self._failed_masters:
+                    raise Unsupported("a shared formula without its master")
+                tree = self.shapes.fast(f.text, sheet, r0, c0, at=(row, col))
+                if tree is None:
+                    moved = shift(tokenize(f.text), row - r0, col - c0)
+                    tree = self.shapes.tree(moved, sheet, row, col)
+        except Unsupported as why:  # this cell is not computed, the others are
+            tree = ("unsupported", str(why))
+        f.tree = tree
         return tree
 
     def _read_cell(
@@ -298,11 +359,16 @@ class Workbook:
             if kind == "shared":
                 si = fattrs.get("si", "")
                 if text:
+                    self._shared_texts[(sheet, si)] = text
+                    self._lazy_masters.pop((sheet, si), None)
                     tree = self.shapes.fast(text, sheet, r, col)
                     shared[si] = (r, col, text if tree is not None else tokenize(text))
                     if tree is None:
                         tree = self.shapes.tree(shared[si][2], sheet, r, col)  # type: ignore[arg-type]
                 elif si in shared:
+                    # the formula is the master's (moved): its text decides Excel's near-zero
+                    # rule (=(A1-B1) keeps its parentheses in every cell)
+                    text = self._shared_texts.get((sheet, si), text)
                     r0, c0, base = shared[si]
                     tree = None
                     if isinstance(base, str):  # the master's shape was read fast
@@ -311,6 +377,12 @@ class Workbook:
                             base = tokenize(base)
                     if tree is None:
                         tree = self.shapes.tree(shift(base, r - r0, col - c0), sheet, r, col)
+                elif (sheet, si) in self._lazy_masters:  # read without its tree (a cell of
+                    # a layout the one-pass reader hands back whole)
+                    r0, c0, master = self._lazy_masters[(sheet, si)]
+                    f = Formula(sheet, r, col, master, None, None, (r0, c0))
+                    self.formulas[(sheet, r, col)] = f
+                    return
                 else:
                     raise Unsupported("a shared formula without its master")
             else:
@@ -337,6 +409,7 @@ class Workbook:
         self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
 
 
+_SHARED_ATTRS = frozenset(("t", "si", "ref"))
 _NS_DECL = re.compile(rb"^<c\b")
 _MAIN_DECL = b'<c xmlns="' + sheetread.MAIN + b'"'
 
