@@ -714,7 +714,13 @@ class Evaluator:
             if any(isinstance(done[k], NotComputed) for k in self._run_cells_not_computed):
                 raise _NotYet  # the dependency order decides which cell is reported first
             total = len(self.book.formulas)
-            left = [k for k in self.book.formulas if k not in done] if done else self.book.formulas
+            formulas = self.book.formulas
+            if not done:
+                left: Any = formulas
+            elif len(done) == len(formulas):  # every formula in a run: none left
+                left = ()
+            else:
+                left = [k for k in formulas if k not in done]
             for count, key in enumerate(left):
                 if progress is not None and count % 1000 == 0:
                     progress(count, total)
