@@ -65,6 +65,7 @@ import math
 import os
 import posixpath
 import re
+import shutil
 import signal
 import sys
 import tempfile
@@ -942,7 +943,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the .xlsx/.xlsm to recalculate; several, or a folder (its .xlsx/.xlsm files)",
     )
     parser.add_argument(
-        "-o", "--output", type=Path, help="output file (default: IN.recalc.xlsx next to IN)"
+        "-o",
+        "--output",
+        type=_output_argument,
+        help="output file (default: IN.recalc.xlsx next to IN); - for standard output (a pipe "
+        "or a file it is redirected to; a file named - is ./-)",
     )
     parser.add_argument("--in-place", action="store_true", help="overwrite the input (atomically)")
     parser.add_argument(
@@ -975,6 +980,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto (default): the fast native evaluator; where it cannot, LibreOffice with the "
         "add-in's extension, or the formulas library where LibreOffice is not installed",
     )
+
+
+#: ``-o -``: standard output (the text itself: ``Path("./-")`` also prints as ``-``)
+STDOUT = "-"
+
+
+def _output_argument(text: str) -> Path | str:
+    return STDOUT if text == STDOUT else Path(text)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -1083,6 +1096,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_one(args: argparse.Namespace) -> int:
     """Run ``recalc`` on one workbook; returns the exit status."""
+    if isinstance(args.output, str) and args.output == STDOUT:
+        return _run_to_stdout(args)
     overrides: dict[str, object] = {}
     for item in args.overrides:
         name, sep, value = item.partition("=")
@@ -1112,7 +1127,13 @@ def _run_one(args: argparse.Namespace) -> int:
         return 2
     except KeyboardInterrupt as exc:
         after = _identity(out)
-        if after is not None and after != before:  # replaced before the interruption arrived
+        if getattr(args, "to_stdout", False):
+            print(
+                f"xl-addin recalc: {args.workbook}: interrupted; nothing written to standard "
+                "output",
+                file=sys.stderr,
+            )
+        elif after is not None and after != before:  # replaced before the interruption arrived
             print(
                 f"xl-addin recalc: {args.workbook}: interrupted after {out} was written "
                 "(it is complete)",
@@ -1144,12 +1165,59 @@ def _run_one(args: argparse.Namespace) -> int:
         )
     if report.written:
         if not args.quiet:
+            shown = "(standard output)" if getattr(args, "to_stdout", False) else report.output
             print(
-                f"{report.output}: {report.cells} formula cells recalculated in "
+                f"{shown}: {report.cells} formula cells recalculated in "
                 f"{report.seconds:.2f} s ({report.engine} engine)"
             )
         return 1 if report.errors and not args.allow_errors else 0
     return 1
+
+
+def _run_to_stdout(args: argparse.Namespace) -> int:
+    """``-o -``: the recalculated workbook written to standard output (the report to standard
+    error). Refused when standard output is a terminal (a zip is not for the screen) and with
+    ``--in-place``. The workbook is made in a temporary folder first: nothing reaches standard
+    output unless it is complete and would have been written to a file."""
+    if args.in_place:
+        print("xl-addin recalc: give either -o - or --in-place, not both", file=sys.stderr)
+        return 2
+    stdout = sys.stdout
+    if stdout.isatty():
+        print(
+            "xl-addin recalc: -o -: standard output is a terminal; redirect it to a file or a "
+            "pipe (a file named - is -o ./-)",
+            file=sys.stderr,
+        )
+        return 2
+    with tempfile.TemporaryDirectory(prefix="xl-addin-stdout-") as tmpdir:
+        path = Path(tmpdir) / (Path(args.workbook).stem + ".recalc.xlsx")
+        one = argparse.Namespace(
+            **{**vars(args), "output": path, "force": False, "to_stdout": True}
+        )
+        with contextlib.redirect_stdout(sys.stderr):  # the report goes to standard error
+            rc = _run_one(one)
+        if rc > 2 or not path.exists():  # interrupted, or nothing written (errors)
+            return rc
+        try:
+            with path.open("rb") as src:
+                out = stdout.buffer
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+        except BrokenPipeError:
+            # the reader went away: what it got is incomplete; say so, once
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+            print(
+                f"xl-addin recalc: {args.workbook}: standard output was closed before the "
+                "workbook was written in full",
+                file=sys.stderr,
+            )
+            return 2
+        except OSError as exc:
+            print(f"xl-addin recalc: -o -: {exc}".splitlines()[0], file=sys.stderr)
+            return 2
+    return rc
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -42,16 +42,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import numpy as np
 
 from ..xmltext import excel_unescape
+from . import columns as _columns
 from . import references as _refs
 from . import sheetread
 from .cells import (
@@ -137,12 +137,23 @@ class Workbook:
         parts: dict[str, bytes],
         sheets: list[tuple[str, str]],
         names: list[tuple[str, int | None, str]],
+        *,
+        columns: bool = True,
     ) -> None:
         self.sheet_names = [n for n, _ in sheets]
         self.has_macros = any(p.lower().endswith("vbaproject.bin") for p in parts)
         self.date1904 = _uses_1904(parts.get("xl/workbook.xml"))
         self.values: dict[tuple[str, int, int], Any] = {}
         self.formulas: dict[tuple[str, int, int], Formula] = {}
+        #: copied-down formulas evaluated a column at a time (columns.py); False: cell by cell
+        self.columns = columns
+        self.runs: list[_columns.Run] = []
+        self._failed_masters: set[tuple[str, int, int]] = set()  # shared formulas unread
+        self._shared_texts: dict[tuple[str, str], str] = {}  # (sheet, si) → master's text
+        #: (sheet, si) → (row, column, text) of a shared formula's master read without a tree
+        self._lazy_masters: dict[tuple[str, str], tuple[int, int, str]] = {}
+        #: the last row and column of each sheet holding a cell (a value or a formula)
+        self.extent: dict[str, tuple[int, int]] = {}
         strings = _shared_strings(parts.get("xl/sharedStrings.xml"))
         self.shapes = _Shapes()
         self.tables = _refs.read_tables(parts, sheets)  # Excel tables, for structured references
@@ -162,31 +173,150 @@ class Workbook:
 
     def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
         shared: dict[str, tuple[int, int, list[Tok] | str]] = {}
-        fast = sheetread.cells(data)
-        if fast is None:  # what the one-pass reader does not promise to read: ElementTree
+        at = sheetread.span(data)
+        if at is None:  # what the one-pass reader does not promise to read: ElementTree
             root = parse_xml(part, data)
             for row_el in root.iter(f"{_NS}row"):
                 for c in row_el.iter(f"{_NS}c"):
                     self._read_cell(sheet, part, c, strings, shared)
             return
+        last_r, last_c = self.extent.get(sheet, (1, 1))
         values, add = self.values, self._add_formula
-        for r, col, ref, t, fattrs, ftext, vtext, whole in fast:
-            if whole is not None:  # a layout the reader does not take apart
-                c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, whole, count=1))
+        formulas = self.formulas
+        plain: dict[int, tuple[list[int], list[str]]] = {}  # column → (rows, texts)
+        # shared formulas whose master was read without a tree: si → (row, column, text, the
+        # rows of the master's column holding it); <f> attributes as read, by their bytes
+        groups: dict[str, tuple[int, int, str, list[int]]] = {}
+        fcache: dict[bytes, dict[str, str]] = {}
+        tables = self.tables
+        lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
+        columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
+        # one loop over the <c> elements (sheetread.cells, inlined: 750,000 cells at scale)
+        for m in sheetread.CELL.finditer(data, *at):
+            letters, digits, t, cattrs, fattrs, ftext, vtext, rest = m.groups()
+            if rest or letters is None or (t is None and b"t" in cattrs):
+                # a layout the reader does not take apart
+                c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, m.group(0), count=1))
                 self._read_cell(sheet, part, c, strings, shared)
                 continue
+            r = int(digits)
+            col = columns.get(letters) or sheetread.column(letters)
+            if r > last_r:
+                last_r = r
+            if col > last_c:
+                last_c = col
             try:
-                if t is None and vtext and b"&" not in vtext:
-                    value: Any = float(vtext)  # a number, the common case
+                if vtext is None and t is None:
+                    value: Any = None  # a formula without a cached value, an empty cell
+                elif t is None and vtext and b"&" not in vtext:
+                    value = float(vtext)  # a number, the common case
                 else:
-                    v = None if vtext is None else sheetread.text(vtext)
-                    value = _value_of(t or "n", v, strings)
+                    v = None if vtext is None else text_of(vtext)
+                    value = _value_of(t.decode() if t else "n", v, strings)
             except (ValueError, IndexError, TypeError):
+                ref = (letters + digits).decode()
                 raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
             if fattrs is None:
                 values[(sheet, r, col)] = value
-            else:  # a formula's cached value is never read (the formula is): not kept
-                add(sheet, r, col, ref, fattrs, excel_unescape(ftext or ""), shared)
+                continue
+            # a formula's cached value is never read (the formula is): not kept
+            if not ftext:
+                text = ""
+            elif b"&" in ftext or b"\r" in ftext:
+                text = text_of(ftext)
+            else:
+                text = ftext.decode()
+            if "_x" in text:
+                text = excel_unescape(text)
+            plain_text = "[" not in text and ("!" not in text or not _refs.maybe(text, tables))
+            if lazy and fattrs and b"shared" in fattrs:
+                fa = fcache.get(fattrs)
+                if fa is None:
+                    fa = fcache[fattrs] = attrs(fattrs)
+                si = fa.get("si")
+                if fa.get("t") == "shared" and si is not None and set(fa) <= _SHARED_ATTRS:
+                    if text:  # a master (read by _add_formula: it is the master from now on)
+                        groups.pop(si, None)
+                        self._lazy_masters.pop((sheet, si), None)
+                        if plain_text and not text.startswith("="):
+                            groups[si] = (r, col, text, [r])
+                            self._lazy_masters[(sheet, si)] = (r, col, text)
+                            formulas[(sheet, r, col)] = Formula(
+                                sheet, r, col, text, None, None, (r, col)
+                            )
+                            continue
+                    else:
+                        group = groups.get(si)
+                        if group is not None:  # its master was read without a tree
+                            r0, c0, master, rows = group
+                            formulas[(sheet, r, col)] = Formula(
+                                sheet, r, col, master, None, None, (r0, c0)
+                            )
+                            if col == c0:
+                                rows.append(r)
+                            continue
+            if lazy and not fattrs and plain_text:
+                # a plain formula: its tree is made when it is needed (a run's rows are
+                # evaluated a column at a time, from one tree)
+                formulas[(sheet, r, col)] = Formula(sheet, r, col, text, None, None)
+                got = plain.get(col)
+                if got is None:
+                    got = plain[col] = ([], [])
+                got[0].append(r)
+                got[1].append(text)
+            else:
+                ref = (letters + digits).decode()
+                add(sheet, r, col, ref, attrs(fattrs) if fattrs else {}, text, shared)
+        if plain:
+            self.runs.extend(_columns.runs_of_columns(sheet, plain))
+        for r0, c0, master, rows in groups.values():  # shared formulas down their column
+            last = r0
+            for r in rows[1:]:
+                if r != last + 1:
+                    break
+                last = r
+            if last - r0 + 1 >= _columns.MIN_RUN:
+                run = _columns.make_run(sheet, c0, r0, last, master)
+                if run is not None:
+                    self.runs.append(run)
+        got = self.extent.get(sheet, (1, 1))  # with the cells _read_cell read
+        self.extent[sheet] = (max(got[0], last_r), max(got[1], last_c))
+
+    def tree_of(self, f: Formula) -> Node:
+        """The tree of ``f``, made now if it was read without one (a plain formula: as
+        :meth:`_add_formula` makes it)."""
+        tree = f.tree
+        if tree is not None:
+            return tree
+        sheet, row, col = f.sheet, f.row, f.col
+        try:
+            if f.origin is None:
+                body = f.text[1:] if f.text.startswith("=") else f.text
+                tree = self.shapes.fast(body, sheet, row, col)
+                if tree is None:
+                    tree = self.shapes.tree(tokenize(body), sheet, row, col)
+            elif f.origin == (row, col):  # a shared formula's master
+                try:
+                    tree = self.shapes.fast(f.text, sheet, row, col)
+                    if tree is None:
+                        tree = self.shapes.tree(tokenize(f.text), sheet, row, col)
+                except Unsupported:
+                    self._failed_masters.add((sheet, row, col))
+                    raise
+            else:  # another cell of a shared formula: the master's moved here
+                r0, c0 = f.origin
+                master = self.formulas[(sheet, r0, c0)]
+                self.tree_of(master)
+                if (sheet, r0, c0) in self._failed_masters:
+                    raise Unsupported("a shared formula without its master")
+                tree = self.shapes.fast(f.text, sheet, r0, c0, at=(row, col))
+                if tree is None:
+                    moved = shift(tokenize(f.text), row - r0, col - c0)
+                    tree = self.shapes.tree(moved, sheet, row, col)
+        except Unsupported as why:  # this cell is not computed, the others are
+            tree = ("unsupported", str(why))
+        f.tree = tree
+        return tree
 
     def _read_cell(
         self,
@@ -200,6 +330,8 @@ class Workbook:
         if ref is None:
             raise Unsupported("a cell without a reference")
         r, col = _position(ref)
+        last = self.extent.get(sheet, (1, 1))
+        self.extent[sheet] = (max(last[0], r), max(last[1], col))
         try:
             self.values[(sheet, r, col)] = _cell_value(c, strings)
         except (ValueError, IndexError, TypeError):
@@ -227,11 +359,16 @@ class Workbook:
             if kind == "shared":
                 si = fattrs.get("si", "")
                 if text:
+                    self._shared_texts[(sheet, si)] = text
+                    self._lazy_masters.pop((sheet, si), None)
                     tree = self.shapes.fast(text, sheet, r, col)
                     shared[si] = (r, col, text if tree is not None else tokenize(text))
                     if tree is None:
                         tree = self.shapes.tree(shared[si][2], sheet, r, col)  # type: ignore[arg-type]
                 elif si in shared:
+                    # the formula is the master's (moved): its text decides Excel's near-zero
+                    # rule (=(A1-B1) keeps its parentheses in every cell)
+                    text = self._shared_texts.get((sheet, si), text)
                     r0, c0, base = shared[si]
                     tree = None
                     if isinstance(base, str):  # the master's shape was read fast
@@ -240,6 +377,12 @@ class Workbook:
                             base = tokenize(base)
                     if tree is None:
                         tree = self.shapes.tree(shift(base, r - r0, col - c0), sheet, r, col)
+                elif (sheet, si) in self._lazy_masters:  # read without its tree (a cell of
+                    # a layout the one-pass reader hands back whole)
+                    r0, c0, master = self._lazy_masters[(sheet, si)]
+                    f = Formula(sheet, r, col, master, None, None, (r0, c0))
+                    self.formulas[(sheet, r, col)] = f
+                    return
                 else:
                     raise Unsupported("a shared formula without its master")
             else:
@@ -266,6 +409,7 @@ class Workbook:
         self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
 
 
+_SHARED_ATTRS = frozenset(("t", "si", "ref"))
 _NS_DECL = re.compile(rb"^<c\b")
 _MAIN_DECL = b'<c xmlns="' + sheetread.MAIN + b'"'
 
@@ -360,28 +504,38 @@ class Evaluator:
         self.arrays: dict[tuple[str, int, int], np.ndarray] = {}
         # formula cells by (sheet, column) → sorted rows, to find formulas inside a range
         self.index: dict[tuple[str, int], list[int]] = {}
-        self.owner: dict[tuple[str, int, int], tuple[str, int, int]] = {}
+        # the cells of array formulas' ranges → their formula (a cell with its own formula
+        # owns itself: it comes after the array's first cell, in file order)
+        self.members: dict[tuple[str, int, int], tuple[str, int, int]] = {}
+        self.owner = _Owners(book.formulas, self.members)
         self._used: dict[str, tuple[int, int]] | None = None
         self._in_file_order = False  # see _run_in_file_order
+        self._completed: list[_columns.Run] = []  # the runs computed a column at a time
+        self._run_cells_not_computed: list[tuple[str, int, int]] = []
+        index = self.index
+        for key in book.formulas:
+            at = (key[0], key[2])
+            rows = index.get(at)
+            if rows is None:
+                rows = index[at] = []
+            rows.append(key[1])
         for key, f in book.formulas.items():
-            cells = [key]
-            if f.array is not None:
-                cells = [
-                    (f.sheet, r, c)
-                    for r in range(f.array.r1, f.array.r2 + 1)
-                    for c in range(f.array.c1, f.array.c2 + 1)
-                ]
-            for cell in cells:
-                self.owner[cell] = key
-                self.index.setdefault((cell[0], cell[2]), []).append(cell[1])
-        for rows in self.index.values():
+            if f.array is None:
+                continue
+            for r in range(f.array.r1, f.array.r2 + 1):
+                for c in range(f.array.c1, f.array.c2 + 1):
+                    cell = (f.sheet, r, c)
+                    if cell != key:
+                        self.members[cell] = key
+                        index.setdefault((f.sheet, c), []).append(r)
+        for rows in index.values():
             rows.sort()
 
     # ---------------------------------------------------------------- order
     def _deps(self, f: Formula) -> set[tuple[str, int, int]]:
         out: set[tuple[str, int, int]] = set()
         owner = self.owner
-        stack = [f.tree]
+        stack = [self.book.tree_of(f)]
         seen_names: set[tuple[str | None, str]] = set()
         while stack:
             for kind, x in _refs.expand(_references(stack.pop()), self.book.sheet_names):
@@ -416,8 +570,9 @@ class Evaluator:
         cells that cannot be ordered (a circular reference), each with the reason."""
         users: dict[tuple[str, int, int], list[tuple[str, int, int]]] = {}
         waiting: dict[tuple[str, int, int], int] = {}
+        done = self.done
         for k, f in self.book.formulas.items():  # dependencies not kept: memory at scale
-            d = self._deps(f)
+            d = self._deps(f) if k not in done else set()  # a run's cell: computed
             waiting[k] = len(d)
             for x in d:
                 users.setdefault(x, []).append(k)
@@ -469,7 +624,7 @@ class Evaluator:
 
     def cell(self, sheet: str, r: int, c: int) -> Any:
         key = (sheet, r, c)
-        owner = self.owner.get(key)
+        owner = key if key in self.book.formulas else self.members.get(key)
         if owner is not None:
             f = self.book.formulas[owner]
             try:
@@ -491,8 +646,8 @@ class Evaluator:
     def used(self, sheet: str) -> tuple[int, int]:
         """The last row and column of a sheet that hold a value or a formula."""
         if self._used is None:
-            self._used = {}
-            for s, r, c in itertools.chain(self.book.values, self.owner):
+            self._used = dict(self.book.extent)  # values and formula cells, as read
+            for s, r, c in self.members:
                 last = self._used.get(s, (1, 1))
                 self._used[s] = (max(last[0], r), max(last[1], c))
         return self._used.get(sheet, (1, 1))
@@ -533,13 +688,15 @@ class Evaluator:
         return {s.upper() for s in self.book.sheet_names}
 
     def run(self, progress: Callable[[int, int], None] | None = None) -> None:
+        self._run_columns()
         if self._run_in_file_order(progress):
             return
         order, circular = self.order()
-        for done, key in enumerate(order):
-            if progress is not None and done % 1000 == 0:
-                progress(done, len(order))
-            self._evaluate(key)
+        for count, key in enumerate(order):
+            if progress is not None and count % 1000 == 0:
+                progress(count, len(order))
+            if key not in self.done:  # not a run's cell (computed before)
+                self._evaluate(key)
         for key, why in circular.items():
             self._set_not_computed(key, why)
 
@@ -552,27 +709,98 @@ class Evaluator:
         reference -- and at the first cell not computed (the dependency order then decides
         which cell is reported first, as before)."""
         self._in_file_order = True
+        done = self.done
         try:
+            if any(isinstance(done[k], NotComputed) for k in self._run_cells_not_computed):
+                raise _NotYet  # the dependency order decides which cell is reported first
             total = len(self.book.formulas)
-            for done, key in enumerate(self.book.formulas):
-                if progress is not None and done % 1000 == 0:
-                    progress(done, total)
+            formulas = self.book.formulas
+            if not done:
+                left: Any = formulas
+            elif len(done) == len(formulas):  # every formula in a run: none left
+                left = ()
+            else:
+                left = [k for k in formulas if k not in done]
+            for count, key in enumerate(left):
+                if progress is not None and count % 1000 == 0:
+                    progress(count, total)
                 self._evaluate(key)
-                if isinstance(self.done[key], NotComputed):
+                if isinstance(done[key], NotComputed):
                     raise _NotYet
-        except _NotYet:
-            self.done.clear()
+        except _NotYet:  # what the runs computed is kept; the rest in dependency order
+            kept = {k: done[k] for k in self._run_cells()}
+            done.clear()
+            done.update(kept)
             self.arrays.clear()
             return False
         finally:
             self._in_file_order = False
         return True
 
+    def _run_columns(self) -> None:
+        """The runs of copied-down formulas (columns.py), each once every formula cell it
+        reads is computed by an earlier run; the others are left to the cell-at-a-time order."""
+        pending = list(self.book.runs)
+        if not pending:
+            return
+        count = _columns.formula_rows_counter(self.index)
+        covered: dict[tuple[str, int], list[tuple[int, int]]] = {}
+        sheets = self._sheets
+        for _ in range(8):  # a chain of runs reading runs: a few passes; the rest cell by cell
+            left = []
+            for run in pending:
+                ready = self._ready(run, count, covered, sheets)
+                if ready is None:
+                    continue  # never: reads its own column, or a cell no run computes
+                if not ready:
+                    left.append(run)
+                    continue
+                self._run_cells_not_computed.extend(_columns.evaluate_run(self, run, count))
+                self._completed.append(run)
+                covered.setdefault((run.sheet, run.col), []).append((run.r0, run.r1))
+            if len(left) == len(pending):
+                break
+            pending = left
+
+    def _ready(
+        self,
+        run: _columns.Run,
+        count: Callable[[str, int, int, int], int],
+        covered: dict[tuple[str, int], list[tuple[int, int]]],
+        sheets: set[str],
+    ) -> bool | None:
+        """Whether every formula cell ``run`` reads is computed (by a completed run); None
+        when it never will be before the run (it reads its own column's rows)."""
+        for sheet, r1, c1, r2, c2 in _columns.references(run):
+            if sheet not in sheets:
+                continue  # #REF!: each row says so, cell by cell
+            last_col = min(c2, self.used(sheet)[1])
+            for c in range(c1, last_col + 1):
+                if sheet == run.sheet and c == run.col and r1 <= run.r1 and r2 >= run.r0:
+                    return None
+                n = count(sheet, c, r1, r2)
+                if n == 0:
+                    continue
+                got = 0
+                for a, b in covered.get((sheet, c), ()):
+                    lo, hi = max(a, r1), min(b, r2)
+                    if lo <= hi:
+                        got += hi - lo + 1
+                if got != n:
+                    return False
+        return True
+
+    def _run_cells(self) -> Iterator[tuple[str, int, int]]:
+        for run in self._completed:
+            for r in range(run.r0, run.r1 + 1):
+                yield (run.sheet, r, run.col)
+
     def _evaluate(self, key: tuple[str, int, int]) -> None:
         """One formula's value into :attr:`done` (and :attr:`arrays`)."""
         f = self.book.formulas[key]
+        tree = self.book.tree_of(f)
         try:
-            value = self.eval(f.tree, f, array=f.array is not None)
+            value = self.eval(tree, f, array=f.array is not None)
         except (Unsupported, RecursionError) as why:
             self._set_not_computed(key, _not_computed(why))
             return
@@ -590,7 +818,7 @@ class Evaluator:
             self.done[key] = full[0, 0]
         else:
             if _is_array(value):  # a range: implicit intersection; an array: its first
-                value = _implicit_intersection(value, f.tree, f)
+                value = _implicit_intersection(value, tree, f)
             self.done[key] = _scalar_out(value)
 
     def _set_not_computed(self, key: tuple[str, int, int], why: NotComputed) -> None:
@@ -686,6 +914,30 @@ class Evaluator:
                 values[i] = _elementwise(_shift_serial(DAYS_1904), v)
         result = _call_addin(name, fn, values)
         return _elementwise(_shift_serial(-DAYS_1904), result) if date_result else result
+
+
+class _Owners:
+    """cell → the formula cell whose value it holds: itself, or an array formula's first
+    cell (without a dict of every formula cell: memory and time at scale)."""
+
+    __slots__ = ("formulas", "members")
+
+    def __init__(
+        self,
+        formulas: dict[tuple[str, int, int], Formula],
+        members: dict[tuple[str, int, int], tuple[str, int, int]],
+    ) -> None:
+        self.formulas = formulas
+        self.members = members
+
+    def get(self, key: tuple[str, int, int]) -> tuple[str, int, int] | None:
+        return key if key in self.formulas else self.members.get(key)
+
+    def __getitem__(self, key: tuple[str, int, int]) -> tuple[str, int, int]:
+        got = self.get(key)
+        if got is None:
+            raise KeyError(key)
+        return got
 
 
 def defined_names(workbook_xml: bytes) -> list[tuple[str, int | None, str]]:

@@ -5,6 +5,7 @@ reported). Moved out of :mod:`.evaluator` unchanged."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import functools
 import math
 import os
@@ -614,12 +615,21 @@ def _trim(text: str) -> str:
     return " ".join(part for part in text.split(" ") if part)
 
 
+def _sum(nums: list[float]) -> float | Err:
+    """SUM: the exactly rounded sum; #NUM! beyond the largest number (math.fsum raises
+    OverflowError there)."""
+    try:
+        return float(math.fsum(nums))
+    except OverflowError:
+        return Err("#NUM!")
+
+
 def _avg(nums: list[float]) -> Any:
     return sum(nums) / len(nums) if nums else Err("#DIV/0!")
 
 
 _NATIVE: dict[str, Callable[..., Any]] = {
-    "SUM": _agg(lambda n: float(math.fsum(n))),
+    "SUM": _agg(lambda n: _sum(n)),
     "MIN": _agg(lambda n: min(n) if n else 0.0),
     "MAX": _agg(lambda n: max(n) if n else 0.0),
     "AVERAGE": _agg(_avg),
@@ -694,7 +704,16 @@ def _excel_round(x: float, digits: float, mode: str) -> float:
     from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 
     d = int(digits)
-    q = Decimal(1).scaleb(-d)
     value = Decimal(format(x, ".15g"))
+    if d < -300:
+        return 0.0
+    if d > 340:  # beyond the last decimal of any 15-significant-digit number: unchanged
+        return float(value)
+    q = Decimal(1).scaleb(-d)
     rounding = {"half": ROUND_HALF_UP, "up": ROUND_UP, "down": ROUND_DOWN}[mode]
-    return float(value.quantize(q, rounding=rounding)) if d >= -300 else 0.0
+    # up to 309 digits before the point and 340 after: a context wide enough for any of them
+    # (the default 28 digits raised InvalidOperation for ROUND(1E20, 10))
+    return float(value.quantize(q, rounding=rounding, context=_WIDE))
+
+
+_WIDE = decimal.Context(prec=700)

@@ -537,5 +537,7 @@ class Formula:
     row: int
     col: int
     text: str
-    tree: Node
+    tree: Node | None  # None: made when needed (Workbook.tree_of)
     array: Ref | None  # the range of a legacy array formula
+    #: a shared formula read without its tree: its master's cell (``text`` is the master's)
+    origin: tuple[int, int] | None = None

@@ -27,7 +27,9 @@ _CELL = re.compile(
     rb"(?:/>|>(?:<f\b([^>]*?)(?:/>|>([^<]*)</f>))?(?:<v>([^<]*)</v>)?(.*?)</c>)",
     re.S,
 )
+CELL = _CELL  # groups: letters, digits, t, attributes, <f> attributes, <f> text, <v> text, rest
 _COLUMNS: dict[bytes, int] = {}
+COLUMNS = _COLUMNS  # column letters (bytes) → number, as met
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
 _ENTITY = re.compile(r"&(?:#([0-9]+)|#x([0-9A-Fa-f]+)|(amp|lt|gt|quot|apos));")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -47,7 +49,11 @@ def text(raw: bytes) -> str:
     if "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     if "&" in s:
-        s = _ENTITY.sub(_entity, s)
+        if "&#" in s:
+            s = _ENTITY.sub(_entity, s)
+        else:  # named entities only: replaced one after the other, &amp; last (one pass)
+            s = s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            s = s.replace("&apos;", "'").replace("&amp;", "&")
     return s
 
 
@@ -73,6 +79,13 @@ def attrs(tag: bytes) -> dict[str, str]:
 def cells(data: bytes) -> Iterator[Cell] | None:
     """The cells of a worksheet part in document order, or None where this reader cannot
     promise to read what an XML parser reads (the caller then uses ElementTree)."""
+    at = span(data)
+    return None if at is None else _cells(data, *at)
+
+
+def span(data: bytes) -> tuple[int, int] | None:
+    """Where the cells of ``<sheetData>`` are, for :data:`CELL` (each match one ``<c>``), or
+    None where this reader cannot promise to read what an XML parser reads."""
     enc = _ENCODING.match(data)
     if enc is not None and enc.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
@@ -89,9 +102,9 @@ def cells(data: bytes) -> Iterator[Cell] | None:
         return None  # ElementTree names the error
     m = re.search(rb"<sheetData\b[^>]*?(/?)>", data)
     if m is None or m.group(1):
-        return iter(())
+        return (0, 0)
     end = data.find(b"</sheetData>", m.end())
-    return _cells(data, m.end(), end if end >= 0 else len(data))
+    return m.end(), (end if end >= 0 else len(data))
 
 
 def _cells(data: bytes, start: int, end: int) -> Iterator[Cell]:
@@ -114,6 +127,12 @@ def _cells(data: bytes, start: int, end: int) -> Iterator[Cell]:
             vtext,
             None,
         )
+
+
+def column(letters: bytes) -> int:
+    """The number of column ``letters`` (kept in :data:`COLUMNS`)."""
+    col = _COLUMNS[letters] = _column(letters.decode())
+    return col
 
 
 def _column(letters: str) -> int:
