@@ -132,6 +132,13 @@ def main() -> int:
                 what = next((k for k in ("refused", "not finished") if k in ra), "")
                 what = what or f"{ra.get('cells', 0)} cells"
                 zipped = {None: "", True: ", zip identical", False: ", zip bytes differ"}
+                if why and a.exists():
+                    # a volatile function (RAND) computed by LibreOffice: the base tree again
+                    again = Path(tmp) / "again.xlsx"
+                    again.unlink(missing_ok=True)
+                    run(base, wb, again, engine, overrides)
+                    if again.exists() and parts(again) != parts(a):
+                        why.append("NOT DETERMINISTIC: two runs of the base differ too")
                 if why:
                     different += 1
                     print(f"DIFFERENT {name} [{engine}]: " + "; ".join(why))
