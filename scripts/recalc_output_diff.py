@@ -5,7 +5,7 @@
 Recalculates each workbook (default: every workbook of tests/corpus and workbook_templates)
 twice, in child processes, once with the ``xl_addin`` of ``BASE_TREE`` (a checkout of the
 commit to compare with, e.g. ``git archive main | tar -x -C /tmp/base``) and once with this
-tree's, with ``allow_errors=True`` and each engine of ``--engines`` (default: native), and
+tree's, with ``allow_errors=True`` and each ``--engine`` given (default: native), and
 compares: the report (error cells and their messages, cells written, engine, warnings, or
 the error refusing the workbook) and the output zip part by part (names, order, content).
 Prints one line per workbook and engine, and ``identical``/``DIFFERENT`` totals; the exit
@@ -93,7 +93,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("base", type=Path, help="the tree to compare with (its xl_addin/)")
     parser.add_argument("workbooks", type=Path, nargs="*")
-    parser.add_argument("--engines", nargs="+", default=["native"])
+    parser.add_argument(
+        "--engine",
+        dest="engines",
+        action="append",
+        choices=("native", "auto", "libreoffice", "formulas"),
+        help="the engine (repeatable; default: native)",
+    )
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE"
     )
@@ -103,7 +109,7 @@ def main() -> int:
     different = same = 0
     with tempfile.TemporaryDirectory(prefix="recalc-diff-") as tmp:
         for wb in args.workbooks or workbooks():
-            for engine in args.engines:
+            for engine in args.engines or ["native"]:
                 a, b = Path(tmp) / "base.xlsx", Path(tmp) / "new.xlsx"
                 for p in (a, b):
                     p.unlink(missing_ok=True)
