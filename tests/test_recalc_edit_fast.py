@@ -328,3 +328,28 @@ def test_a_value_cell_with_a_formula_cells_reference_the_one_difference(
             '<row r="1"><c r="A1"><v>2</v></c><c r="A1"><f>1+1</f><v>0</v></c></row>'
         ).encode()
     )
+
+
+def test_text_from_an_inline_string_kept_as_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An inline string with xml:space="preserve" (its spaces are part of it) read by a
+    formula; text results escaped as Excel escapes them (a control character, a literal
+    _xHHHH_, a carriage return) -- the value cell itself left as it is."""
+    rows = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c>'
+        '<c r="B1"><f>A1&amp;"|"</f></c>'  # " a " & "|" = " a |"
+        '<c r="C1"><f>"x"&amp;CHAR(13)&amp;"_x005F_x0009_"&amp;CHAR(9)</f></c></row>'
+    )
+    # C1: "x", a carriage return (&#13;), the text _x0009_ (its _ escaped), a tab (kept: XML
+    # holds it)
+    expected = (
+        '<row r="1"><c r="A1" t="inlineStr"><is><t xml:space="preserve"> a </t></is></c>'
+        '<c r="B1" t="str"><f>A1&amp;"|"</f><v> a |</v></c>'
+        '<c r="C1" t="str"><f>"x"&amp;CHAR(13)&amp;"_x005F_x0009_"&amp;CHAR(9)</f>'
+        "<v>x&#13;_x005F_x0009_\t</v></c></row>"
+    )
+    assert sheetxml.plain_sheet(_sheet(rows).encode(), "S") is not None
+    fast = _recalc(tmp_path, _sheet(rows), monkeypatch, fast=True)
+    assert fast == (_sheet(expected).encode(), [], 2)
+    assert fast == _recalc(tmp_path, _sheet(rows), monkeypatch, fast=False)
