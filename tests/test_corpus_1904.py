@@ -120,10 +120,13 @@ ADDED = {"E": "YEAR(C{r})", "F": "MONTH(C{r})", "G": "DAY(C{r})"}
 ADDED["H"] = "DATE(YEAR(C{r}),MONTH(C{r}),DAY(C{r}))"
 
 
-def _copy_with_date_parts(dst: Path, rows: list[int], *, date1904: bool = True) -> Path:
+def _copy_with_date_parts(
+    dst: Path, rows: list[int], *, date1904: bool = True, names: dict[str, str] | None = None
+) -> Path:
     """A copy of the workbook with the ADDED formula cells (no cached value) at the end of each
     of ``rows`` on Tests (its cells stop at column D); ``date1904=False`` also sets the flag to
-    0 (the control: the same serials read in the 1900 system)."""
+    0 (the control: the same serials read in the 1900 system); ``names``: defined names (name
+    -> cell of Tests) added, for ``--set``."""
     with zipfile.ZipFile(SRC) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():
             body = zin.read(info)
@@ -138,9 +141,19 @@ def _copy_with_date_parts(dst: Path, rows: list[int], *, date1904: bool = True) 
                     assert n == 1, r
                 text = text.replace('<dimension ref="A1:D42"/>', '<dimension ref="A1:H42"/>')
                 body = text.encode("utf-8")
-            elif info.filename == "xl/workbook.xml" and not date1904:
-                assert body.count(b'date1904="1"') == 1
-                body = body.replace(b'date1904="1"', b'date1904="0"')
+            elif info.filename == "xl/workbook.xml":
+                if not date1904:
+                    assert body.count(b'date1904="1"') == 1
+                    body = body.replace(b'date1904="1"', b'date1904="0"')
+                if names:
+                    defined = "".join(
+                        f'<definedName name="{n}">{SHEET}!${ref[0]}${ref[1:]}</definedName>'
+                        for n, ref in names.items()
+                    )
+                    assert body.count(b"</sheets>") == 1 and b"<definedNames" not in body
+                    body = body.replace(
+                        b"</sheets>", f"</sheets><definedNames>{defined}</definedNames>".encode()
+                    )
             zout.writestr(info, body)
     return dst
 
@@ -230,3 +243,36 @@ def test_text_cells_keep_excels_values(tmp_path: Path, engine: str) -> None:
     out = {(c.sheet, c.ref): c.value for c in cmp.read_formula_cells(report.output)}
     assert out == excel and len(excel) == 41
     assert set(cmp.not_computed_cells(report)) == set(excel)
+
+
+@pytest.mark.parametrize("date1904", [True, False])
+def test_set_writes_dates_as_excel_wrote_them(tmp_path: Path, date1904: bool) -> None:
+    """``--set NAME=YYYY-MM-DD`` writes the day's serial in the workbook's date system. Excel
+    wrote C2 = 17816.607951388887 for 1952-10-11 14:35:27 (its text "11-10-52 14:35:27" in A14),
+    C21 = 36191.170208437499 for 2003-02-01 04:05:06 ("1-2-03 4:5:6" in A33) and C41 = 44196 for
+    2025-01-01 ("01-01-2025"); setting those days over cells C2, C21, C41 of a copy must write
+    Excel's integer parts 17816, 36191, 44196 -- and YEAR/MONTH/DAY of them give the days back.
+    The control (the flag set to 0) writes the 1900-system serials 19278, 37653 and 45658, which
+    are 1462 more."""
+    days = {"C2": "1952-10-11", "C21": "2003-02-01", "C41": "2025-01-01"}
+    src = _copy_with_date_parts(
+        tmp_path / "DateFormatTests.xlsx",
+        [2, 21, 41],
+        date1904=date1904,
+        names={f"Day{ref[1:]}": ref for ref in days},
+    )
+    overrides: dict[str, object] = {f"Day{ref[1:]}": day for ref, day in days.items()}
+    report = recalculate(src, allow_errors=True, engine="native", overrides=overrides)
+    assert report.output is not None
+    raw = _raw_cells(report.output, PART)
+    excel = _raw_cells(SRC, PART)
+    offset = 0 if date1904 else 1462
+    for ref in days:
+        assert int(raw[ref]) == int(float(excel[ref])) + offset, ref
+    assert (raw["C2"], raw["C21"], raw["C41"]) == (
+        ("17816", "36191", "44196") if date1904 else ("19278", "37653", "45658")
+    )
+    got = {c.ref: c.value for c in cmp.read_formula_cells(report.output) if c.sheet == SHEET}
+    for ref, day in days.items():
+        y, m, d = (int(x) for x in day.split("-"))
+        assert (got[f"E{ref[1:]}"], got[f"F{ref[1:]}"], got[f"G{ref[1:]}"]) == (y, m, d), ref
