@@ -2,7 +2,10 @@
 
 Every workbook of the corpus is a data file shipped inside a pinned package of a public registry
 (a PyPI source distribution, a Debian binary package, a Debian source package's upstream
-tarball); tests/corpus/MANIFEST.csv records, per
+tarball) or, where no registry ships it, a file of a public GitHub repository at a pinned commit
+(registry ``github``: package ``OWNER/NAME``, version the commit's 40-digit id, member the path in
+the repository, package_sha256 the file's own SHA-256; no registry client can download it, so
+``--rebuild`` names what to copy instead); tests/corpus/MANIFEST.csv records, per
 workbook: its path under tests/corpus/, SHA-256 and size, the <Application> its docProps/app.xml
 names (the evidence that Excel saved it: each formula cell then carries Excel's own cached value),
 the registry, package, version and SHA-256 of the package file, the member path inside the
@@ -86,6 +89,14 @@ def read_manifest(path: Path = MANIFEST) -> list[Entry]:
                 raise ValueError(f"{path}:{n}: every column needs a value")
             if not re.fullmatch(r"[0-9a-f]{64}", row["sha256"]):
                 raise ValueError(f"{path}:{n}: sha256 must be 64 lower-case hex digits")
+            if row["registry"] == "github" and not (
+                re.fullmatch(r"[0-9a-f]{40}", row["version"])
+                and row["package_sha256"] == row["sha256"]
+            ):
+                raise ValueError(
+                    f"{path}:{n}: a github row's version must be the commit's 40 hex digits "
+                    "and its package_sha256 the file's sha256"
+                )
             entries.append(Entry(**{**row, "bytes": int(row["bytes"])}))  # type: ignore[arg-type]
     files = [e.file for e in entries]
     if len(set(files)) != len(files):
@@ -231,6 +242,13 @@ def rebuild(entries: list[Entry], force: bool) -> list[str]:
             e for e in group if force or not e.path.is_file() or problems(e, e.path.read_bytes())
         ]
         if not todo:
+            continue
+        if registry == "github":  # no registry client reaches it: say what to copy
+            found.extend(
+                f"{e.file}: not in a package registry; copy {e.member} of the GitHub "
+                f"repository {package} at commit {version} (SHA-256 {e.sha256})"
+                for e in todo
+            )
             continue
         with tempfile.TemporaryDirectory(prefix="xl-addin-corpus-") as tmp:
             pkg = _download(todo[0], Path(tmp))

@@ -57,10 +57,34 @@ def test_corpus_size_origin_and_licences() -> None:
     assert sum(e.bytes for e in ENTRIES) < 15 * 2**20
     licences = (make_corpus.CORPUS / "LICENSES").read_text(encoding="utf-8")
     for e in ENTRIES:
-        assert e.registry in ("pypi", "debian", "debian-source"), e.file
+        assert e.registry in ("pypi", "debian", "debian-source", "github"), e.file
         assert e.package in licences, f"{e.file}: {e.package} has no section in LICENSES"
         assert e.licence in ("MIT", "MPL-2.0", "Apache-2.0"), e.file
         assert e.member.endswith(Path(e.file).name), e.file
+
+
+def test_a_github_row_is_pinned_and_never_downloaded(tmp_path: Path) -> None:
+    """A file no registry ships (registry github) is pinned by commit and by its own SHA-256;
+    --rebuild cannot download it and says what to copy instead of writing anything."""
+    rows = [e for e in ENTRIES if e.registry == "github"]
+    assert [e.file for e in rows] == ["sheetjs/1904.xlsx"]
+    header = ",".join(make_corpus.FIELDS)
+    good = make_corpus.MANIFEST.read_text(encoding="utf-8").splitlines()
+    line = next(x for x in good if x.startswith("sheetjs/1904.xlsx,"))
+    manifest = tmp_path / "MANIFEST.csv"
+    manifest.write_text(f"{header}\n{line}\n", encoding="utf-8")
+    assert [e.file for e in make_corpus.read_manifest(manifest)] == ["sheetjs/1904.xlsx"]
+    for bad in (line.replace(rows[0].version, "master"), line.replace(rows[0].sha256, "0" * 64, 1)):
+        manifest.write_text(f"{header}\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match="github row"):
+            make_corpus.read_manifest(manifest)
+    missing = make_corpus.Entry(**{**vars(rows[0]), "file": "sheetjs/not-there.xlsx"})
+    found = make_corpus.rebuild([missing], force=False)
+    assert found == [
+        "sheetjs/not-there.xlsx: not in a package registry; copy 1904/1904.xlsx of the GitHub "
+        f"repository SheetJS/test_files at commit {rows[0].version} (SHA-256 {rows[0].sha256})"
+    ]
+    assert not missing.path.exists()
 
 
 def test_a_tampered_workbook_is_caught(tmp_path: Path) -> None:
