@@ -108,7 +108,7 @@ def main() -> int:
     base = args.base.resolve()
     different = same = 0
     with tempfile.TemporaryDirectory(prefix="recalc-diff-") as tmp:
-        for wb in args.workbooks or workbooks():
+        for wb in [p.resolve() for p in args.workbooks] or workbooks():
             for engine in args.engines or ["native"]:
                 a, b = Path(tmp) / "base.xlsx", Path(tmp) / "new.xlsx"
                 for p in (a, b):
@@ -118,7 +118,9 @@ def main() -> int:
                 ta, tb = ra.pop("timings", {}), rb.pop("timings", {})
                 why = []
                 if ra != rb:
-                    why.append(f"report differs: {ra} != {rb}")
+                    keys = [k for k in sorted({*ra, *rb}) if ra.get(k) != rb.get(k)]
+                    shown = {k: (ra.get(k), rb.get(k)) for k in keys}
+                    why.append(f"report differs: {str(shown)[:300]}")
                 if a.exists() != b.exists():
                     why.append(f"written: {a.exists()} != {b.exists()}")
                 zip_same = None
