@@ -310,3 +310,15 @@ def test_a_shared_formula_cell_read_whole_still_has_its_master() -> None:
     assert fast[("S", 5, 2)] == 8.0  # A5 is 4
     assert fast[("S", 20, 2)] == 38.0
     assert runs == 0  # rows 1-4 only before the cell read whole: too few for a run
+
+
+def test_run_texts_with_percent_constants_and_a_changed_row() -> None:
+    cells = [(r, 3, f"A{r}*10%+$B$1") for r in range(1, 21)]  # % and an absolute reference
+    cells += [(r, 4, "$A$1*2") for r in range(1, 21)]  # nothing moves: the same text
+    cells += [(r, 5, f"A{r}+1") for r in range(1, 21)]
+    cells[44] = (5, 5, "A5+2")  # one row of column E differs: two runs, around it
+    runs, alone = columns.find_runs("S", cells)
+    assert [(x.col, x.r0, x.r1) for x in runs] == [(3, 1, 20), (4, 1, 20), (5, 6, 20)]
+    assert [(r, c) for r, c, _ in alone] == [(r, 5) for r in range(1, 6)]  # E1:E4 too few
+    zeros = [(r, 3, f"A0{r}*2") for r in range(1, 21)]  # A01: not the tokenizer's text for A1
+    assert columns.find_runs("S", zeros)[0] == []

@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .cells import _MAX_ROW, NEAR_ZERO, _wrapped
+from .cells import NEAR_ZERO, _wrapped
 from .functions import _excel_round
 from .parser import _FAST_REF, Node, _plan
 
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
 MIN_RUN = 8
 
 _DIGITS = re.compile(r"[0-9]+")
-_MARK = "\x01"  # a group of digits, in a column's formulas with their digits taken out
-_SEP = "\x00"  # between the formulas of a column (neither can be in a formula's text)
 
 
 @dataclass(slots=True)
@@ -96,58 +95,78 @@ def runs_of_columns(sheet: str, by_col: dict[int, tuple[list[int], list[str]]]) 
 
 
 def _blocks(rows: list[int], texts: list[str]) -> list[tuple[int, int]]:
-    """(first, end) index pairs of the runs of one column: consecutive rows whose formulas are
-    the same once their digits are taken out, and whose digits differ only where they are the
-    row of a relative cell reference (of the first row's formula), by the row's own offset."""
-    joined = _SEP.join(texts)
-    if _MARK in joined or joined.count(_SEP) != len(texts) - 1:
-        return []
-    shapes = _DIGITS.sub(_MARK, joined).split(_SEP)
-    digits = _DIGITS.findall(joined)
-    if digits and max(map(len, digits)) > 9:  # a long number: not compared as an integer here
-        return []
-    values = np.array(digits, dtype=np.int64) if digits else np.zeros(0, dtype=np.int64)
+    """(first, end) index pairs of the runs of one column: consecutive rows whose formula is
+    exactly the first row's with the row of each relative cell reference moved down with the
+    row (the expected texts are written out and compared, a chunk at a time)."""
     n = len(texts)
-    rows_a = np.array(rows, dtype=np.int64)
-    # the same shape as the cell above, one row below it
-    same = np.fromiter(map(str.__eq__, shapes[1:], shapes[:-1]), dtype=bool, count=n - 1)
-    same &= np.diff(rows_a) == 1
-    edges = [0, *(np.flatnonzero(~same) + 1).tolist(), n]
     out: list[tuple[int, int]] = []
-    offset = 0  # where the block's digits start (every cell of a block has as many)
-    for i, j in itertools.pairwise(edges):
-        k = shapes[i].count(_MARK)
-        start, offset = offset, offset + k * (j - i)
-        if j - i < MIN_RUN:
+    i = 0
+    while i <= n - MIN_RUN:
+        made = _template(texts[i])
+        if made is None:
+            i += 1
             continue
-        moving = _moving_digits(texts[i], k)
-        if moving is None:
-            continue
-        block = values[start : start + k * (j - i)].reshape(j - i, k)
-        if moving.any():
-            refs = block[:, moving]
-            if (refs < 1).any() or (refs > _MAX_ROW).any():
-                continue
-        moved = block - rows_a[i:j, None] * moving[None, :]
-        # a new run where a relative reference's offset or any other digit changes
-        change = (moved[1:] != moved[:-1]).any(axis=1)
-        cuts = [0, *(np.flatnonzero(change) + 1).tolist(), j - i]
-        for a, b in itertools.pairwise(cuts):
-            if b - a >= MIN_RUN:
-                out.append((i + a, i + b))
-    if offset != len(digits):  # the digits were not counted as found: take no run
-        return []
+        fmt, bases = made
+        r0 = rows[i]
+        j = i + 1
+        chunk = MIN_RUN
+        while j < n:
+            end = min(n, j + chunk)
+            a, b = j - i, end - i  # offsets from the run's first row
+            if bases:
+                expected = [
+                    fmt % t for t in zip(*[range(x + a, x + b) for x in bases], strict=True)
+                ]
+            else:
+                expected = [fmt] * (b - a)
+            bad = next(
+                itertools.compress(
+                    itertools.count(),
+                    map(operator.ne, texts[j:end], expected),
+                ),
+                None,
+            )
+            gap = next(
+                itertools.compress(
+                    itertools.count(), map(operator.ne, rows[j:end], range(r0 + a, r0 + b))
+                ),
+                None,
+            )
+            stop = min((x for x in (bad, gap) if x is not None), default=None)
+            if stop is not None:
+                j += stop
+                break
+            j = end
+            chunk *= 4
+        if j - i >= MIN_RUN:
+            out.append((i, j))
+            i = j
+        else:
+            i += 1
     return out
 
 
-def _moving_digits(text: str, k: int) -> np.ndarray | None:
-    """Which of the ``k`` digit groups of ``text`` are the row of a relative cell reference
-    (as the parser's fast path finds them): they move with the row; the others do not."""
-    rows = {m.start(4) for m in _FAST_REF.finditer(text) if not m.group(3)}
-    spans = [m.start() for m in _DIGITS.finditer(text)]
-    if len(spans) != k:
-        return None
-    return np.array([at in rows for at in spans], dtype=bool)
+def _template(text: str) -> tuple[str, list[int]] | None:
+    """``text`` as a %-format with ``%d`` for the row of each relative cell reference (as the
+    parser's fast path finds them), and those rows; None for a text the runs do not take."""
+    moving = {m.start(4) for m in _FAST_REF.finditer(text) if not m.group(3)}
+    pieces: list[str] = []
+    bases: list[int] = []
+    at = 0
+    for m in _DIGITS.finditer(text):
+        if m.start() not in moving:
+            continue
+        digits = m.group()
+        if digits[0] == "0" or len(digits) > 7:  # A01, or beyond any row: not taken
+            return None
+        pieces.append(text[at : m.start()].replace("%", "%%"))
+        pieces.append("%d")
+        bases.append(int(digits))
+        at = m.end()
+    if not bases:  # no reference moves: every row holds the same text
+        return text, bases
+    pieces.append(text[at:].replace("%", "%%"))
+    return "".join(pieces), bases
 
 
 def make_run(sheet: str, col: int, r0: int, r1: int, text: str) -> Run | None:
