@@ -173,114 +173,126 @@ class Workbook:
 
     def _read_sheet(self, sheet: str, part: str, data: bytes, strings: list[str]) -> None:
         shared: dict[str, tuple[int, int, list[Tok] | str]] = {}
-        at = sheetread.span(data)
+        at = sheetread.span(data, check=False)
         if at is None:  # what the one-pass reader does not promise to read: ElementTree
             root = parse_xml(part, data)
             for row_el in root.iter(f"{_NS}row"):
                 for c in row_el.iter(f"{_NS}c"):
                     self._read_cell(sheet, part, c, strings, shared)
             return
-        last_r, last_c = self.extent.get(sheet, (1, 1))
-        values, add = self.values, self._add_formula
-        formulas = self.formulas
-        plain: dict[int, tuple[list[int], list[str]]] = {}  # column → (rows, texts)
-        # shared formulas whose master was read without a tree: si → (row, column, text, the
-        # rows of the master's column holding it); <f> attributes as read, by their bytes
-        groups: dict[str, tuple[int, int, str, list[int]]] = {}
-        fcache: dict[bytes, dict[str, str]] = {}
-        tables = self.tables
-        lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
-        columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
-        # one loop over the <c> elements (sheetread.cells, inlined: 750,000 cells at scale)
-        for m in sheetread.CELL.finditer(data, *at):
-            letters, digits, t, cattrs, fattrs, ftext, vtext, rest = m.groups()
-            if rest or letters is None or (t is None and b"t" in cattrs):
-                # a layout the reader does not take apart
-                c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, m.group(0), count=1))
-                self._read_cell(sheet, part, c, strings, shared)
-                continue
-            r = int(digits)
-            col = columns.get(letters) or sheetread.column(letters)
-            if r > last_r:
-                last_r = r
-            if col > last_c:
-                last_c = col
-            try:
-                if vtext is None and t is None:
-                    value: Any = None  # a formula without a cached value, an empty cell
-                elif t is None and vtext and b"&" not in vtext:
-                    value = float(vtext)  # a number, the common case
-                else:
-                    v = None if vtext is None else text_of(vtext)
-                    value = _value_of(t.decode() if t else "n", v, strings)
-            except (ValueError, IndexError, TypeError):
-                ref = (letters + digits).decode()
-                raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
-            if fattrs is None:
-                values[(sheet, r, col)] = value
-                continue
-            # a formula's cached value is never read (the formula is): not kept
-            if not ftext:
-                text = ""
-            elif b"&" in ftext or b"\r" in ftext:
-                text = text_of(ftext)
-            else:
-                text = ftext.decode()
-            if "_x" in text:
-                text = excel_unescape(text)
-            plain_text = "[" not in text and ("!" not in text or not _refs.maybe(text, tables))
-            if lazy and fattrs and b"shared" in fattrs:
-                fa = fcache.get(fattrs)
-                if fa is None:
-                    fa = fcache[fattrs] = attrs(fattrs)
-                si = fa.get("si")
-                if fa.get("t") == "shared" and si is not None and set(fa) <= _SHARED_ATTRS:
-                    if text:  # a master (read by _add_formula: it is the master from now on)
-                        groups.pop(si, None)
-                        self._lazy_masters.pop((sheet, si), None)
-                        if plain_text and not text.startswith("="):
-                            groups[si] = (r, col, text, [r])
-                            self._lazy_masters[(sheet, si)] = (r, col, text)
-                            formulas[(sheet, r, col)] = Formula(
-                                sheet, r, col, text, None, None, (r, col)
-                            )
-                            continue
+        # expat checks the part is well-formed on the other core while it is read here
+        check = sheetread.check_in_background(data)
+        try:
+            last_r, last_c = self.extent.get(sheet, (1, 1))
+            values, add = self.values, self._add_formula
+            formulas = self.formulas
+            plain: dict[int, tuple[list[int], list[str]]] = {}  # column → (rows, texts)
+            # shared formulas whose master was read without a tree: si → (row, column, text, the
+            # rows of the master's column holding it); <f> attributes as read, by their bytes
+            groups: dict[str, tuple[int, int, str, list[int]]] = {}
+            fcache: dict[bytes, dict[str, str]] = {}
+            tables = self.tables
+            lazy = self.columns and not tables  # with tables, any name may be one: _add_formula
+            columns, text_of, attrs = sheetread.COLUMNS, sheetread.text, sheetread.attrs
+            # one loop over the <c> elements (sheetread.cells, inlined: 750,000 cells at scale)
+            for m in sheetread.CELL.finditer(data, *at):
+                letters, digits, t, cattrs, fattrs, ftext, vtext, rest = m.groups()
+                if rest or letters is None or (t is None and b"t" in cattrs):
+                    # a layout the reader does not take apart
+                    c = parse_xml(part, _NS_DECL.sub(_MAIN_DECL, m.group(0), count=1))
+                    self._read_cell(sheet, part, c, strings, shared)
+                    continue
+                r = int(digits)
+                col = columns.get(letters) or sheetread.column(letters)
+                if r > last_r:
+                    last_r = r
+                if col > last_c:
+                    last_c = col
+                try:
+                    if vtext is None and t is None:
+                        value: Any = None  # a formula without a cached value, an empty cell
+                    elif t is None and vtext and b"&" not in vtext:
+                        value = float(vtext)  # a number, the common case
                     else:
-                        group = groups.get(si)
-                        if group is not None:  # its master was read without a tree
-                            r0, c0, master, rows = group
-                            formulas[(sheet, r, col)] = Formula(
-                                sheet, r, col, master, None, None, (r0, c0)
-                            )
-                            if col == c0:
-                                rows.append(r)
-                            continue
-            if lazy and not fattrs and plain_text:
-                # a plain formula: its tree is made when it is needed (a run's rows are
-                # evaluated a column at a time, from one tree)
-                formulas[(sheet, r, col)] = Formula(sheet, r, col, text, None, None)
-                got = plain.get(col)
-                if got is None:
-                    got = plain[col] = ([], [])
-                got[0].append(r)
-                got[1].append(text)
-            else:
-                ref = (letters + digits).decode()
-                add(sheet, r, col, ref, attrs(fattrs) if fattrs else {}, text, shared)
-        if plain:
-            self.runs.extend(_columns.runs_of_columns(sheet, plain))
-        for r0, c0, master, rows in groups.values():  # shared formulas down their column
-            last = r0
-            for r in rows[1:]:
-                if r != last + 1:
-                    break
-                last = r
-            if last - r0 + 1 >= _columns.MIN_RUN:
-                run = _columns.make_run(sheet, c0, r0, last, master)
-                if run is not None:
-                    self.runs.append(run)
-        got = self.extent.get(sheet, (1, 1))  # with the cells _read_cell read
-        self.extent[sheet] = (max(got[0], last_r), max(got[1], last_c))
+                        v = None if vtext is None else text_of(vtext)
+                        value = _value_of(t.decode() if t else "n", v, strings)
+                except (ValueError, IndexError, TypeError):
+                    ref = (letters + digits).decode()
+                    raise CorruptPart(f"{part}: cell {ref}: unreadable value") from None
+                if fattrs is None:
+                    values[(sheet, r, col)] = value
+                    continue
+                # a formula's cached value is never read (the formula is): not kept
+                if not ftext:
+                    text = ""
+                elif b"&" in ftext or b"\r" in ftext:
+                    text = text_of(ftext)
+                else:
+                    text = ftext.decode()
+                if "_x" in text:
+                    text = excel_unescape(text)
+                plain_text = "[" not in text and ("!" not in text or not _refs.maybe(text, tables))
+                if lazy and fattrs and b"shared" in fattrs:
+                    fa = fcache.get(fattrs)
+                    if fa is None:
+                        fa = fcache[fattrs] = attrs(fattrs)
+                    si = fa.get("si")
+                    if fa.get("t") == "shared" and si is not None and set(fa) <= _SHARED_ATTRS:
+                        if text:  # a master (read by _add_formula: it is the master from now on)
+                            groups.pop(si, None)
+                            self._lazy_masters.pop((sheet, si), None)
+                            if plain_text and not text.startswith("="):
+                                groups[si] = (r, col, text, [r])
+                                self._lazy_masters[(sheet, si)] = (r, col, text)
+                                formulas[(sheet, r, col)] = Formula(
+                                    sheet, r, col, text, None, None, (r, col)
+                                )
+                                continue
+                        else:
+                            group = groups.get(si)
+                            if group is not None:  # its master was read without a tree
+                                r0, c0, master, rows = group
+                                formulas[(sheet, r, col)] = Formula(
+                                    sheet, r, col, master, None, None, (r0, c0)
+                                )
+                                if col == c0:
+                                    rows.append(r)
+                                continue
+                if lazy and not fattrs and plain_text:
+                    # a plain formula: its tree is made when it is needed (a run's rows are
+                    # evaluated a column at a time, from one tree)
+                    formulas[(sheet, r, col)] = Formula(sheet, r, col, text, None, None)
+                    got = plain.get(col)
+                    if got is None:
+                        got = plain[col] = ([], [])
+                    got[0].append(r)
+                    got[1].append(text)
+                else:
+                    ref = (letters + digits).decode()
+                    add(sheet, r, col, ref, attrs(fattrs) if fattrs else {}, text, shared)
+            if plain:
+                self.runs.extend(_columns.runs_of_columns(sheet, plain))
+            for r0, c0, master, rows in groups.values():  # shared formulas down their column
+                last = r0
+                for r in rows[1:]:
+                    if r != last + 1:
+                        break
+                    last = r
+                if last - r0 + 1 >= _columns.MIN_RUN:
+                    run = _columns.make_run(sheet, c0, r0, last, master)
+                    if run is not None:
+                        self.runs.append(run)
+            got = self.extent.get(sheet, (1, 1))  # with the cells _read_cell read
+            self.extent[sheet] = (max(got[0], last_r), max(got[1], last_c))
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            check.cancel()
+            raise
+        except BaseException:
+            if not check.ok():  # a broken part: ElementTree names the error, as before
+                _not_well_formed(part, data)
+            raise
+        if not check.ok():
+            _not_well_formed(part, data)
 
     def tree_of(self, f: Formula) -> Node:
         """The tree of ``f``, made now if it was read without one (a plain formula: as
@@ -407,6 +419,12 @@ class Workbook:
                 col_index(mb.group(2)),
             )
         self.formulas[(sheet, r, col)] = Formula(sheet, r, col, text, tree, array)
+
+
+def _not_well_formed(part: str, data: bytes) -> None:
+    """Raise :class:`CorruptPart` naming where ``part`` is not well-formed XML."""
+    parse_xml(part, data)  # raises, naming the line and column
+    raise CorruptPart(f"{part}: not well-formed XML")
 
 
 _SHARED_ATTRS = frozenset(("t", "si", "ref"))

@@ -14,7 +14,11 @@ with ElementTree on its own.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
+import threading
 import xml.parsers.expat
 from collections.abc import Iterator
 
@@ -83,9 +87,10 @@ def cells(data: bytes) -> Iterator[Cell] | None:
     return None if at is None else _cells(data, *at)
 
 
-def span(data: bytes) -> tuple[int, int] | None:
+def span(data: bytes, *, check: bool = True) -> tuple[int, int] | None:
     """Where the cells of ``<sheetData>`` are, for :data:`CELL` (each match one ``<c>``), or
-    None where this reader cannot promise to read what an XML parser reads."""
+    None where this reader cannot promise to read what an XML parser reads. ``check=False``:
+    the part is not parsed with expat here (the caller checks it: :func:`check_in_background`)."""
     enc = _ENCODING.match(data)
     if enc is not None and enc.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
@@ -95,16 +100,95 @@ def span(data: bytes) -> tuple[int, int] | None:
         return None  # the main namespace must be the one default namespace
     if not re.search(rb"\sxmlns\s*=\s*[\"']" + re.escape(MAIN) + rb"[\"']", data):
         return None
-    parser = xml.parsers.expat.ParserCreate()
-    try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError:
+    if check and not well_formed(data):
         return None  # ElementTree names the error
     m = re.search(rb"<sheetData\b[^>]*?(/?)>", data)
     if m is None or m.group(1):
         return (0, 0)
     end = data.find(b"</sheetData>", m.end())
     return m.end(), (end if end >= 0 else len(data))
+
+
+def well_formed(data: bytes) -> bool:
+    """Whether ``data`` is well-formed XML (expat, no callbacks)."""
+    parser = xml.parsers.expat.ParserCreate()
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError:
+        return False
+    return True
+
+
+#: Parts smaller than this are checked in this process (a fork costs more than it saves)
+BACKGROUND_BYTES = 8 << 20
+
+
+class Check:
+    """Whether a part is well-formed XML, found while the caller reads it: by a forked child
+    process on the machine's other core where that is possible (a large part, ``os.fork``, one
+    thread), else here and now. :meth:`ok` waits for the answer (always call it: it reaps the
+    child)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._answer: bool | None = None
+        self._pid = 0
+        self._pipe = -1
+        self._data = data
+        if len(data) < BACKGROUND_BYTES or not hasattr(os, "fork"):
+            return
+        if threading.active_count() != 1:
+            return  # forking a process with threads can deadlock the child
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return
+        if pid == 0:  # the child: check, answer with one byte, end without any cleanup
+            answer = b"?"  # interrupted, or anything unforeseen: the parent checks itself
+            try:
+                os.close(read)
+                answer = b"1" if well_formed(data) else b"0"
+            except BaseException:  # the child must reach os._exit
+                pass
+            finally:
+                os.write(write, answer)
+                os._exit(0)
+        os.close(write)
+        self._pid, self._pipe = pid, read
+
+    def ok(self) -> bool:
+        if self._answer is None:
+            if self._pid:
+                try:
+                    got = os.read(self._pipe, 1)
+                finally:
+                    os.close(self._pipe)
+                    os.waitpid(self._pid, 0)
+                    self._pid = 0
+                # no answer (the child was killed or interrupted): check here
+                self._answer = got == b"1" if got in (b"0", b"1") else well_formed(self._data)
+            else:
+                self._answer = well_formed(self._data)
+            self._data = b""
+        return self._answer
+
+    def cancel(self) -> None:
+        """No answer wanted (the caller was interrupted): the child ended and reaped."""
+        if self._pid:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            os.close(self._pipe)
+            self._pid = 0
+        self._data = b""
+
+
+def check_in_background(data: bytes) -> Check:
+    """:class:`Check` of ``data``."""
+    return Check(data)
 
 
 def _cells(data: bytes, start: int, end: int) -> Iterator[Cell]:
