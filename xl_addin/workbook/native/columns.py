@@ -321,6 +321,9 @@ def evaluate_run(
     sheet, col = run.sheet, run.col
     values = out.x.tolist()
     r0 = run.r0
+    # kept for the runs that read this one (a row not computed here counts as not ok there:
+    # that row is computed cell by cell again)
+    ev.run_outputs.setdefault((sheet, col), []).append((r0, run.r1, out.x, ok))
     if ok.all():
         done.update(zip([(sheet, r, col) for r in range(r0, r0 + n)], values, strict=True))
         return []
@@ -361,6 +364,13 @@ class _Context:
             return got
         n = self.n
         last = row + n - 1 if moves else row
+        if moves:  # rows of a run computed before: its values as they are
+            for r0, r1, x, ok in self.ev.run_outputs.get((sheet, col), ()):
+                if r0 <= row and last <= r1:
+                    got = self.columns[key] = _Rows(
+                        x[row - r0 : last - r0 + 1], ok[row - r0 : last - r0 + 1]
+                    )
+                    return got
         rows = range(row, last + 1)
         values_get = self.ev.book.values.get
         formulas = self.formula_rows(sheet, col, row, last)

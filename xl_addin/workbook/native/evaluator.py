@@ -529,6 +529,8 @@ class Evaluator:
         self._used: dict[str, tuple[int, int]] | None = None
         self._in_file_order = False  # see _run_in_file_order
         self._completed: list[_columns.Run] = []  # the runs computed a column at a time
+        #: (sheet, column) → (first row, last row, values, where computed) of each run
+        self.run_outputs: dict[tuple[str, int], list[tuple[int, int, Any, Any]]] = {}
         self._run_cells_not_computed: list[tuple[str, int, int]] = []
         index = self.index
         for key in book.formulas:
