@@ -580,6 +580,33 @@ def _log(x: float, base: float = 10.0) -> float | Err:
     return math.log(x) / math.log(base) if base != 10 else math.log10(x)
 
 
+#: How near a zero of SIN, COS or TAN (relative to the angle) a result is not trusted
+TRIG_NEAR_ZERO = 1e-6
+
+
+def _trig(fn: Callable[[float], float], name: str) -> Callable[[float], float]:
+    """SIN, COS, TAN -- reported as not computed near one of their zeros (and TAN near its
+    poles) for an angle of 1 radian or more: there the result is the rounding error of the angle
+    reduced by a multiple of pi, and Excel reduces it its own way (SIN(PI()) is 1.22515E-16 in
+    Excel, 1.2246E-16 by the C library: 4E-4 apart; Apache POI's Excel-saved 47813.xlsx shows
+    the same at 180, 360, ... degrees). Elsewhere both are the correctly rounded value but for
+    an ulp or so, well within 1e-9."""
+
+    def run(x: float) -> float:
+        r = fn(x)
+        angle = abs(x)
+        if angle >= 1.0 and (
+            abs(r) < TRIG_NEAR_ZERO * angle or (name == "TAN" and abs(r) > angle / TRIG_NEAR_ZERO)
+        ):
+            raise Unsupported(
+                f"{name}({x!r}) is {r!r}, within {TRIG_NEAR_ZERO:g} of a zero of {name}: Excel "
+                "reduces the angle by multiples of pi its own way"
+            )
+        return r
+
+    return run
+
+
 def _positive(fn: Callable[[float], float]) -> Callable[[float], float | Err]:
     def run(x: float) -> float | Err:
         return fn(x) if x > 0 else Err("#NUM!")
@@ -669,9 +696,9 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "FIND": _scalar_fn(_find, 2, 3),
     "CHOOSE": _choose,
     "PI": lambda ev, args, f, array: math.pi if not args else Err("#VALUE!"),
-    "SIN": _scalar_fn(_numeric(math.sin), 1, 1),
-    "COS": _scalar_fn(_numeric(math.cos), 1, 1),
-    "TAN": _scalar_fn(_numeric(math.tan), 1, 1),
+    "SIN": _scalar_fn(_numeric(_trig(math.sin, "SIN")), 1, 1),
+    "COS": _scalar_fn(_numeric(_trig(math.cos, "COS")), 1, 1),
+    "TAN": _scalar_fn(_numeric(_trig(math.tan, "TAN")), 1, 1),
     "ASIN": _scalar_fn(_numeric(math.asin), 1, 1),
     "ACOS": _scalar_fn(_numeric(math.acos), 1, 1),
     "ATAN": _scalar_fn(_numeric(math.atan), 1, 1),
