@@ -93,12 +93,19 @@ def workbook(path: Path, formulas: int, shared: bool = False) -> Path:
             f'<c r="F{r}"><f>SUM(A{r}:D{r})</f></c></row>'
         )
     parts.append("</sheetData></worksheet>")
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+    return zip_workbook(path, "".join(parts))
+
+
+def zip_workbook(
+    path: Path, sheet: str | bytes, name: str = "Model", method: int = zipfile.ZIP_DEFLATED
+) -> Path:
+    """``path``: a one-sheet workbook whose sheet, named ``name``, has the part ``sheet``."""
+    with zipfile.ZipFile(path, "w", method) as z:
         z.writestr("[Content_Types].xml", _CONTENT_TYPES)
         z.writestr("_rels/.rels", _RELS)
-        z.writestr("xl/workbook.xml", _WORKBOOK)
+        z.writestr("xl/workbook.xml", _WORKBOOK.replace('name="Model"', f'name="{name}"'))
         z.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", "".join(parts))
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
     return path
 
 

@@ -31,18 +31,7 @@ def _sheet(rows: str) -> str:
 
 
 def _book(path: Path, sheet: str) -> Path:
-    wb = (
-        f'{HEAD}<workbook xmlns="{MAIN}" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", recalc_scale._CONTENT_TYPES)
-        z.writestr("_rels/.rels", recalc_scale._RELS)
-        z.writestr("xl/workbook.xml", wb)
-        z.writestr("xl/_rels/workbook.xml.rels", recalc_scale._WORKBOOK_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
-    return path
+    return recalc_scale.zip_workbook(path, sheet, "S", zipfile.ZIP_DEFLATED)
 
 
 def _recalc(

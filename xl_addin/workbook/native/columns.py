@@ -39,7 +39,7 @@ import numpy as np
 
 from .cells import NEAR_ZERO, _wrapped
 from .functions import _excel_round
-from .parser import _FAST_REF, Node, _plan
+from .parser import _FAST_REF, Node, _operands, _plan
 
 if TYPE_CHECKING:
     from .evaluator import Evaluator
@@ -290,21 +290,8 @@ def _moving_refs(run: Run) -> Iterator[tuple[Any, tuple[int, int] | None]]:
 
 
 def _refs_of(tree: Node) -> list[Any]:
-    out: list[Any] = []
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        kind = node[0]
-        if kind == "ref":
-            out.append(node[1])
-        elif kind == "bin":
-            stack.append(node[3])
-            stack.append(node[2])
-        elif kind == "call":
-            stack.extend(reversed(node[2]))
-        elif kind in ("neg", "pct"):
-            stack.append(node[1])
-    return out
+    """The references of ``tree`` in the order its plan lists them (parser._operands)."""
+    return [node[1] for node in _operands(tree) if node[0] == "ref"]
 
 
 def evaluate_run(
