@@ -410,8 +410,11 @@ def _merge_same_offset(splices: list[tuple[int, int, bytes]]) -> list[tuple[int,
 _SHEETDATA = re.compile(rb"<(?:([\w.-]+):)?sheetData\b[^>]*?(/?)>")
 #: Attributes: white space, a name, a double-quoted value without ``<`` or ``>``.
 _P_ATTRS = rb'(?:\s+[\w:.-]+="[^"<>]*+")*+\s*'
-#: The content of an inline string (``<is>``): text and tags other than c, f, is, row, v.
-_P_IS = rb"(?:[^<]++|<(?!/?(?:c|f|is|row|v)\b)[^<>]*+>)*+"
+#: The content of an inline string (``<is>``): text and tags other than c, f, is, row, v. The
+#: repeat is not possessive: Python 3.11.2's (Debian 12's) possessive repeat of this group with
+#: its alternation fails to match ``<t xml:space="preserve"> a </t>`` (fixed in later 3.11
+#: releases); its two branches start with different characters, so it cannot backtrack far.
+_P_IS = rb"(?:[^<]++|<(?!/?(?:c|f|is|row|v)\b)[^<>]*+>)*"
 #: A cell of the common layout in the row captured as group 1: ``r="<letters><that row>"``
 #: first, then an optional ``<f>``, an optional ``<v>``, an optional ``<is>``.
 _P_CELL = (
