@@ -833,13 +833,19 @@ class Evaluator:
                     ii = i if arr.shape[0] > 1 else 0
                     jj = j if arr.shape[1] > 1 else 0
                     ok = ii < arr.shape[0] and jj < arr.shape[1]
-                    full[i, j] = _scalar_out(arr[ii, jj]) if ok else Err("#N/A", PADDING)
+                    full[i, j] = (
+                        (0.0 if arr[ii, jj] is None else _scalar_out(arr[ii, jj]))
+                        if ok
+                        else Err("#N/A", PADDING)
+                    )
             self.arrays[key] = full
             self.done[key] = full[0, 0]
         else:
             if _is_array(value):  # a range: implicit intersection; an array: its first
                 value = _implicit_intersection(value, tree, f)
-            self.done[key] = _scalar_out(value)
+            # a formula that gives an empty cell's value holds 0 (Excel: =A1 with A1 empty is
+            # 0, and counts as a number where it is read)
+            self.done[key] = 0.0 if value is None else _scalar_out(value)
 
     def _set_not_computed(self, key: tuple[str, int, int], why: NotComputed) -> None:
         f = self.book.formulas[key]

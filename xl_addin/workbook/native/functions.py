@@ -158,9 +158,25 @@ def _flat(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> list[Any]
         v = ev.eval(a, f, array)
         if _is_array(v):
             out.extend(v.flat)
+        elif _is_reference(ev, a, f):
+            # a reference's value counts as a range's does: its text, logical value or
+            # emptiness is ignored, not coerced (Excel: SUM(A1) with "3" in A1 is 0)
+            out.append(v)
         else:
             out.append(("arg", v))
     return out
+
+
+def _is_reference(ev: Evaluator, node: Node, f: Formula) -> bool:
+    """Whether an argument is a reference (a cell, or a name standing for one)."""
+    seen = 0
+    while node[0] == "name" and seen < 16:
+        key = ev._name_key(node[1], f.sheet)
+        if key is None:
+            return False
+        node = ev.book.names[key]
+        seen += 1
+    return node[0] == "ref"
 
 
 def _numbers(items: list[Any]) -> list[float] | Err:
@@ -432,6 +448,13 @@ def _sumproduct(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any
     arrays = [a if _is_array(a) else np.array([[a]], dtype=object) for a in arrays]
     if len({a.shape for a in arrays}) != 1:
         return Err("#VALUE!")
+    if arrays[0].shape == (1, 1) and any(
+        not isinstance(a[0, 0], (int, float, Err)) or isinstance(a[0, 0], bool) for a in arrays
+    ):
+        # single values, one not a number: Excel gives #VALUE! for a text cell written as a
+        # one-cell range (Apache POI's FormulaEvalTestData) -- its rule for the other cases
+        # (a logical value, an empty cell, a literal) is not known here: reported
+        raise Unsupported("SUMPRODUCT of single values that are not all numbers")
     total = 0.0
     for items in zip(*(a.flat for a in arrays), strict=True):
         p = 1.0
@@ -550,7 +573,7 @@ def _right(v: Any, n: Any = 1.0) -> Any:
     if count < 0:
         return Err("#VALUE!", "RIGHT: length must be >= 0")
     k = int(count)
-    return text[len(text) - k :] if k else ""
+    return text[max(0, len(text) - k) :] if k else ""  # more than its length: all of it
 
 
 def _find(what: Any, within: Any, start: Any = 1.0) -> Any:
@@ -642,6 +665,13 @@ def _trim(text: str) -> str:
     return " ".join(part for part in text.split(" ") if part)
 
 
+def _mod(a: float, b: float) -> float | Err:
+    """MOD: the sign of the divisor; #DIV/0! for a divisor of 0 (Excel), not #NUM!."""
+    if b == 0:
+        return Err("#DIV/0!")
+    return a - b * math.floor(a / b)
+
+
 def _sum(nums: list[float]) -> float | Err:
     """SUM: the exactly rounded sum; #NUM! beyond the largest number (math.fsum raises
     OverflowError there)."""
@@ -671,7 +701,7 @@ _NATIVE: dict[str, Callable[..., Any]] = {
     "INT": _scalar_fn(_numeric(_excel_int), 1, 1),
     "SQRT": _scalar_fn(_numeric(math.sqrt), 1, 1),
     "POWER": _scalar_fn(lambda a, b: _binary("^", a, b), 2, 2),
-    "MOD": _scalar_fn(_numeric(lambda a, b: a - b * math.floor(a / b)), 2, 2),
+    "MOD": _scalar_fn(_numeric(_mod), 2, 2),
     "ROUND": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "half")), 1, 2),
     "ROUNDUP": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "up")), 1, 2),
     "ROUNDDOWN": _scalar_fn(_numeric(lambda x, d=0.0: _excel_round(x, d, "down")), 1, 2),
