@@ -12,15 +12,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from native_book import SHEET, evaluate, sheet_xml
 
-from xl_addin.workbook.formulas_engine import _addin_plain_functions
 from xl_addin.workbook.native import columns, evaluator
 from xl_addin.workbook.native.cells import Err
-
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
 
 
 def _cell(ref: str, value: Any, strings: list[str]) -> str:
@@ -62,31 +57,21 @@ def _parts(
             else:
                 cells.append(f'<c r="{ref}"><f t="shared" si="{k}"/><v>0</v></c>')
         body.append(f'<row r="{r}">{"".join(cells)}</row>')
-    sheet = _HEAD + "".join(body) + "</sheetData></worksheet>"
+    sheet = sheet_xml("".join(body))
     sst = "".join(f"<si><t>{s}</t></si>" for s in strings)
     return {
-        "xl/worksheets/sheet1.xml": sheet.encode(),
+        SHEET: sheet.encode(),
         "xl/sharedStrings.xml": (
             f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sst}</sst>'
         ).encode(),
     }
 
 
-_FUNCTIONS = _addin_plain_functions()
-
-
 def _both(parts: dict[str, bytes]) -> tuple[dict[Any, Any], dict[Any, Any], int]:
     """(values a column at a time, values cell at a time, how many runs were found)."""
-    out = []
-    runs = 0
-    for cols in (True, False):
-        book = evaluator.Workbook(parts, [("S", "xl/worksheets/sheet1.xml")], [], columns=cols)
-        ev = evaluator.Evaluator(book, _FUNCTIONS)
-        ev.run()
-        if cols:
-            runs = len(book.runs)
-        out.append(ev.done)
-    return out[0], out[1], runs
+    fast = evaluate(parts)
+    slow = evaluate(parts, columns=False)
+    return fast.done, slow.done, len(fast.book.runs)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -219,14 +204,11 @@ def test_what_forms_a_run(template: str, forms: bool) -> None:
     inputs = [[float(r) for r in range(1, rows + 1)]]
     parts = _parts(inputs, [template], rows)
     if "{p}" in template:  # the first row reads row 0: start the formulas on row 2
-        sheet = parts["xl/worksheets/sheet1.xml"].decode()
-        parts["xl/worksheets/sheet1.xml"] = sheet.replace("<f>B0+A1</f>", "<f>A1</f>").encode()
+        sheet = parts[SHEET].decode()
+        parts[SHEET] = sheet.replace("<f>B0+A1</f>", "<f>A1</f>").encode()
     fast, slow, runs = _both(parts)
     _assert_same(fast, slow)
-    book = evaluator.Workbook(parts, [("S", "xl/worksheets/sheet1.xml")], [])
-    ev = evaluator.Evaluator(book, _FUNCTIONS)
-    ev.run()
-    taken = bool(ev._completed)
+    taken = bool(evaluate(parts)._completed)
     assert taken == forms, (template, runs)
 
 
@@ -300,11 +282,11 @@ def test_a_shared_formula_cell_read_whole_still_has_its_master() -> None:
     is read with ElementTree; its master was read without a tree."""
     rows = 20
     parts = _parts([[float(r) for r in range(rows)]], ["A{r}*2"], rows, shared=True)
-    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = parts[SHEET].decode()
     child = '<c r="B5"><f t="shared" si="0"/><v>0</v></c>'
     assert child in sheet
     sheet = sheet.replace(child, '<c r="B5"><f t="shared" si="0"/><v/></c>')
-    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    parts[SHEET] = sheet.encode()
     fast, slow, runs = _both(parts)
     _assert_same(fast, slow)
     assert fast[("S", 5, 2)] == 8.0  # A5 is 4

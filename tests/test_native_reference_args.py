@@ -9,14 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from native_book import formula_value
 
-from xl_addin.workbook.native import evaluator
 from xl_addin.workbook.native.cells import Err, NotComputed
 
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
 # A1 the text "3", A2 TRUE, A3 empty (no cell), A4 5, A5 =A3 (a formula giving 0)
 _CELLS = (
     '<row r="1"><c r="A1" t="inlineStr"><is><t>3</t></is></c></row>'
@@ -27,16 +23,7 @@ _CELLS = (
 
 
 def _value(formula: str) -> Any:
-    sheet = (
-        f'{_HEAD}{_CELLS}<row r="9"><c r="B9"><f>{formula.replace("&", "&amp;")}</f></c></row>'
-        "</sheetData></worksheet>"
-    )
-    book = evaluator.Workbook(
-        {"xl/worksheets/sheet1.xml": sheet.encode()}, [("S", "xl/worksheets/sheet1.xml")], []
-    )
-    ev = evaluator.Evaluator(book, {})
-    ev.run()
-    return ev.done[("S", 9, 2)]
+    return formula_value(formula, _CELLS)
 
 
 @pytest.mark.parametrize(

@@ -10,24 +10,13 @@ from __future__ import annotations
 import math
 
 import pytest
+from native_book import formula_value
 
-from xl_addin.workbook.native import evaluator
 from xl_addin.workbook.native.cells import NotComputed
-
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
 
 
 def _value(formula: str) -> object:
-    sheet = f'{_HEAD}<row r="1"><c r="A1"><f>{formula}</f></c></row></sheetData></worksheet>'
-    book = evaluator.Workbook(
-        {"xl/worksheets/sheet1.xml": sheet.encode()}, [("S", "xl/worksheets/sheet1.xml")], []
-    )
-    ev = evaluator.Evaluator(book, {})
-    ev.run()
-    return ev.done[("S", 1, 1)]
+    return formula_value(formula, at=(1, "A"))
 
 
 @pytest.mark.parametrize(

@@ -5,17 +5,17 @@ no child process is left behind."""
 from __future__ import annotations
 
 import os
-import zipfile
+import sys
+from pathlib import Path
 
 import pytest
+from native_book import SHEET, evaluate, sheet_xml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+import recalc_scale
 
 from xl_addin.workbook.native import evaluator, sheetread
 from xl_addin.workbook.native.cells import CorruptPart
-
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
 
 
 def _sheet(rows: int, broken: bool = False) -> bytes:
@@ -24,7 +24,7 @@ def _sheet(rows: int, broken: bool = False) -> bytes:
         for r in range(1, rows + 1)
     )
     tail = "</sheetData></worksheet>" if not broken else "</sheetData></worksheet"
-    return (_HEAD + body + tail).encode()
+    return sheet_xml(body, tail).encode()
 
 
 def _no_children() -> bool:
@@ -39,11 +39,7 @@ def _no_children() -> bool:
 def test_a_well_formed_part_is_read(rows: int) -> None:
     data = _sheet(rows)
     assert (len(data) >= sheetread.BACKGROUND_BYTES) == (rows > 10)
-    book = evaluator.Workbook(
-        {"xl/worksheets/sheet1.xml": data}, [("S", "xl/worksheets/sheet1.xml")], []
-    )
-    ev = evaluator.Evaluator(book, {})
-    ev.run()
+    ev = evaluate({SHEET: data})
     assert ev.done[("S", rows, 2)] == rows * 2.0
     assert _no_children()
 
@@ -51,9 +47,8 @@ def test_a_well_formed_part_is_read(rows: int) -> None:
 @pytest.mark.parametrize("rows", [10, 200_000])
 def test_a_broken_part_is_refused_as_before(rows: int) -> None:
     data = _sheet(rows, broken=True)
-    parts = {"xl/worksheets/sheet1.xml": data}
     with pytest.raises(CorruptPart) as got:
-        evaluator.Workbook(parts, [("S", "xl/worksheets/sheet1.xml")], [])
+        evaluator.Workbook({SHEET: data}, [("S", SHEET)], [])
     # ElementTree's message, with the line and column, as the reader gave before
     assert "xl/worksheets/sheet1.xml" in str(got.value)
     assert "line 2" in str(got.value)
@@ -76,25 +71,7 @@ def test_a_zip_of_a_large_broken_sheet_is_one_line(tmp_path: os.PathLike[str]) -
     from xl_addin import recalc
 
     src = os.path.join(tmp_path, "broken.xlsx")
-    with zipfile.ZipFile(src, "w") as z:
-        z.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="xml" ContentType="application/xml"/></Types>',
-        )
-        z.writestr(
-            "xl/workbook.xml",
-            '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
-        )
-        z.writestr(
-            "xl/_rels/workbook.xml.rels",
-            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-            'relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
-        )
-        z.writestr("xl/worksheets/sheet1.xml", _sheet(200_000, broken=True))
+    recalc_scale.zip_workbook(Path(src), _sheet(200_000, broken=True), "S")
     with pytest.raises(recalc.RecalcError) as got:
         recalc.recalculate(src, os.path.join(tmp_path, "out.xlsx"), engine="native")
     assert "\n" not in str(got.value)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from xml.etree import ElementTree as ET
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
 _ATTR = re.compile(rb'([\w:.-]+)\s*=\s*("[^"]*"|\'[^\']*\')')
 
@@ -53,3 +57,14 @@ def needs_preserve(text: str) -> bool:
     """Whether a ``<t>`` holding ``text`` needs ``xml:space="preserve"`` (leading or trailing
     white space, which a reader may otherwise strip)."""
     return bool(text) and (text[0] in " \t\r\n" or text[-1] in " \t\r\n")
+
+
+def parse_part(name: str, data: bytes, error: type[Exception]) -> ET.Element:
+    """A part parsed with defusedxml (no DTD entities, no external entities); a part that is
+    not well-formed or is forbidden raises ``error`` with one line naming ``name``."""
+    try:
+        return SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise error(f"{name}: forbidden XML ({type(exc).__name__}): refused") from None
+    except ET.ParseError as exc:
+        raise error(f"{name}: corrupt XML ({exc})") from None

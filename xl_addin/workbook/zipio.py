@@ -9,11 +9,9 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from .. import _files
 from .errors import OutputError, RecalcError
+from .xmltext import parse_part
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -163,12 +161,7 @@ def _read_zip(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]]:
 
 def _xml(name: str, data: bytes) -> Any:
     """A part parsed with defusedxml (no DTD, no entities), or a one-line error."""
-    try:
-        return SafeET.fromstring(data)
-    except DefusedXmlException as exc:
-        raise RecalcError(f"{name}: forbidden XML ({type(exc).__name__}): refused") from None
-    except SafeET.ParseError as exc:
-        raise RecalcError(f"{name}: corrupt XML ({exc})") from None
+    return parse_part(name, data, RecalcError)
 
 
 def _sheet_parts(members: dict[str, bytes]) -> list[tuple[str, str]]:

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree as ET
 
-import defusedxml.ElementTree as SafeET
 import numpy as np
-from defusedxml import DefusedXmlException
+
+from ..xmltext import parse_part
 
 if TYPE_CHECKING:  # annotations only (the module imports this one)
     from .parser import Formula, Node
@@ -38,12 +38,7 @@ class CorruptPart(ValueError):  # noqa: N818 -- names what it is, like Unsupport
 
 def parse_xml(part: str, data: bytes) -> ET.Element:
     """``data`` parsed with defusedxml (no DTD entities, no external entities)."""
-    try:
-        return SafeET.fromstring(data)
-    except DefusedXmlException as exc:
-        raise CorruptPart(f"{part}: forbidden XML ({type(exc).__name__}): refused") from None
-    except ET.ParseError as exc:
-        raise CorruptPart(f"{part}: corrupt XML ({exc})") from None
+    return parse_part(part, data, CorruptPart)
 
 
 @dataclass(frozen=True)

@@ -216,19 +216,30 @@ def _scalar_fn(fn: Callable[..., Any], n_min: int, n_max: int) -> Callable[..., 
     return run
 
 
-def _numeric(fn: Callable[..., Any]) -> Callable[..., Any]:
+def _coerced(convert: Callable[[Any], Any], fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` of its arguments converted by ``convert`` (the first error among them its
+    result)."""
+
     def run(*vals: Any) -> Any:
-        nums = [_num(v) for v in vals]
-        for n in nums:
-            if isinstance(n, Err):
-                return n
-        try:
-            r = fn(*nums)
-        except (ValueError, OverflowError, ZeroDivisionError):
-            return Err("#NUM!")
-        return r
+        args = [convert(v) for v in vals]
+        for a in args:
+            if isinstance(a, Err):
+                return a
+        return fn(*args)
 
     return run
+
+
+def _numeric(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of numbers (Excel's coercion); #NUM! where Python's math refuses."""
+
+    def safe(*nums: float) -> Any:
+        try:
+            return fn(*nums)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return Err("#NUM!")
+
+    return _coerced(_num, safe)
 
 
 def _if(ev: Evaluator, args: list[Node], f: Formula, array: bool) -> Any:
@@ -543,15 +554,7 @@ def _char(n: float) -> str | Err:
 
 def _texts(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A function of text arguments (numbers and booleans as Excel shows them as text)."""
-
-    def run(*vals: Any) -> Any:
-        texts = [_text(v) for v in vals]
-        for t in texts:
-            if isinstance(t, Err):
-                return t
-        return fn(*texts)
-
-    return run
+    return _coerced(_text, fn)
 
 
 def _mid(v: Any, start: Any, n: Any) -> Any:
