@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import NEAR, broadcast_all, refine
+from ._vector import broadcast_all, decimal_ints, exact_where, refine, rescaled
 from .constants import COMMON_PAR_VALUE
 from .errors import TermsError
 from .parse import (
@@ -359,25 +359,12 @@ def _adjust_array(
         bad = first_bad(mask)
         if bad is not None:
             raise TermsError(f"{message} (in {location(shape, bad)})", argument=arg)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = cp * fd / (fd + n)
-        weighted = (fd * cp + n * p) / (fd + n)
-    lower = iss & (p < cp)
-    new = np.where(sub, ratio, cp)
-    new = np.where(lower, np.where(qpo, weighted, p), new)
-    out = np.where((new < cp) & (new < par), np.minimum(par, cp), new)
-    # comparisons within a hair of equality are re-decided exactly
-    close = (iss & (np.abs(p - cp) <= NEAR * cp)) | (
-        np.abs(new - par) <= NEAR * np.maximum(par, 1e-300)
-    )
-    # float overflow (inputs near 1e308) is re-decided exactly too
-    close |= ~np.isfinite(out) | ~np.isfinite(fd + n) | (sub & ~np.isfinite(ratio))
-    close |= lower & qpo & ~np.isfinite(weighted)
-    if close.any():
+    out, ok = _adjust_lane(cp, ev, fd, n, p, qpo, par, sub, iss)
+    if not ok.all():
         names = [e.value for e in Event]
         refine(
             out,
-            close,
+            ~ok,
             lambda c, e, f, s, pr, q, pv: adjust(c, Event(names[e]), f, s, pr, bool(q), pv),
             cp,
             ev,
@@ -389,3 +376,62 @@ def _adjust_array(
         )
     result: npt.NDArray[np.float64] = np.ascontiguousarray(out, dtype=np.float64)
     return result
+
+
+def _adjust_lane(
+    cp: npt.NDArray[np.float64],
+    ev: npt.NDArray[np.int64],
+    fd: npt.NDArray[np.float64],
+    n: npt.NDArray[np.float64],
+    p: npt.NDArray[np.float64],
+    qpo: npt.NDArray[np.bool_],
+    par: npt.NDArray[np.float64],
+    sub: npt.NDArray[np.bool_],
+    iss: npt.NDArray[np.bool_],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """The rules of :func:`adjust` on exact integers (:func:`~._vector.decimal_ints`), where
+    every integer is below 2**53 (``ok``); the others are left to the exact path.
+
+    Prices (``cp``, ``p``, ``par``) are held over one power of ten ``10**c`` and share counts
+    (``fd``, ``n``) over another, which cancels; the new price is ``NUM / (10**c × DEN)``::
+
+        6(b):                      NUM = CP × FD,           DEN = FD + N
+        6(c)(ii) after the QPO:    NUM = FD × CP + N × P,   DEN = FD + N
+        6(c)(ii) before the QPO:   NUM = P,                 DEN = 1
+        price >= cp, PERMITTED:    NUM = CP,                DEN = 1
+
+    and 6(i)'s floor compares ``NUM < CP × DEN`` and ``NUM < PAR × DEN`` (``DEN > 0``), exactly
+    as :func:`adjusted_conversion_price_ratio` does. The one division of two exact integers is
+    correctly rounded, as the scalar form's ``int / int`` is.
+    """
+    cpi, kcp, ok_cp = decimal_ints(cp)
+    pi, kp, ok_p = decimal_ints(np.where(iss, p, 0.0))
+    pari, kpar, ok_par = decimal_ints(par)
+    fdi, kfd, ok_fd = decimal_ints(fd)
+    ni, kn, ok_n = decimal_ints(n)
+    kc, ks = max(kcp, kp, kpar), max(kfd, kn)
+    cpi, ok_cp = rescaled(cpi, kcp, kc, ok_cp)
+    pi, ok_p = rescaled(pi, kp, kc, ok_p)
+    pari, ok_par = rescaled(pari, kpar, kc, ok_par)
+    fdi, ok_fd = rescaled(fdi, kfd, ks, ok_fd)
+    ni, ok_n = rescaled(ni, kn, ks, ok_n)
+    lower = iss & (pi < cpi)
+    with np.errstate(invalid="ignore", over="ignore"):
+        total = fdi + ni
+        diluted = cpi * fdi
+        added = ni * pi
+        weighted = diluted + added
+    num = np.where(sub, diluted, np.where(lower, np.where(qpo, weighted, pi), cpi))
+    den = np.where(sub | (lower & qpo), total, 1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        at_cp = cpi * den
+        at_par = pari * den
+        scale = 10.0**kc
+        bottom = scale * den
+    below = (num < at_cp) & (num < at_par)
+    ok = exact_where(
+        ok_cp & ok_p & ok_par & ok_fd & ok_n, total, diluted, added, weighted, at_cp, at_par, bottom
+    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(below, np.minimum(cpi, pari) / scale, num / np.where(ok, bottom, 1.0))
+    return np.where(ok, out, 0.0), ok

@@ -18,13 +18,14 @@ and floors to 96).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import SCALE, broadcast_all, near_integer, refine, scaled_decimals
+from ._vector import broadcast_all, decimal_ints, exact_where, fill_exact, rescaled
 from .parse import (
     SCALE as _SCALE,
 )
@@ -175,51 +176,58 @@ def conversion_shares(
         exact_q = conversion_quotient(n, sv, cp, div)
         return Fraction(math.floor(exact_q)) if whole_flag else exact_q
     a = _parse_arrays(shares, stated_value, conversion_price, dividends)
-    ordered = (a["shares"], a["stated_value"], a["conversion_price"], a["dividends"])
-    q: npt.NDArray[np.float64] = (
-        (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
+    num, den, ok = _quotient_lane(a)
+    if whole_flag:  # floor division of exact integers below 2**53: exact in int64
+        out = np.where(ok, num, 0.0).astype(np.int64) // np.where(ok, den, 1.0).astype(np.int64)
+        shares_out: npt.NDArray[np.float64] = out.astype(np.float64)
+    else:
+        shares_out = np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+    fill_exact(
+        shares_out,
+        ~ok,
+        lambda *row: _scalar(conversion_shares_ratio, conversion_shares, *row, whole_flag),
+        a["shares"],
+        a["stated_value"],
+        a["conversion_price"],
+        a["dividends"],
     )
-    if not whole_flag:
-        refine(q, ~np.isfinite(q), conversion_quotient, *ordered)  # float overflow: exactly
-        return q
-    out: npt.NDArray[np.float64] = np.floor(q)
-    near = near_integer(q) | ~np.isfinite(q)
-    if near.any():
-        idx, num, den, ok = _scaled_quotient(*ordered, near)
-        out.flat[idx[ok]] = (num[ok] // den[ok]).astype(np.float64)
-        refine(out, _mask(out.shape, idx[~ok]), _whole, *ordered)
-    return out
+    return shares_out
 
 
-def _mask(shape: tuple[int, ...], flat_index: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
-    mask = np.zeros(shape, dtype=bool)
-    mask.flat[flat_index] = True
-    return mask
+def _scalar(
+    ratio: Callable[..., tuple[int, int] | None], exact: Callable[..., Any], *row: Any
+) -> float:
+    """One element of an array form: the scalar form's number for that row."""
+    fast = ratio(*row)
+    if fast is not None:
+        return fast[0] / fast[1]
+    return float(exact(*row))
 
 
-def _scaled_quotient(
-    shares: npt.NDArray[np.float64],
-    sv: npt.NDArray[np.float64],
-    cp: npt.NDArray[np.float64],
-    div: npt.NDArray[np.float64],
-    where: npt.NDArray[np.bool_],
-) -> tuple[
-    npt.NDArray[np.intp], npt.NDArray[np.object_], npt.NDArray[np.object_], npt.NDArray[np.bool_]
-]:
-    """Section 5(a)(i) as an exact integer ratio num/den, vectorised, for the elements ``where``
-    is set (their flat indices come first), where the inputs are decimals.
+def _quotient_lane(
+    a: dict[str, npt.NDArray[np.float64]],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    """Section 5(a)(i) as exact integers ``num / den`` in float64, where the lane holds
+    (:func:`~._vector.decimal_ints`). With ``shares = N / 10**a``, ``sv = SV / 10**b``,
+    ``div = DIV / 10**b`` and ``cp = CP / 10**c``::
 
-    With every input scaled by 10**6: (SV + DIV) × SHARES / (CP × 10**6) -- the same quotient.
-    """
-    idx = np.flatnonzero(where)
-    n, ok_n = scaled_decimals(np.asarray(shares.flat[idx], dtype=np.float64))
-    s, ok_s = scaled_decimals(np.asarray(sv.flat[idx], dtype=np.float64))
-    c, ok_c = scaled_decimals(np.asarray(cp.flat[idx], dtype=np.float64))
-    d, ok_d = scaled_decimals(np.asarray(div.flat[idx], dtype=np.float64))
-    ok = ok_n & ok_s & ok_c & ok_d & (c != 0)
-    num = (s + d) * n
-    den = np.where(ok, c, 1) * SCALE
-    return idx, num, den, ok
+        (sv + div) × shares / cp = (SV + DIV) × N × 10**c / (CP × 10**(a + b))
+
+    ``ok`` marks the elements whose every integer is below 2**53 (computed exactly)."""
+    n, kn, ok_n = decimal_ints(a["shares"])
+    sv, ksv, ok_sv = decimal_ints(a["stated_value"])
+    div, kdiv, ok_div = decimal_ints(a["dividends"])
+    cp, kc, ok_c = decimal_ints(a["conversion_price"])
+    kb = max(ksv, kdiv)
+    sv, ok_sv = rescaled(sv, ksv, kb, ok_sv)
+    div, ok_div = rescaled(div, kdiv, kb, ok_div)
+    with np.errstate(invalid="ignore", over="ignore"):
+        value = sv + div
+        worth = value * n
+        num = worth * 10.0**kc
+        den = cp * 10.0 ** (kn + kb)
+    ok = exact_where(ok_n & ok_sv & ok_div & ok_c & (cp > 0), value, worth, num, den)
+    return num, den, ok
 
 
 def cash_in_lieu(
@@ -247,21 +255,19 @@ def cash_in_lieu(
     a = _parse_arrays(
         shares, stated_value, conversion_price, dividends, closing_price=closing_price
     )
-    q = (a["stated_value"] + a["dividends"]) * a["shares"] / a["conversion_price"]
-    out: npt.NDArray[np.float64] = (q - np.floor(q)) * a["closing_price"]
-    near = near_integer(q) | ~np.isfinite(q) | ~np.isfinite(out)
-    if near.any():
-        idx, num, den, ok = _scaled_quotient(
-            a["shares"], a["stated_value"], a["conversion_price"], a["dividends"], near
-        )
-        fraction = (num[ok] % den[ok]) / den[ok]  # Python ints: correctly rounded
-        good = idx[ok]
-        out.flat[good] = fraction.astype(np.float64) * a["closing_price"].flat[good]
-        near = _mask(out.shape, idx[~ok])
-    refine(
+    num, den, ok = _quotient_lane(a)
+    cl, kcl, ok_cl = decimal_ints(a["closing_price"])
+    # the fraction of a share (num mod den) / den, times the closing price CL / 10**kcl
+    rest = np.where(ok, num, 0.0).astype(np.int64) % np.where(ok, den, 1.0).astype(np.int64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        cash = rest.astype(np.float64) * cl
+        per = den * 10.0**kcl
+    ok = exact_where(ok & ok_cl, cash, per)
+    out = np.where(ok, cash / np.where(ok, per, 1.0), 0.0)
+    fill_exact(
         out,
-        near,
-        _fraction_cash,
+        ~ok,
+        lambda *row: _scalar(cash_in_lieu_ratio, cash_in_lieu, *row),
         a["shares"],
         a["stated_value"],
         a["conversion_price"],

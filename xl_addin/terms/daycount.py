@@ -45,7 +45,13 @@ import numpy.typing as npt
 
 from .parse import EXCEL_EPOCH
 
-__all__ = ["serial_to_date", "yearfrac", "yearfrac_array", "yearfrac_float"]
+__all__ = [
+    "serial_to_date",
+    "yearfrac",
+    "yearfrac_array",
+    "yearfrac_float",
+    "yearfrac_ratio_array",
+]
 
 
 def serial_to_date(serial: int) -> dt.date:
@@ -205,39 +211,82 @@ def yearfrac_array(start: IntArray, end: IntArray, basis: IntArray) -> npt.NDArr
         # one actual/360 or actual/365 basis for every element (LIQPREF's default): days only
         single: npt.NDArray[np.float64] = days / (360.0 if int(b.flat[0]) == 2 else 365.0)
         return single
-    y1, m1, d1 = _ymd(lo)
-    y2, m2, d2 = _ymd(hi)
-    base360 = (y2 - y1) * 360 + (m2 - m1) * 30
-
-    # basis 4: European 30/360
-    e1, e2 = np.minimum(d1, 30), np.minimum(d2, 30)
-    r4 = (base360 + e2 - e1) / 360.0
-
-    # basis 0: Excel's US 30/360, rules applied in order on the original days
-    feb_end1 = (m1 == 2) & (d1 == np.where(_leap(y1), 29, 28))
-    feb_end2 = (m2 == 2) & (d2 == np.where(_leap(y2), 29, 28))
-    both31 = (d1 == 31) & (d2 == 31)
-    only31 = (d1 == 31) & ~both31
-    thirty31 = (d1 == 30) & (d2 == 31)
-    feb = ~both31 & ~only31 & ~thirty31 & feb_end1
-    u1 = np.where(both31 | only31 | feb, 30, d1)
-    u2 = np.where(both31 | thirty31 | (feb & feb_end2), 30, d2)
-    r0 = (base360 + u2 - u1) / 360.0
-
-    # basis 1: actual/actual
-    more = (y1 != y2) & ((y1 + 1 != y2) | ((m1 * 100 + d1) < (m2 * 100 + d2)))
-    years = (y2 - y1 + 1).astype(np.float64)
-    total = (_jan1(y2 + 1) - _jan1(y1)).astype(np.float64)
-    feb29 = np.where(
-        _leap(y1),
-        (y1 == y2) | (m1 <= 2),
-        _leap(y2) & ((m2 > 2) | ((m2 == 2) & (d2 == 29))),
-    )
+    p = _Parts(lo, hi)
     # Excel divides by the average year length as a double: two roundings, reproduced here so
     # the float path matches Excel (and LibreOffice) to the last bit.
-    r1 = np.where(more, days / (total / years), days / np.where(feb29, 366.0, 365.0))
-
+    r1 = np.where(
+        p.more,
+        days / (p.total.astype(np.float64) / p.years.astype(np.float64)),
+        days / np.where(p.feb29, 366.0, 365.0),
+    )
     out = np.select(
-        [b == 0, b == 1, b == 2, b == 3, b == 4], [r0, r1, days / 360.0, days / 365.0, r4]
+        [b == 0, b == 1, b == 2, b == 3, b == 4],
+        [p.days360_us / 360.0, r1, days / 360.0, days / 365.0, p.days360_eu / 360.0],
     )
     return np.where(lo == hi, 0.0, out)
+
+
+def yearfrac_ratio_array(
+    start: IntArray, end: IntArray, basis: IntArray
+) -> tuple[IntArray, IntArray]:
+    """:func:`yearfrac` element-wise as exact ratios ``(numerator, denominator)`` of int64
+    arrays (not reduced): the same rationals as :func:`yearfrac`, with no Fraction made.
+
+    Basis 0 and 4: days360 / 360; 2: days / 360; 3: days / 365; 1: days / 365 or 366 within a
+    year, else days × years / (the days of the calendar years touched). The largest numerator,
+    basis 1 over Excel's whole calendar, is below 2.4e10.
+    """
+    s, e, b = np.broadcast_arrays(
+        np.asarray(start, np.int64), np.asarray(end, np.int64), np.asarray(basis, np.int64)
+    )
+    lo, hi = np.minimum(s, e), np.maximum(s, e)
+    days = hi - lo
+    if b.size and (b == b.flat[0]).all() and int(b.flat[0]) in (2, 3):
+        return days, np.full_like(days, 360 if int(b.flat[0]) == 2 else 365)
+    p = _Parts(lo, hi)
+    num = np.select(
+        [b == 0, b == 1, b == 4],
+        [p.days360_us, np.where(p.more, days * p.years, days), p.days360_eu],
+        days,
+    )
+    den = np.select(
+        [b == 0, b == 1, b == 2, b == 4],
+        [360, np.where(p.more, p.total, np.where(p.feb29, 366, 365)), 360, 360],
+        365,
+    )
+    return np.where(lo == hi, 0, num), np.where(lo == hi, 1, den)
+
+
+class _Parts:
+    """The calendar parts of YEARFRAC for arrays of serials ``lo <= hi``, as integers."""
+
+    __slots__ = ("days360_eu", "days360_us", "feb29", "more", "total", "years")
+
+    def __init__(self, lo: IntArray, hi: IntArray) -> None:
+        y1, m1, d1 = _ymd(lo)
+        y2, m2, d2 = _ymd(hi)
+        base360 = (y2 - y1) * 360 + (m2 - m1) * 30
+
+        # basis 4: European 30/360
+        self.days360_eu = base360 + np.minimum(d2, 30) - np.minimum(d1, 30)
+
+        # basis 0: Excel's US 30/360, rules applied in order on the original days
+        feb_end1 = (m1 == 2) & (d1 == np.where(_leap(y1), 29, 28))
+        feb_end2 = (m2 == 2) & (d2 == np.where(_leap(y2), 29, 28))
+        both31 = (d1 == 31) & (d2 == 31)
+        only31 = (d1 == 31) & ~both31
+        thirty31 = (d1 == 30) & (d2 == 31)
+        feb = ~both31 & ~only31 & ~thirty31 & feb_end1
+        u1 = np.where(both31 | only31 | feb, 30, d1)
+        u2 = np.where(both31 | thirty31 | (feb & feb_end2), 30, d2)
+        self.days360_us = base360 + u2 - u1
+
+        # basis 1: actual/actual
+        self.more = (y1 != y2) & ((y1 + 1 != y2) | ((m1 * 100 + d1) < (m2 * 100 + d2)))
+        self.years = y2 - y1 + 1
+        self.total = _jan1(y2 + 1) - _jan1(y1)
+        self.feb29 = np.where(
+            _leap(y1),
+            (y1 == y2) | (m1 <= 2),
+            _leap(y2) & ((m2 > 2) | ((m2 == 2) & (d2 == 29))),
+        )

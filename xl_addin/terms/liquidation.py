@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import broadcast_all
+from ._vector import broadcast_all, decimal_ints, exact_where, fill_exact, rescaled
 from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
-from .daycount import yearfrac, yearfrac_array
+from .daycount import yearfrac, yearfrac_ratio_array
 from .errors import TermsError
 from .parse import (
     SCALE,
@@ -175,17 +175,28 @@ def _liquidation_preference_array(
     rate: Any,
     basis: Any,
 ) -> npt.NDArray[np.float64]:
-    a = broadcast_all(
-        {
-            "shares": number_array(shares, "shares", minimum=0),
-            "stated_value": number_array(stated_value, "stated_value", minimum=0, strict=True),
-            "issue_date": date_array(issue_date, "issue_date"),
-            "payment_date": date_array(payment_date, "payment_date"),
-            "dividends": number_array(dividends, "dividends", minimum=0),
-            "rate": number_array(rate, "rate", minimum=0),
-            "basis": basis_array(basis),
-        }
-    )
+    """The array form: every element the number the scalar form gives for that row, bit for bit.
+
+    The exact lane (:func:`~._vector.decimal_ints`): with ``n = N / 10**a``, ``sv = SV / 10**b``,
+    ``div = DIV / 10**b``, ``rate = R / 10**c`` and YEARFRAC ``= yn / yd``::
+
+        n × (sv + div + sv × rate × yn / yd) = N × ((SV + DIV) × 10**c × yd + SV × R × yn)
+                                               / (10**(a + b + c) × yd)
+
+    -- the scalar form's rational. Where every integer of that chain is below 2**53, it is
+    computed exactly in float64 and the one division of two exact integers is correctly rounded,
+    as Python's ``int / int`` of the scalar form is. Any other element is the scalar form itself.
+    """
+    parsed = {
+        "shares": number_array(shares, "shares", minimum=0),
+        "stated_value": number_array(stated_value, "stated_value", minimum=0, strict=True),
+        "issue_date": date_array(issue_date, "issue_date"),
+        "payment_date": date_array(payment_date, "payment_date"),
+        "dividends": number_array(dividends, "dividends", minimum=0),
+        "rate": number_array(rate, "rate", minimum=0),
+        "basis": basis_array(basis),
+    }
+    a = broadcast_all(parsed)
     bad = first_bad(a["payment_date"] < a["issue_date"])
     if bad is not None:
         raise TermsError(
@@ -193,9 +204,46 @@ def _liquidation_preference_array(
             f"(in {location(a['payment_date'].shape, bad)})",
             argument="payment_date",
         )
-    yf = yearfrac_array(a["issue_date"], a["payment_date"], a["basis"])
-    value = a["stated_value"]
-    result: npt.NDArray[np.float64] = a["shares"] * (
-        value + a["dividends"] + value * a["rate"] * yf
+    n, kn, ok_n = decimal_ints(parsed["shares"])
+    sv, ksv, ok_sv = decimal_ints(parsed["stated_value"])
+    div, kdiv, ok_div = decimal_ints(parsed["dividends"])
+    r, kr, ok_r = decimal_ints(parsed["rate"])
+    kb = max(ksv, kdiv)
+    sv, ok_sv = rescaled(sv, ksv, kb, ok_sv)
+    div, ok_div = rescaled(div, kdiv, kb, ok_div)
+    yn, yd = yearfrac_ratio_array(a["issue_date"], a["payment_date"], a["basis"])
+    yn_f, yd_f = yn.astype(np.float64), yd.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        value = sv + div
+        whole = value * 10.0**kr
+        first = whole * yd_f
+        accrual = sv * r
+        second = accrual * yn_f
+        inner = first + second
+        num = n * inner
+        den = 10.0 ** (kn + kb + kr) * yd_f
+    ok = exact_where(
+        ok_n & ok_sv & ok_div & ok_r, value, whole, first, accrual, second, inner, num, den
     )
-    return result
+    out = np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+    fill_exact(
+        out,
+        ~ok,
+        _scalar,
+        a["shares"],
+        a["stated_value"],
+        a["issue_date"],
+        a["payment_date"],
+        a["dividends"],
+        a["rate"],
+        a["basis"],
+    )
+    return out
+
+
+def _scalar(*row: Any) -> float:
+    """One element of the array form: the scalar form's number for that row."""
+    fast = liquidation_preference_ratio(*row)
+    if fast is not None:
+        return fast[0] / fast[1]
+    return float(liquidation_preference(*row))
