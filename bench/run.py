@@ -701,7 +701,11 @@ def readme(results: dict[str, Any]) -> str:
         "computed exactly in integers: each number held as a count of millionths when it is such "
         "a decimal, one common denominator, one rounding to a float at the end; anything else "
         "(a decimal of more places, a computed 0.30000000000000004, text) takes the Fraction "
-        "path. An array form's cost per row is mostly the list-of-rows exchange with xlwings "
+        "path. Their array forms give the same numbers to the last bit: each column read as "
+        "integers over a power of ten, the formula computed with numpy in integers below 2**53 "
+        "(exact in float64), one correctly rounded division per cell, and the scalar form itself "
+        "for any row that does not fit (tests/test_array_exact.py). "
+        "An array form's cost per row is mostly the list-of-rows exchange with xlwings "
         "(reading each input column and building one list per result row), which bounds its "
         "speed-up over a scalar call that costs a few µs: " + per_row_sentence(results["arrays"]),
         "",
