@@ -363,6 +363,8 @@ def measure(case: Case, rounds: int, sample: int) -> dict[str, Any]:
         row["scalar_peak_mib"] = peak_mib(lambda: [scalar_fn(i) for i in range(min(k, 50))])
     if ratios:
         row["speedup"] = spread(ratios)
+    if case.array is not None and case.scalar is not None:
+        row["same"] = agreement(case)
     row["targets"] = {
         key: value
         for key, value in (
@@ -374,6 +376,23 @@ def measure(case: Case, rounds: int, sample: int) -> dict[str, Any]:
     }
     row["met"] = met(row)
     return row
+
+
+def _values(result: Any) -> list[Any]:
+    """A row of an array result, or a scalar result, as a flat list of what the cells show."""
+    if isinstance(result, list):
+        return [v for item in result for v in _values(item)]
+    return [result]
+
+
+def agreement(case: Case, checked: int = 2_000) -> dict[str, int]:
+    """Rows (up to ``checked``, spread over the column) whose array result is, cell for cell,
+    the scalar form's result: issue 15, item 4 (no exactness given up for speed)."""
+    assert case.array is not None and case.scalar is not None
+    out = case.array()
+    rows = range(0, case.rows, max(1, case.rows // checked))
+    same = sum(_values(out[i]) == _values(case.scalar(i)) for i in rows)
+    return {"same": same, "checked": len(rows)}
 
 
 def met(row: dict[str, Any]) -> dict[str, bool]:
@@ -389,6 +408,8 @@ def met(row: dict[str, Any]) -> dict[str, bool]:
     peaks = [row[k] for k in ("peak_mib", "scalar_peak_mib") if k in row]
     if peaks:
         out["peak_mib"] = max(peaks) <= TARGETS["peak_mib"]
+    if "same" in row:
+        out["same"] = row["same"]["same"] == row["same"]["checked"]
     return out
 
 
@@ -559,8 +580,8 @@ def yes_no(row: dict[str, Any], key: str) -> str:
 def array_table(rows: list[dict[str, Any]]) -> str:
     head = [
         "| function | rows | array ms | scalar µs/call | speed-up per row | peak MiB "
-        "| targets | met (ms / speed-up / µs) |",
-        "|---|---|---|---|---|---|---|---|",
+        "| array = scalar, rows | targets | met (ms / speed-up / µs) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     body = []
     for r in rows:
@@ -577,10 +598,11 @@ def array_table(rows: list[dict[str, Any]]) -> str:
         peaks = [r[k] for k in ("peak_mib", "scalar_peak_mib") if k in r]
         kind = f" [{r['scalar_kind']}]" if "scalar_kind" in r else ""
         name = r["function"] + (f" — {r['note']}" if r.get("note") else "")
+        same = f"{r['same']['same']:,} of {r['same']['checked']:,}" if "same" in r else "—"
         body.append(
             f"| {name} | {r['rows']:,} | {fmt_spread(r.get('ms'))} "
             f"| {fmt_spread(r.get('scalar_us'))}{kind} | {fmt_spread(r.get('speedup'), '×', 0)} "
-            f"| {max(peaks):.1f} | {targets or '—'} "
+            f"| {max(peaks):.1f} | {same} | {targets or '—'} "
             f"| {yes_no(r, 'ms')} / {yes_no(r, 'speedup')} / {yes_no(r, 'scalar_us')} |"
         )
     return "\n".join(head + body)
@@ -615,7 +637,13 @@ def unmet(results: dict[str, Any]) -> list[str]:
     out = []
     for r in results["arrays"]:
         for key, ok in r["met"].items():
-            if not ok:
+            if not ok and key == "same":
+                n, of = r["same"]["same"], r["same"]["checked"]
+                out.append(
+                    f"{r['function']}: the array form differs from the scalar form on "
+                    f"{of - n:,} of {of:,} rows checked"
+                )
+            elif not ok:
                 t = TARGETS["peak_mib"] if key == "peak_mib" else r["targets"][key]
                 got = (
                     max(r[k] for k in ("peak_mib", "scalar_peak_mib") if k in r)
@@ -684,7 +712,9 @@ def readme(results: dict[str, Any]) -> str:
         "keep one result per capitalization or event log: the first cell pays, the next ones "
         "reuse it) and *cold* where marked (the cache cleared before every call). CPHISTORY and "
         "CPASOF over 10,000 events are timed cold. Peak MiB: tracemalloc's peak over one call "
-        "(or over 50 scalar calls), target ≤ 200.",
+        "(or over 50 scalar calls), target ≤ 200. *Array = scalar*: rows (up to 2,000, spread "
+        "over the column) where every cell of the array form's result is the scalar form's "
+        "number for that row, compared with `==` (issue 15: no exactness given up for speed).",
         "",
         array_table(results["arrays"]),
         "",

@@ -40,8 +40,8 @@ def test_rounds_alternate_on_the_same_rows_with_fresh_scalar_values() -> None:
     case = bench.Case(
         "fake",
         rows=100,
-        array=lambda: calls.append("array"),
-        scalar=lambda i: calls.append(i),
+        array=lambda: calls.append("array") or [[float(i)] for i in range(100)],
+        scalar=lambda i: calls.append(i) or float(i),
         target_ms=1e9,
         target_speedup=0.0,
     )
@@ -56,6 +56,19 @@ def test_rounds_alternate_on_the_same_rows_with_fresh_scalar_values() -> None:
     assert set(row) >= {"ms", "scalar_us", "speedup", "peak_mib", "scalar_peak_mib", "met"}
     assert row["speedup"]["min"] <= row["speedup"]["median"] <= row["speedup"]["max"]
     assert row["met"]["ms"] and row["met"]["speedup"]
+    assert row["same"] == {"same": 100, "checked": 100} and row["met"]["same"]
+
+
+def test_an_array_form_that_differs_from_its_scalar_form_is_reported() -> None:
+    # row 7 of the array form is one ulp off the scalar form's number: reported, not met
+    column = [[float(i)] for i in range(100)]
+    column[7] = [float.fromhex("0x1.c000000000001p+2")]  # 7 + 2**-50
+    case = bench.Case("fake", rows=100, array=lambda: column, scalar=lambda i: float(i))
+    row = bench.measure(case, rounds=1, sample=10)
+    assert row["same"] == {"same": 99, "checked": 100}
+    assert row["met"]["same"] is False
+    missed = bench.unmet({"arrays": [row]})
+    assert missed == ["fake: the array form differs from the scalar form on 1 of 100 rows checked"]
 
 
 def test_inputs_are_python_floats_that_vary() -> None:
