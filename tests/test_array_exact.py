@@ -271,3 +271,17 @@ def test_decimal_ints(values: list[float], ints: list[int], k: int, ok: list[boo
     assert [int(v) for v, o in zip(x.tolist(), ok, strict=True) if o] == [
         i for i, o in zip(ints, ok, strict=True) if o
     ]
+
+
+def test_no_negative_zero() -> None:
+    # -0.0 shares is 0 shares: the scalar form's int 0 gives +0.0; so must a column's element
+    # (Excel would show either as 0, but a copied value or a comparison of signs would differ)
+    import math
+
+    for got in (
+        udfs.LIQPREF([[-0.0], [1.0]], 12.31, 36700, 36800)[0][0],
+        udfs.CONVSHARES([[-0.0], [1.0]], 12.31, 10.0, 0, False)[0][0],
+        udfs.CASHINLIEU([[-0.0], [1.0]], 12.31, 10.0, 8.0)[0][0],
+    ):
+        assert got == 0.0 and math.copysign(1.0, got) == 1.0
+    assert math.copysign(1.0, udfs.LIQPREF(-0.0, 12.31, 36700, 36800)) == 1.0

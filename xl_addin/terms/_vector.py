@@ -94,8 +94,9 @@ def decimal_ints(
         j += 1
     k = PLACES - j
     with np.errstate(invalid="ignore", over="ignore"):
-        # m is a multiple of 10**j below 1e15: the quotient is an exact integer
-        x = np.where(small, m / 10.0**j, np.where(large, a * 10.0**k, 0.0))
+        # m is a multiple of 10**j below 1e15: the quotient is an exact integer (+ 0.0 makes
+        # a -0.0 the 0 the scalar form's int holds, so no result is a -0.0)
+        x = np.where(small, m / 10.0**j, np.where(large, a * 10.0**k, 0.0)) + 0.0
     ok = small | (large & (np.abs(x) < EXACT))
     return x, k, ok
 
