@@ -53,15 +53,16 @@ Evaluation of ``X = A + B × m`` (``0 <= m < 2**53`` a whole float)
     A column with ``B = 0`` is ``float(A) = Ah`` itself (no arithmetic).
 
 Rounding test
-    For ``|hi|`` normal and not a power of two, both neighbours of ``hi`` are one ulp away:
-    ``float(X) == hi`` whenever ``|X − hi| < ulp/2 = 2**(e − 53)`` (``2**e <= |hi| <
-    2**(e + 1)``; ``2**e`` is ``hi``'s exponent bits, ``ulp/2`` exact). ``|X − hi| <= |lo| +
-    delta``; the test is ``fl(|lo| + delta) < ulp/2``. Rounding is monotone and ``ulp/2`` a
-    float, so passing it implies ``|lo| + delta < ulp/2`` (the margin above absorbs the
-    rounding of the sum): a cell passing the test is exactly ``float(X)``. A cell with ``X``
-    exactly a midpoint, or closer to one than ``delta``, fails and is computed exactly by the
-    caller; so does a cell whose ``hi`` is 0, subnormal or a power of two (its neighbour
-    below is only ``ulp/2`` away) -- rare, and exact anyway on the caller's path.
+    For ``hi`` normal, let ``2**e`` be the exponent of ``|hi|``'s neighbour towards zero
+    (``hi``'s own exponent bits, one less when ``|hi|`` is a power of two, whose neighbour
+    below is half as far as the one above). Both neighbours of ``hi`` are then at least
+    ``2**(e − 52)`` away, so ``float(X) == hi`` whenever ``|X − hi| < half = 2**(e − 53)``
+    (exact: the exponent bits times ``u``). ``|X − hi| <= |lo| + delta``; the test is
+    ``fl(|lo| + delta) < half``. Rounding is monotone and ``half`` a float, so passing it
+    implies ``|lo| + delta < half`` (the margin above absorbs the rounding of the sum): a cell
+    passing the test is exactly ``float(X)``. A cell with ``X`` exactly a midpoint, or closer
+    to one than ``delta``, fails and is computed exactly by the caller; so does a cell whose
+    ``hi`` is 0 or subnormal (``half`` is then 0) -- rare, and exact anyway on that path.
 
 Exits as exact decimals (:func:`short_decimals`)
     :func:`~xl_addin.terms.parse.exact` reads a float ``x`` at 15 significant digits (a whole
@@ -91,7 +92,6 @@ _SPLIT = 134_217_729.0  # 2**27 + 1: Veltkamp's split of a double into 26 + 27 b
 _U = 2.0**-53
 _DELTA = 2.0**-49  # 16u: delta = 16u·(alpha + beta·m), see the module docstring
 _EXPONENT = np.int64(0x7FF0_0000_0000_0000)
-_MANTISSA = np.int64(0x000F_FFFF_FFFF_FFFF)
 _LOW, _HIGH = 2.0**-800, 2.0**800  # the range of coefficients evaluated without fallback
 _CHUNK = 8192  # cells per block of nearest_affine
 
@@ -221,6 +221,8 @@ def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_
     lo += delta0  # |lo| + delta
     bits = hi.view(np.int64)
     half = (bits & _EXPONENT).view(np.float64)
-    half *= _U  # half the spacing of |hi| (normal, not a power of two; 0 if subnormal)
+    below = bits - 1  # |hi|'s neighbour towards zero (hi != 0)
+    below &= _EXPONENT
+    np.minimum(half, below.view(np.float64), out=half)
+    half *= _U  # the smaller half-spacing around hi (0 if hi is 0 or subnormal)
     np.less(lo, half, out=ok)
-    ok &= (bits & _MANTISSA) != 0  # a power of two (or 0) has a closer neighbour below
