@@ -235,3 +235,22 @@ def test_waterfall_payouts_at_midpoints_round_as_single_cells(tau: F) -> None:
         assert w._table_exact_rows == len(exits)  # no midpoint passed the rounding test
     else:  # 1e-20: 5e-21 from the midpoint, far more than the 3e-23 bound: no fallback
         assert w._table_exact_rows == 0
+
+
+def test_cancelling_terms_round_exactly_or_fall_back() -> None:
+    # A + B·m0 = tiny: the terms cancel (as an option's payout just past its strike); the
+    # sum of the large terms is then no longer larger than the low-order part
+    rng = random.Random(7)
+    lines, ms = [], []
+    for k in range(60):
+        b = F(rng.randint(10**6, 10**9), rng.randint(10**6, 10**14) | 1)
+        m0 = rng.randint(1, 2**50)
+        lines.append((-b * m0 + F(rng.choice([0, 1, -1]), 10 ** (k % 30)), b))
+        ms.append(m0)
+    coef = affine_coefficients(lines)
+    m = np.array([float(v) for v in ms] + [float(v + 1) for v in ms] + [float(v - 1) for v in ms])
+    values, ok = nearest_affine(coef, m)
+    for i, mi in enumerate(m.tolist()):
+        for j, (a, b) in enumerate(lines):
+            if ok[i, j]:
+                assert values[i, j] == float(a + b * int(mi)), (i, j)

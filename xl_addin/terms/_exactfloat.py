@@ -32,7 +32,10 @@ Evaluation of ``X = A + B × m`` (``0 <= m < 2**53`` a whole float)
     4. ``l = fl(fl(fl(Al + e) + t) + se)``: three roundings, the partial sums ``l1, l2, l`` at
        most ``(1 + u)**i × L`` with ``L = |Al| + |e| + |t| + |se|``, so ``l`` is within
        ``u·(|l1| + |l2| + |l|) <= u·(3 + 7u)·L`` of ``Al + e + t + se``;
-    5. ``hi + lo = s + l`` exactly (TwoSum), ``hi = fl(s + l)``.
+    5. ``hi = fl(s + l)``, ``lo = fl(l − fl(hi − s))``: ``hi + lo = s + l`` exactly when
+       ``|s| >= |l|`` (Dekker's Fast2Sum). When ``|s| < |l|`` (``Ah`` and ``p`` cancel),
+       ``lo`` may be inexact, but such a cell fails the test below whatever ``lo`` is:
+       ``|hi| <= (1 + u)·(|s| + |l|) < 2(1 + u)**4·L``, so ``half <= u·|hi| < delta``.
 
     ``X − (hi + lo) = (Al + e + t + se − l) − (t − Bl·m) + rA + rB·m``, so
     ``|X − (hi + lo)| <= u·(3 + 7u)·L + u·|t| + u·|Al| + u·(1 + u)·|t| <= u·(5 + 9u)·L``
@@ -40,7 +43,8 @@ Evaluation of ``X = A + B × m`` (``0 <= m < 2**53`` a whole float)
     ``|se| <= u·|s|``, ``|s| <= (1 + u)·(|Ah| + |p|)``, ``|p| <= (1 + u)·|Bh|·m``, so
     ``L <= |Al| + u(1 + u)·|Ah| + ((1 + u)·|Bl| + u(2 + u)(1 + u)·|Bh|)·m``, computed per
     column as ``alpha + beta·m`` with ``alpha = |Al| + u·|Ah|``, ``beta = |Bl| + 2u·|Bh|`` (the
-    factors ``1 + u`` round to 1). The error bound used is ``delta = 16u·(alpha + beta·m)``:
+    factors ``1 + u`` round to 1). The error bound used is ``delta = 16u·(alpha + beta·M)``
+    with ``M`` the largest ``m`` of the block of rows computed together (so ``>= m``):
     over three times ``u·(5 + 9u)·L``, a margin that covers those factors, the roundings in
     computing ``alpha``, ``beta``, ``delta`` and ``|lo| + delta`` (a few factors ``1 ± u``),
     and the ``u·|lo| <= u²·|hi| <= 2u²·(|Ah| + |p|) <= 2u·(alpha + beta·m)`` that rounding
@@ -171,26 +175,22 @@ def nearest_affine(coef: _Array, m: _Array) -> tuple[_Array, npt.NDArray[np.bool
     constant = (coef[2] == 0) & (coef[5] == 0)  # B = 0: the value is float(A) = Ah
     hi[:, constant] = coef[0, constant]
     linear = np.flatnonzero(~constant)
-    if not linear.size:
+    if not linear.size or not m.size:
         return hi, ok
-    whole = linear.size == hi.shape[1]
-    part = coef if whole else coef[:, linear]
+    part = coef[:, linear]
+    vals = np.empty((m.size, linear.size), dtype=np.float64)
+    good = np.empty(vals.shape, dtype=np.bool_)
     step = max(1, _CHUNK // linear.size)  # cache-sized blocks: far fewer page faults
     for i in range(0, m.size, step):
-        mi = m[i : i + step]
-        if whole:
-            _nearest_block(part, mi, hi[i : i + step], ok[i : i + step])
-        else:
-            vals = np.empty((mi.size, linear.size), dtype=np.float64)
-            good = np.empty(vals.shape, dtype=np.bool_)
-            _nearest_block(part, mi, vals, good)
-            hi[i : i + step, linear] = vals
-            ok[i : i + step, linear] = good
+        _nearest_block(part, m[i : i + step], vals[i : i + step], good[i : i + step])
+    hi[:, linear] = vals
+    ok[:, linear] = good
     return hi, ok
 
 
 def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_]) -> None:
     ah, al, bh, bhh, bhl, bl, delta0, delta1 = coef
+    delta = delta0 + delta1 * m.max()  # >= the delta of every cell of the block
     mm = m[:, None]
     mh, ml = _split(m)
     mh, ml = mh[:, None], ml[:, None]
@@ -212,17 +212,13 @@ def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_
     e += se  # low
     np.add(s, e, out=hi)
     np.subtract(hi, s, out=z)
-    lo = hi - z
-    np.subtract(s, lo, out=lo)
-    e -= z
-    lo += e  # hi + lo = s + low exactly (TwoSum)
-    np.abs(lo, out=lo)
-    lo += mm * delta1
-    lo += delta0  # |lo| + delta
+    e -= z  # lo: hi + lo = s + low exactly when |s| >= |low| (Fast2Sum)
+    np.abs(e, out=e)
+    e += delta  # |lo| + delta
     bits = hi.view(np.int64)
     half = (bits & _EXPONENT).view(np.float64)
     below = bits - 1  # |hi|'s neighbour towards zero (hi != 0)
     below &= _EXPONENT
     np.minimum(half, below.view(np.float64), out=half)
     half *= _U  # the smaller half-spacing around hi (0 if hi is 0 or subnormal)
-    np.less(lo, half, out=ok)
+    np.less(e, half, out=ok)
