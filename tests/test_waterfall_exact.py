@@ -25,6 +25,7 @@ from xl_addin import udfs
 from xl_addin.terms import _exactfloat
 from xl_addin.terms._exactfloat import affine_coefficients, nearest_affine, short_decimals
 from xl_addin.terms.parse import exact
+from xl_addin.terms.remedy_waterfall import RemedyWaterfall
 from xl_addin.terms.waterfall import OptionGrant, SeriesAClass, Waterfall
 
 
@@ -254,3 +255,17 @@ def test_cancelling_terms_round_exactly_or_fall_back() -> None:
         for j, (a, b) in enumerate(lines):
             if ok[i, j]:
                 assert values[i, j] == float(a + b * int(mi)), (i, j)
+
+
+def test_remedy_waterfall_column_is_exactly_its_rows() -> None:
+    # Section 8(a) changes the lines (preference + as-converted share), not the evaluation
+    classes = [
+        SeriesAClass(F(1_000_000), F("12.31"), DAY, F(10)),
+        SeriesAClass(F(500_000), F(20), DAY - 400, F(20), F("0.35")),
+    ]
+    options = [OptionGrant(F(2_460_000), F(5)), OptionGrant(F(210_000), F("15.5"))]
+    w = RemedyWaterfall(classes, F(8_269_000), DAY, [F(5_000_000)], options)
+    rng = random.Random(8)
+    exits = [rng.randrange(0, 50_000_000_000) / 100 for _ in range(400)]
+    exits += [float(b.proceeds) for b in w.breakpoints()]
+    assert_bitwise(w.table(np.array(exits)), exact_table(w, exits), exits)
