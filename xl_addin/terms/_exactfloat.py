@@ -177,23 +177,23 @@ def nearest_affine(coef: _Array, m: _Array) -> tuple[_Array, npt.NDArray[np.bool
     linear = np.flatnonzero(~constant)
     if not linear.size or not m.size:
         return hi, ok
-    part = coef[:, linear]
-    vals = np.empty((m.size, linear.size), dtype=np.float64)
+    part = coef[:, linear, None]  # columns × rows: numpy's inner loops run along the rows
+    vals = np.empty((linear.size, m.size), dtype=np.float64)
     good = np.empty(vals.shape, dtype=np.bool_)
     step = max(1, _CHUNK // linear.size)  # cache-sized blocks: far fewer page faults
     for i in range(0, m.size, step):
-        _nearest_block(part, m[i : i + step], vals[i : i + step], good[i : i + step])
-    hi[:, linear] = vals
-    ok[:, linear] = good
+        _nearest_block(part, m[i : i + step], vals[:, i : i + step], good[:, i : i + step])
+    hi[:, linear] = vals.T
+    ok[:, linear] = good.T
     return hi, ok
 
 
 def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_]) -> None:
     ah, al, bh, bhh, bhl, bl, delta0, delta1 = coef
     delta = delta0 + delta1 * m.max()  # >= the delta of every cell of the block
-    mm = m[:, None]
+    mm = m[None, :]
     mh, ml = _split(m)
-    mh, ml = mh[:, None], ml[:, None]
+    mh, ml = mh[None, :], ml[None, :]
     p = mm * bh
     e = mh * bhh
     e -= p
