@@ -160,23 +160,22 @@ def affine_coefficients(lines: Sequence[tuple[Fraction, Fraction]]) -> _Array:
 
 def nearest_affine(coef: _Array, m: _Array) -> tuple[_Array, npt.NDArray[np.bool_]]:
     """``float(A_j + B_j × m_i)`` for every ``m_i`` (whole floats, ``0 <= m < 2**53``) and
-    column ``j`` of ``coef`` (from :func:`affine_coefficients`), and per cell whether that
-    float is proven to be the correctly rounded exact value (see the module docstring).
+    column ``j`` of ``coef`` (from :func:`affine_coefficients`), and per row ``i`` whether
+    all its floats are proven to be the correctly rounded exact values (module docstring).
 
     >>> coef = affine_coefficients([(Fraction(1, 3), Fraction(1, 10)), (Fraction(1, 3), 0)])
     >>> v, ok = nearest_affine(coef, np.array([0.0, 7.0]))
     >>> v[:, 0].tolist() == [float(Fraction(1, 3)), float(Fraction(1, 3) + Fraction(7, 10))]
     True
-    >>> bool(ok.all()), v[:, 1].tolist() == [float(Fraction(1, 3))] * 2
-    (True, True)
+    >>> ok.tolist(), v[:, 1].tolist() == [float(Fraction(1, 3))] * 2
+    ([True, True], True)
     """
     hi = np.empty((m.size, coef.shape[1]), dtype=np.float64)
-    ok = np.ones(hi.shape, dtype=np.bool_)
     constant = (coef[2] == 0) & (coef[5] == 0)  # B = 0: the value is float(A) = Ah
     hi[:, constant] = coef[0, constant]
     linear = np.flatnonzero(~constant)
     if not linear.size or not m.size:
-        return hi, ok
+        return hi, np.ones(m.size, dtype=np.bool_)
     part = coef[:, linear, None]  # columns × rows: numpy's inner loops run along the rows
     vals = np.empty((linear.size, m.size), dtype=np.float64)
     good = np.empty(vals.shape, dtype=np.bool_)
@@ -184,8 +183,7 @@ def nearest_affine(coef: _Array, m: _Array) -> tuple[_Array, npt.NDArray[np.bool
     for i in range(0, m.size, step):
         _nearest_block(part, m[i : i + step], vals[:, i : i + step], good[:, i : i + step])
     hi[:, linear] = vals.T
-    ok[:, linear] = good.T
-    return hi, ok
+    return hi, good.all(axis=0)
 
 
 def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_]) -> None:

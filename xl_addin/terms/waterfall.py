@@ -670,7 +670,7 @@ class Waterfall:
         for g in np.flatnonzero(np.bincount(group + 1)[1:]).tolist():
             rows = np.flatnonzero(group == g)
             out[rows], ok = nearest_affine(self._coefficients(g), m[rows])
-            exact_rows[rows[~ok.all(axis=1)]] = True
+            exact_rows[rows[~ok]] = True
         for i in np.flatnonzero(exact_rows).tolist():
             out[i] = [float(v) for v in self.row(exact(float(x[i])))]
         self._table_exact_rows = int(exact_rows.sum())
