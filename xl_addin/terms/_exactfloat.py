@@ -183,7 +183,8 @@ def nearest_affine(coef: _Array, m: _Array) -> tuple[_Array, npt.NDArray[np.bool
     for i in range(0, m.size, step):
         _nearest_block(part, m[i : i + step], vals[:, i : i + step], good[:, i : i + step])
     hi[:, linear] = vals.T
-    return hi, good.all(axis=0)
+    ok: npt.NDArray[np.bool_] = np.logical_and.reduce(good, axis=0)
+    return hi, ok
 
 
 def _nearest_block(coef: _Array, m: _Array, hi: _Array, ok: npt.NDArray[np.bool_]) -> None:
