@@ -94,7 +94,7 @@ _Array = npt.NDArray[np.float64]
 SCALES = (6, 0, 2)
 _SPLIT = 134_217_729.0  # 2**27 + 1: Veltkamp's split of a double into 26 + 27 bits
 _U = 2.0**-53
-_DELTA = 2.0**-49  # 16u: delta = 16u·(alpha + beta·m), see the module docstring
+_DELTA = 2.0**-49  # 16u: delta = 16u·(alpha + beta·M), see the module docstring
 _EXPONENT = np.int64(0x7FF0_0000_0000_0000)
 _LOW, _HIGH = 2.0**-800, 2.0**800  # the range of coefficients evaluated without fallback
 _CHUNK = 8192  # cells per block of nearest_affine
@@ -149,7 +149,7 @@ def affine_coefficients(lines: Sequence[tuple[Fraction, Fraction]]) -> _Array:
         bh, bl = _double_double(b)
         if all(v == 0 or _LOW <= abs(v) <= _HIGH for v in (ah, al, bh, bl)):
             bhh, bhl = _split(np.array(bh))
-            # L <= alpha + beta·m; delta = 16u·(alpha + beta·m) (module docstring)
+            # L <= alpha + beta·m; delta = 16u·(alpha + beta·M), M >= m (module docstring)
             alpha = abs(al) + _U * abs(ah)  # the factors 1 + u round to 1: in the margin
             beta = abs(bl) + 2 * _U * abs(bh)
             out[:, j] = (ah, al, bh, float(bhh), float(bhl), bl, _DELTA * alpha, _DELTA * beta)
