@@ -51,7 +51,8 @@ Breakpoints
     payouts jump there (right limit − left limit, e.g. ``payouts jump: Class I -$2,563,333.33,
     Class II +$2,563,333.33`` at the total preference under the shares-ratable rule).
     :meth:`Waterfall.table` then evaluates a column of exits piecewise-linearly between
-    breakpoints (exits within a hair of a breakpoint are decided exactly).
+    breakpoints, each cell the float of the exact value, as :meth:`Waterfall.row` gives
+    (:mod:`._exactfloat`; exits within a hair of a candidate breakpoint are solved exactly).
 
 Worked example (1,000,000 Class I shares at $12.31, Conversion Price $12.31, issued and paid the
 same day so the preference is $12,310,000; 9,000,000 common; no options):
@@ -82,6 +83,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._exactfloat import SCALES, affine_coefficients, nearest_affine, short_decimals
 from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .conversion import conversion_quotient
 from .errors import TermsError
@@ -295,6 +297,10 @@ class Waterfall:
         # the object never changes after __init__: its linear pieces are computed once
         self._totals_cache: dict[tuple[tuple[bool, ...], int], tuple[Fraction, Fraction]] = {}
         self._lines_cache: dict[_State, list[_Lin]] = {}
+        # table(): segment starts and candidates as floats; coefficients; rows solved exactly
+        self._floats: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
+        self._coef_cache: dict[int, npt.NDArray[np.float64]] = {}
+        self._table_exact_rows = 0
 
     # ------------------------------------------------------------------ linear pieces
     def _totals(self, conv: tuple[bool, ...], j: int) -> tuple[Fraction, Fraction]:
@@ -600,6 +606,7 @@ class Waterfall:
         self._breaks = breaks
         self._starts = [lo for lo, _ in segs]
         self._candidates_found = frozenset(points)
+        self._floats = (np.array([float(v) for v in self._starts]), np.array(points, dtype=float))
 
     def breakpoints(self) -> list[Breakpoint]:
         """The exact exit values where a class's choice, an option's exercise or the
@@ -636,7 +643,14 @@ class Waterfall:
         ]
 
     def table(self, exits: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """A column of exits → one row per exit (see :meth:`columns`), piecewise-linear."""
+        """A column of exits → one row per exit (see :meth:`columns`): each cell exactly
+        ``float`` of the cell of :meth:`row` at ``exact(exit)``, as a single exit gives.
+
+        Between candidate breakpoints every column is ``A + B × D`` (``D`` the exit's exact
+        decimal ``m / 10**k``, per-share columns divided by the exact share count), evaluated
+        and rounded by :func:`~._exactfloat.nearest_affine`; an exit within a hair of a
+        candidate, one not read as a short decimal, or a cell whose rounding is not proven is
+        computed exactly from :meth:`row` instead."""
         x = np.asarray(exits, dtype=np.float64).reshape(-1)
         if x.size and (not np.all(np.isfinite(x)) or np.min(x) < 0):
             bad = int(np.flatnonzero(~np.isfinite(x) | (x < 0))[0])
@@ -646,28 +660,44 @@ class Waterfall:
             )
         if self._segments is None:
             self._compute_segments()
-        assert self._segments is not None and self._breaks is not None
-        starts = np.array([float(s[0]) for s in self._segments])
-        seg = np.searchsorted(starts, x, side="right") - 1
-        n = len(self.classes)
+        assert self._floats is not None
+        starts, candidates = self._floats
+        m, scale = short_decimals(x)
+        group = (np.searchsorted(starts, x, side="right") - 1) * len(SCALES) + scale
+        exact_rows = (scale < 0) | _near_any(x, candidates)
+        group[exact_rows] = -1
         out = np.empty((x.size, len(self.columns())), dtype=np.float64)
-        shares = np.array([float(c.shares) for c in self.classes])
-        for k, (_, st) in enumerate(self._segments):
-            mask = seg == k
-            if not mask.any():
-                continue
-            lines = self._lines(st)
-            a = np.array([float(v[0]) for v in lines])
-            b = np.array([float(v[1]) for v in lines])
-            pay = a[None, :] + b[None, :] * x[mask, None]
-            per_a = np.divide(pay[:, :n], shares, out=np.zeros_like(pay[:, :n]), where=shares != 0)
-            common = pay[:, n + len(self.parity)] / float(self.common_shares)
-            flags = np.tile(np.array([float(c) for c in st[0]]), (pay.shape[0], 1))
-            out[mask] = np.hstack([pay, per_a, common[:, None], flags])
-        bps = [float(b.proceeds) for b in self._breaks]
-        for i in np.flatnonzero(_near_any(x, bps)):
+        for g in np.flatnonzero(np.bincount(group + 1)[1:]).tolist():
+            rows = np.flatnonzero(group == g)
+            out[rows], ok = nearest_affine(self._coefficients(g), m[rows])
+            exact_rows[rows[~ok]] = True
+        for i in np.flatnonzero(exact_rows).tolist():
             out[i] = [float(v) for v in self.row(exact(float(x[i])))]
+        self._table_exact_rows = int(exact_rows.sum())
         return out
+
+    def _coefficients(self, group: int) -> npt.NDArray[np.float64]:
+        """:func:`~._exactfloat.affine_coefficients` of every column of :meth:`row` on a
+        segment, in terms of the exit's scaled decimal ``m`` (``D = m / 10**k``)."""
+        found = self._coef_cache.get(group)
+        if found is not None:
+            return found
+        assert self._segments is not None
+        segment, scale = divmod(group, len(SCALES))
+        state = self._segments[segment][1]
+        lines = self._lines(state)
+        n, q = len(self.classes), len(self.parity)
+        per_share = [
+            (a / c.shares, b / c.shares) if c.shares else (Fraction(0), Fraction(0))
+            for (a, b), c in zip(lines[:n], self.classes, strict=True)
+        ]
+        a, b = lines[n + q]
+        per_share.append((a / self.common_shares, b / self.common_shares))
+        unit = Fraction(1, 10 ** SCALES[scale])
+        cols = [(a, b * unit) for a, b in [*lines, *per_share]]
+        cols += [(Fraction(int(c)), Fraction(0)) for c in state[0]]
+        found = self._coef_cache[group] = affine_coefficients(cols)
+        return found
 
 
 def _signed_money(value: Fraction) -> str:
@@ -680,11 +710,10 @@ def _signed_money(value: Fraction) -> str:
     return f"{sign}${cents // 100:,}.{cents % 100:02d}"
 
 
-def _near_any(x: npt.NDArray[np.float64], points: list[float]) -> npt.NDArray[np.bool_]:
+def _near_any(x: npt.NDArray[np.float64], pts: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     mask = np.zeros(x.shape, dtype=bool)
-    if not points:
+    if not pts.size:
         return mask
-    pts = np.array(points)
     idx = np.clip(np.searchsorted(pts, x), 0, len(pts) - 1)
     for cand in (idx, np.clip(idx - 1, 0, len(pts) - 1)):
         mask |= np.abs(x - pts[cand]) <= _NEAR * np.maximum(1.0, np.abs(x))
