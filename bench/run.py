@@ -734,7 +734,10 @@ def readme(results: dict[str, Any]) -> str:
         "path. Their array forms give the same numbers to the last bit: each column read as "
         "integers over a power of ten, the formula computed with numpy in integers below 2**53 "
         "(exact in float64), one correctly rounded division per cell, and the scalar form itself "
-        "for any row that does not fit (tests/test_array_exact.py). "
+        "for any row that does not fit (tests/test_array_exact.py). WATERFALL's column, too: "
+        "each cell evaluated in double-double arithmetic with a proven error bound and kept only "
+        "where that bound shows it is the correctly rounded exact value, else computed exactly "
+        "(xl_addin/terms/_exactfloat.py, tests/test_waterfall_exact.py). "
         "An array form's cost per row is mostly the list-of-rows exchange with xlwings "
         "(reading each input column and building one list per result row), which bounds its "
         "speed-up over a scalar call that costs a few µs: " + per_row_sentence(results["arrays"]),
