@@ -15,33 +15,19 @@ floats that are no short decimal (0.1 + 0.2, 1/3).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pytest
+from exact_paths import exact_path_only
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from xl_addin import udfs
 from xl_addin.terms import _vector, adjustments, conversion, liquidation
-
-
-@contextmanager
-def exact_path_only() -> Iterator[None]:
-    """Every fast path off: the scalar functions take the Fraction path (the reference)."""
-    off = mock.Mock(return_value=None)
-    with (
-        mock.patch.object(liquidation, "liquidation_preference_ratio", off),
-        mock.patch.object(conversion, "conversion_shares_ratio", off),
-        mock.patch.object(conversion, "cash_in_lieu_ratio", off),
-        mock.patch.object(adjustments, "adjusted_conversion_price_ratio", off),
-    ):
-        yield
 
 
 def reference(fn: Callable[..., Any], *row: Any) -> float:

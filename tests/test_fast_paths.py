@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from unittest import mock
 
 import numpy as np
 import pytest
+from exact_paths import exact_path_only
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
@@ -31,19 +30,6 @@ from xl_addin.terms.parse import exact, parse_date, scaled, serial
 @pytest.fixture
 def text_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XL_ADDIN_ERRORS", "text")
-
-
-@contextmanager
-def exact_path_only() -> Iterator[None]:
-    """Every fast path off: the public functions take the Fraction path (the reference)."""
-    off = mock.Mock(return_value=None)
-    with (
-        mock.patch.object(liquidation, "liquidation_preference_ratio", off),
-        mock.patch.object(conversion, "conversion_shares_ratio", off),
-        mock.patch.object(conversion, "cash_in_lieu_ratio", off),
-        mock.patch.object(adjustments, "adjusted_conversion_price_ratio", off),
-    ):
-        yield
 
 
 def reference(fn: Callable[..., Any], *args: Any) -> Any:

@@ -24,6 +24,7 @@ from .parse import broadcast, exact
 __all__ = [
     "EXACT",
     "broadcast_all",
+    "common_decimal_ints",
     "decimal_ints",
     "exact_where",
     "fill_exact",
@@ -99,6 +100,21 @@ def decimal_ints(
         x = np.where(small, m / 10.0**j, np.where(large, a * 10.0**k, 0.0)) + 0.0
     ok = small | (large & (np.abs(x) < EXACT))
     return x, k, ok
+
+
+def common_decimal_ints(
+    *arrays: npt.NDArray[Any],
+) -> tuple[list[npt.NDArray[np.float64]], int, list[npt.NDArray[np.bool_]]]:
+    """:func:`decimal_ints` of several arrays over one power of ten ``10**k`` (the largest any
+    of them needs): the numbers a formula adds or compares, such as Stated Value and dividends."""
+    read = [decimal_ints(a) for a in arrays]
+    k = max(kx for _, kx, _ in read)
+    ints, oks = [], []
+    for x, kx, ok in read:
+        x, ok = rescaled(x, kx, k, ok)
+        ints.append(x)
+        oks.append(ok)
+    return ints, k, oks
 
 
 def rescaled(

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import broadcast_all, decimal_ints, exact_where, refine, rescaled
+from ._vector import broadcast_all, common_decimal_ints, exact_where, refine
 from .constants import COMMON_PAR_VALUE
 from .errors import TermsError
 from .parse import (
@@ -404,17 +404,8 @@ def _adjust_lane(
     as :func:`adjusted_conversion_price_ratio` does. The one division of two exact integers is
     correctly rounded, as the scalar form's ``int / int`` is.
     """
-    cpi, kcp, ok_cp = decimal_ints(cp)
-    pi, kp, ok_p = decimal_ints(np.where(iss, p, 0.0))
-    pari, kpar, ok_par = decimal_ints(par)
-    fdi, kfd, ok_fd = decimal_ints(fd)
-    ni, kn, ok_n = decimal_ints(n)
-    kc, ks = max(kcp, kp, kpar), max(kfd, kn)
-    cpi, ok_cp = rescaled(cpi, kcp, kc, ok_cp)
-    pi, ok_p = rescaled(pi, kp, kc, ok_p)
-    pari, ok_par = rescaled(pari, kpar, kc, ok_par)
-    fdi, ok_fd = rescaled(fdi, kfd, ks, ok_fd)
-    ni, ok_n = rescaled(ni, kn, ks, ok_n)
+    (cpi, pi, pari), kc, (ok_cp, ok_p, ok_par) = common_decimal_ints(cp, np.where(iss, p, 0.0), par)
+    (fdi, ni), _, (ok_fd, ok_n) = common_decimal_ints(fd, n)  # their power of ten cancels
     lower = iss & (pi < cpi)
     with np.errstate(invalid="ignore", over="ignore"):
         total = fdi + ni

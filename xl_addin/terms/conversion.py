@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import broadcast_all, decimal_ints, exact_where, fill_exact, rescaled
+from ._vector import broadcast_all, common_decimal_ints, decimal_ints, exact_where, fill_exact
 from .parse import (
     SCALE as _SCALE,
 )
@@ -215,12 +215,8 @@ def _quotient_lane(
 
     ``ok`` marks the elements whose every integer is below 2**53 (computed exactly)."""
     n, kn, ok_n = decimal_ints(a["shares"])
-    sv, ksv, ok_sv = decimal_ints(a["stated_value"])
-    div, kdiv, ok_div = decimal_ints(a["dividends"])
+    (sv, div), kb, (ok_sv, ok_div) = common_decimal_ints(a["stated_value"], a["dividends"])
     cp, kc, ok_c = decimal_ints(a["conversion_price"])
-    kb = max(ksv, kdiv)
-    sv, ok_sv = rescaled(sv, ksv, kb, ok_sv)
-    div, ok_div = rescaled(div, kdiv, kb, ok_div)
     with np.errstate(invalid="ignore", over="ignore"):
         value = sv + div
         worth = value * n

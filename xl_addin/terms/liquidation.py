@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._vector import broadcast_all, decimal_ints, exact_where, fill_exact, rescaled
+from ._vector import broadcast_all, common_decimal_ints, decimal_ints, exact_where, fill_exact
 from .constants import ACCRUAL_RATE, DEFAULT_DAYCOUNT_BASIS
 from .daycount import yearfrac, yearfrac_ratio_array
 from .errors import TermsError
@@ -205,12 +205,10 @@ def _liquidation_preference_array(
             argument="payment_date",
         )
     n, kn, ok_n = decimal_ints(parsed["shares"])
-    sv, ksv, ok_sv = decimal_ints(parsed["stated_value"])
-    div, kdiv, ok_div = decimal_ints(parsed["dividends"])
+    (sv, div), kb, (ok_sv, ok_div) = common_decimal_ints(
+        parsed["stated_value"], parsed["dividends"]
+    )
     r, kr, ok_r = decimal_ints(parsed["rate"])
-    kb = max(ksv, kdiv)
-    sv, ok_sv = rescaled(sv, ksv, kb, ok_sv)
-    div, ok_div = rescaled(div, kdiv, kb, ok_div)
     yn, yd = yearfrac_ratio_array(a["issue_date"], a["payment_date"], a["basis"])
     yn_f, yd_f = yn.astype(np.float64), yd.astype(np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
