@@ -271,3 +271,36 @@ def test_no_negative_zero() -> None:
     ):
         assert got == 0.0 and math.copysign(1.0, got) == 1.0
     assert math.copysign(1.0, udfs.LIQPREF(-0.0, 12.31, 36700, 36800)) == 1.0
+
+
+# exactly at a whole share, in a column: (sv + div) × n / cp = a × k with sv + div = cp × a / b
+# and n = b × k (as in test_fast_paths), next to a millionth of a share fewer
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 10**6),  # cp in cents
+            st.integers(1, 50),  # a
+            st.sampled_from([1, 2, 4, 5, 8, 10, 16, 20, 25, 40, 50, 100]),  # b divides 10**4
+            st.integers(1, 10**5),  # k
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_whole_shares_decided_exactly_in_a_column(cases: list[tuple[int, int, int, int]]) -> None:
+    rows, wholes = [], []
+    for cents, a, b, k in cases:
+        cp = Fraction(cents, 100)
+        sv = cp * a / b  # a decimal of at most 6 places
+        rows.append((float(b * k), float(sv), float(cp)))
+        wholes.append(a * k)
+        rows.append((float(Fraction(b * k) - Fraction(1, 10**6)), float(sv), float(cp)))
+        wholes.append(a * k - 1)
+    cols = [column([r[j] for r in rows]) for j in range(3)]
+    assert [r[0] for r in udfs.CONVSHARES(*cols)] == [float(w) for w in wholes]
+    cash = [r[0] for r in udfs.CASHINLIEU(*cols, column([10.0] * len(rows)))]
+    assert cash[0::2] == [0.0] * len(cases)  # no fraction at a whole share
+    for i in range(1, len(rows), 2):  # a fraction just below a whole share, exactly
+        n, sv, cp = (Fraction(str(v)) for v in rows[i])
+        q = sv * n / cp
+        assert cash[i] == float((q - (q.numerator // q.denominator)) * 10)
