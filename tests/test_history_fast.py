@@ -29,12 +29,6 @@ from xl_addin.terms.history import (
     LogRow,
     SeriesAClass,
     Step,
-    _below,
-    _initial,
-    _Instrument,
-    _plus,
-    _times,
-    _total,
     capitalization,
     format_money,
     format_shares,
@@ -42,6 +36,7 @@ from xl_addin.terms.history import (
     history_table,
     read_event_log,
 )
+from xl_addin.terms.history_rules import _below, _initial, _Instrument, _plus, _times, _total
 
 D = dt.date
 EPOCH = dt.date(1899, 12, 30)

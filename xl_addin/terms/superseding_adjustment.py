@@ -25,21 +25,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from .errors import TermsError
-from .history import (
-    CATEGORIES,
-    Capitalization,
-    LogRow,
-    Step,
-    _Action,
-    _apply,
-    _count,
-    _initial,
-    _Instrument,
-    _money,
-    _Outcome,
-    _State,
-    _where,
-)
+from .event_log import CATEGORIES, Capitalization, LogRow, _count, _money, _where
+from .history import Step
+from .history_rules import _Action, _apply, _initial, _Instrument, _Outcome, _State
 
 __all__ = ["action_for", "check_abandon", "rescind"]
 
