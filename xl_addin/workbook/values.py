@@ -79,7 +79,7 @@ _PATTERN: list[re.Pattern[str]] = []
 
 def addin_call(formula: str) -> str | None:
     """The first add-in function ``formula`` calls (outside string literals), or None."""
-    from ..recalc import _STRING_LITERAL
+    from .calc_copy import _STRING_LITERAL
 
     if not _PATTERN:
         from ..functions import table
