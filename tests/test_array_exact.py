@@ -248,6 +248,10 @@ def test_ordinary_columns_agree_row_for_row() -> None:
         ([0.000001, 0.1 + 0.2], [1, 0], 6, [True, False]),
         # a whole 1e15 over 10**2 is 1e17, beyond 2**53: left to the exact path
         ([1e15, 0.01], [0, 1], 2, [False, True]),
+        # cents above 1e9 (10,000,000,000.25 = 1,000,000,000,025 cents) next to 0.5 = 50 cents
+        ([1e10 + 0.25, 0.5], [1_000_000_000_025, 50], 2, [True, True]),
+        # signs kept (a COMBINATION's shares), and -0.0 is 0
+        ([-12.31, 3.0, -0.0], [-1231, 300, 0], 2, [True, True, True]),
     ],
 )
 def test_decimal_ints(values: list[float], ints: list[int], k: int, ok: list[bool]) -> None:

@@ -115,11 +115,12 @@ def short_decimals(x: _Array) -> tuple[_Array, npt.NDArray[np.intp]]:
     >>> m.tolist(), s.tolist()
     ([12310000.0, 300000.0, 4503599627370496.0, 1000000000025.0], [0, -1, 1, 2])
     """
-    scale = np.full(x.shape, -1, dtype=np.intp)
     with np.errstate(over="ignore", invalid="ignore"):
         m = np.rint(x * 1e6)
         hit = (m < 1e15) & (m / 1e6 == x)
-        scale[hit] = 0
+        if hit.all():  # the common case: every exit a decimal of at most 6 places below 1e9
+            return m, np.zeros(x.shape, dtype=np.intp)
+        scale = np.where(hit, 0, -1).astype(np.intp)
         rest = np.flatnonzero(~hit)
         if rest.size:
             xr = x[rest]

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._exactfloat import SCALES, short_decimals
 from .parse import broadcast, exact
 
 __all__ = [
@@ -61,6 +62,10 @@ def refine(
 
 #: Decimal places of the exact lane: money to the cent and prices to 4 places fit.
 PLACES = 6
+#: Decimal places of each scale of :func:`~._exactfloat.short_decimals` (its last entry: -1,
+#: not read), and the powers of ten up to 10**6 (exact floats).
+_PLACES_OF = np.array([*SCALES, 0])
+_POWERS = 10.0 ** np.arange(PLACES + 1)
 
 
 # --------------------------------------------------------------------------- exact lanes
@@ -76,29 +81,40 @@ def decimal_ints(
     """The elements of ``arr`` as exact integers ``X`` (held in float64) over one power of ten:
     ``arr = X / 10**k`` element by element, ``k`` in 0-6 as small as the elements allow.
 
-    An element is in the lane (``ok``) when :func:`~.parse.scaled` reads it as a decimal of at
-    most 6 places -- the same test, float for float: ``|x| < 1e9`` and ``round(x × 10**6) /
-    10**6 == x``, or a whole ``|x| < 2**53`` -- and its ``X`` is below 2**53. The scalar form
-    reads such an element as the same decimal, so integer arithmetic on ``X`` is the scalar
-    form's arithmetic. Other elements (``X = 0``) are left to the exact path.
+    An element is in the lane (``ok``) when :func:`~._exactfloat.short_decimals` reads its
+    magnitude as a short decimal -- exactly the decimal :func:`~.parse.exact` reads, the one the
+    scalar form computes with (a decimal of at most 6 places below 1e9, a whole number below
+    2**53, cents below 1e13) -- and its ``X`` is below 2**53. Integer arithmetic on ``X`` is
+    then the scalar form's arithmetic. Other elements (``X = 0``) are left to the exact path.
     """
     a = np.asarray(arr, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        m = np.round(a * 1e6)
-        small = (np.abs(a) < 1e9) & (m / 1e6 == a)
-        large = ~small & (np.abs(a) < EXACT) & (a == np.floor(a))
-    micro = m[small]
-    # the largest power of ten dividing every small element's count of millionths
-    common = int(np.gcd.reduce(micro.astype(np.int64))) if micro.size else 0
-    j = 0
-    while j < PLACES and common % 10 ** (j + 1) == 0:
-        j += 1
+    m, scale = short_decimals(np.abs(a).reshape(-1))
+    m, scale = m.reshape(a.shape), scale.reshape(a.shape)
+    ok = scale >= 0
+    places = _PLACES_OF[scale]
+    # the largest power of ten j dividing every element held in millionths, m × 10**(6 - places)
+    j = PLACES
+    for p in (6, 2):  # whole numbers (places 0) are multiples of 10**6 in millionths
+        held = m[ok & (places == p)]
+        if held.size:
+            common = int(np.gcd.reduce(held.astype(np.int64)))  # below 1e15: an int64
+            zeros = 0
+            while zeros < p and common % 10 ** (zeros + 1) == 0:
+                zeros += 1
+            j = min(j, PLACES - p + zeros)
     k = PLACES - j
     with np.errstate(invalid="ignore", over="ignore"):
-        # m is a multiple of 10**j below 1e15: the quotient is an exact integer (+ 0.0 makes
-        # a -0.0 the 0 the scalar form's int holds, so no result is a -0.0)
-        x = np.where(small, m / 10.0**j, np.where(large, a * 10.0**k, 0.0)) + 0.0
-    ok = small | (large & (np.abs(x) < EXACT))
+        # m / 10**places as X / 10**k: a multiplication by a power of ten, or an exact division
+        # where 10**(places - k) divides m (m below 1e15: the quotient is an exact integer)
+        if ok.all() and (places == places.flat[0]).all():  # one scale: scalar powers
+            p = int(places.flat[0])
+            x = m / 10.0 ** (p - k) if p > k else m * 10.0 ** (k - p)
+        else:
+            up = m * _POWERS[np.maximum(k - places, 0)]
+            x = np.where(places > k, m / _POWERS[np.maximum(places - k, 0)], up)
+        # the sign back (+ 0.0: a -0.0 is the 0 the scalar form's int holds)
+        x = np.where(ok, np.copysign(x, a), 0.0) + 0.0
+    ok &= np.abs(x) < EXACT
     return x, k, ok
 
 
